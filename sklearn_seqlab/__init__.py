@@ -1,0 +1,13 @@
+"""Next-state prediction for categorical sequences, as scikit-learn estimators."""
+
+from .encoding import PAD, UNK, EncodedSequences, StateEncoder
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "PAD",
+    "UNK",
+    "EncodedSequences",
+    "StateEncoder",
+    "__version__",
+]

@@ -1,0 +1,235 @@
+"""Checks that turn what a user passes as sequences into plain Python lists.
+
+One sample is one sequence. Every public estimator goes through these helpers, so that
+a bad input gets the same clear message wherever it is passed.
+"""
+
+import math
+import numbers
+from collections.abc import Hashable, Iterable
+
+import numpy as np
+
+
+def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
+    """Return ``X`` as a list of lists of hashable states.
+
+    Parameters
+    ----------
+    X : iterable of sequences
+        Lists or tuples of states, a pandas Series of lists, a 1-D object array of lists, or a
+        2-D array whose rows are sequences.
+    split_strings : bool, default=False
+        Whether a string stands for a sequence of whitespace-separated states.
+    min_length : int, default=0
+        Smallest number of states a sequence may hold.
+    name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    sequences : list of list
+        One list of states per sequence. The caller's data is never modified.
+
+    Raises
+    ------
+    TypeError
+        If ``X`` is a single string, a flat sequence of states, or holds unhashable states.
+    ValueError
+        If ``X`` is empty, holds missing states (None or NaN), or a sequence is shorter than
+        ``min_length``.
+    """
+    if isinstance(X, (str, bytes)):
+        raise TypeError(
+            f"{name} must be an iterable of sequences, got a single string {X[:40]!r}. "
+            f"Wrap it in a list, e.g. [{X[:20]!r}.split()], or pass a list of such strings "
+            "with split_strings=True."
+        )
+    if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # a DataFrame: rows are sequences
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray):
+        if X.ndim == 2:
+            X = X.tolist()
+        elif X.ndim != 1:
+            raise ValueError(
+                f"{name} must be 1-D (one sequence per element) or 2-D (one sequence per row), "
+                f"got an array of shape {X.shape}."
+            )
+    elif not isinstance(X, Iterable):
+        raise TypeError(
+            f"{name} must be an iterable of sequences, got {type(X).__name__}."
+        )
+
+    sequences = []
+    for i, seq in enumerate(X):
+        sequences.append(_check_one_sequence(seq, i, split_strings, name))
+    if not sequences:
+        raise ValueError(f"{name} holds no sequences; at least one is required.")
+    for i, seq in enumerate(sequences):
+        if len(seq) < min_length:
+            raise ValueError(
+                f"{name}[{i}] has {len(seq)} state(s), but at least {min_length} are "
+                "needed here. Remove such sequences first."
+            )
+    return sequences
+
+
+def _check_one_sequence(seq, i, split_strings, name):
+    if isinstance(seq, (str, bytes)):
+        if split_strings:
+            return seq.split()
+        raise TypeError(
+            f"{name}[{i}] is a string ({seq[:40]!r}), not a sequence of states. Pass a list "
+            "of sequences such as [['C', 'G', 'Am']]; a flat list of states is one sequence "
+            "and must be wrapped in a list. Use split_strings=True to split strings on "
+            "whitespace."
+        )
+    if isinstance(seq, np.ndarray):
+        if seq.ndim != 1:
+            raise ValueError(f"{name}[{i}] must be 1-D, got an array of shape {seq.shape}.")
+        seq = seq.tolist()
+    elif hasattr(seq, "iloc"):
+        seq = seq.tolist()
+    elif isinstance(seq, dict) or not isinstance(seq, Iterable):
+        raise TypeError(
+            f"{name}[{i}] is a {type(seq).__name__}, not a sequence of states. {name} must "
+            "hold one sequence per sample; a flat list of states is one sequence and must "
+            "be wrapped in a list."
+        )
+    seq = list(seq)
+    for state in seq:
+        if state is None or (isinstance(state, numbers.Real) and math.isnan(state)):
+            raise ValueError(
+                f"{name}[{i}] holds a missing state ({state!r}); remove or replace it."
+            )
+        if not isinstance(state, Hashable):
+            raise TypeError(
+                f"{name}[{i}] holds a state of type {type(state).__name__}, which is not "
+                "hashable; states must be hashable (strings, numbers, tuples)."
+            )
+    return seq
+
+
+def sorted_states(states):
+    """Sort distinct states, with a clear error when they cannot be ordered.
+
+    Parameters
+    ----------
+    states : iterable of hashable
+        Distinct states.
+
+    Returns
+    -------
+    states : ndarray of shape (n_states,)
+        Sorted states; numeric when every state is a number, else of object dtype.
+    """
+    states = list(states)
+    kinds = {_kind(s) for s in states}
+    if len(kinds) > 1:
+        raise TypeError(
+            "States of mixed types cannot be ordered: found "
+            f"{', '.join(sorted(kinds))}. Convert all states to one type (e.g. str)."
+        )
+    try:
+        states = sorted(states)
+    except TypeError as exc:
+        raise TypeError(f"States cannot be ordered: {exc}. Use states of one type.") from None
+    return as_state_array(states)
+
+
+def _kind(state):
+    if isinstance(state, (bool, np.bool_)):
+        return "bool"
+    if isinstance(state, numbers.Number):
+        return "number"
+    return type(state).__name__
+
+
+def as_state_array(states):
+    """Return a 1-D array of states without letting NumPy split tuple states."""
+    states = list(states)
+    if states and all(
+        isinstance(s, numbers.Number) and not isinstance(s, bool) for s in states
+    ):
+        return np.asarray(states)
+    out = np.empty(len(states), dtype=object)
+    out[:] = states
+    return out
+
+
+def check_targets(y, n_sequences):
+    """Return ``y`` as a list of states of length ``n_sequences``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not 1-D, differs in length from ``X``, or holds missing states.
+    """
+    if isinstance(y, (str, bytes)):
+        raise TypeError("y must be an array-like of states, got a single string.")
+    if hasattr(y, "iloc"):
+        if getattr(y, "ndim", 1) != 1:
+            raise ValueError("y must be 1-D: one next state per sequence.")
+        y = y.tolist()
+    elif isinstance(y, np.ndarray):
+        if y.ndim == 2 and y.shape[1] == 1:
+            raise ValueError(
+                "y must be 1-D: one next state per sequence; got a column vector of shape "
+                f"{y.shape}. Use y.ravel()."
+            )
+        if y.ndim != 1:
+            raise ValueError(f"y must be 1-D: one next state per sequence; got shape {y.shape}.")
+        y = y.tolist()
+    else:
+        y = list(y)
+    if len(y) != n_sequences:
+        raise ValueError(f"y has {len(y)} entries but X has {n_sequences} sequences.")
+    _check_one_sequence(y, 0, False, "y")
+    return y
+
+
+def split_last(sequences, name="X"):
+    """Split each sequence into a context (all but the last state) and a target (the last).
+
+    Raises
+    ------
+    ValueError
+        If a sequence holds fewer than 2 states, so no context is left.
+    """
+    for i, seq in enumerate(sequences):
+        if len(seq) < 2:
+            raise ValueError(
+                f"With y=None the target of each sequence is its last state, so each needs at "
+                f"least 2 states; {name}[{i}] has {len(seq)}. Remove such sequences or pass y."
+            )
+    return [seq[:-1] for seq in sequences], [seq[-1] for seq in sequences]
+
+
+def check_option(value, name, options):
+    """Raise a ValueError naming ``name`` unless ``value`` is one of ``options``."""
+    if not any(value is o or (type(value) is type(o) and value == o) for o in options):
+        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}.")
+
+
+def check_size(value, name, *, minimum=1, allow_none=False):
+    """Raise unless ``value`` is an integer >= ``minimum`` (or None when allowed)."""
+    if value is None and allow_none:
+        return
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value!r}.")
+
+
+def check_fraction(value, name, *, low=0.0, high=1.0, allow_none=False, closed="neither"):
+    """Raise unless ``value`` is a real number inside (``low``, ``high``)."""
+    if value is None and allow_none:
+        return
+    if not isinstance(value, numbers.Real) or isinstance(value, bool):
+        raise TypeError(f"{name} must be a number, got {value!r}.")
+    low_ok = value >= low if closed in ("left", "both") else value > low
+    high_ok = value <= high if closed in ("right", "both") else value < high
+    if not (low_ok and high_ok and math.isfinite(value)):
+        left = "[" if closed in ("left", "both") else "("
+        right = "]" if closed in ("right", "both") else ")"
+        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {value!r}.")

@@ -1,0 +1,271 @@
+"""StateEncoder: the vocabulary of states, and the integer codes the models read."""
+
+import numbers
+from collections import Counter
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import (
+    as_state_array,
+    check_fraction,
+    check_option,
+    check_sequences,
+    check_size,
+    sorted_states,
+)
+
+PAD = 0
+"""Code of the padding position; never the code of a state."""
+UNK = 1
+"""Code of every state outside the vocabulary (unknown or too rare)."""
+N_RESERVED = 2
+"""Number of reserved codes; the state ``states_[i]`` has code ``i + N_RESERVED``."""
+
+
+class EncodedSequences:
+    """Integer-coded sequences together with the vocabulary that decodes them.
+
+    This is what :class:`StateEncoder` returns. Carrying the vocabulary lets a downstream
+    :class:`~sklearn_seqlab.NextStateClassifier` report states, not codes, as its
+    ``classes_`` and predictions. It behaves as a 1-D sequence of code arrays: ``len``,
+    iteration, integer indexing (one array) and slice, mask or index-array indexing (a new
+    ``EncodedSequences``), so scikit-learn's splitters can subset it.
+
+    Parameters
+    ----------
+    codes : list of ndarray of int64
+        One array of codes per sequence, without padding.
+    states : ndarray of shape (n_states,)
+        The vocabulary: code ``c >= N_RESERVED`` stands for ``states[c - N_RESERVED]``.
+    """
+
+    def __init__(self, codes, states):
+        self.codes = list(codes)
+        self.states = states
+
+    @property
+    def shape(self):
+        return (len(self.codes),)
+
+    @property
+    def lengths(self):
+        """ndarray of shape (n_sequences,): the number of states in each sequence."""
+        return np.fromiter((len(c) for c in self.codes), dtype=np.int64, count=len(self.codes))
+
+    def __len__(self):
+        return len(self.codes)
+
+    def __iter__(self):
+        return iter(self.codes)
+
+    def __getitem__(self, key):
+        if isinstance(key, tuple):  # scikit-learn indexes arrays as X[key, ...]
+            key = key[0]
+        if isinstance(key, numbers.Integral):
+            return self.codes[key]
+        if isinstance(key, slice):
+            return EncodedSequences(self.codes[key], self.states)
+        key = np.asarray(key)
+        if key.dtype == bool:
+            key = np.flatnonzero(key)
+        return EncodedSequences([self.codes[i] for i in key], self.states)
+
+    def __repr__(self):
+        return f"EncodedSequences(n_sequences={len(self)}, n_states={len(self.states)})"
+
+
+class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Encode sequences of categorical states as sequences of integer codes.
+
+    The sequence counterpart of :class:`~sklearn.preprocessing.LabelEncoder`, with the
+    unknown-value handling of :class:`~sklearn.preprocessing.OrdinalEncoder`. One sample is
+    one sequence. Code 0 (``PAD``) is padding and code 1 (``UNK``) stands for every state
+    outside the vocabulary; state ``states_[i]`` has code ``i + 2``.
+
+    Parameters
+    ----------
+    handle_unknown : {"use_unknown", "error"}, default="use_unknown"
+        What ``transform`` does with a state it did not see in ``fit``: map it to ``UNK``, or
+        raise a ``ValueError`` that names the unseen states. States seen in ``fit`` but left out
+        of the vocabulary by ``min_frequency`` or ``max_states`` always map to ``UNK``.
+    min_frequency : int or float, default=None
+        States seen fewer times than this (a count, or a fraction of all states when a float
+        in (0, 1)) are left out of the vocabulary.
+    max_states : int, default=None
+        Keep at most this many states, the most frequent ones (ties broken by order).
+    max_length : int, default=None
+        Keep only the most recent ``max_length`` states of each sequence in ``transform``.
+    split_strings : bool, default=False
+        Whether a string in ``X`` is a sequence of whitespace-separated states
+        (``"C G Am"``). When False a string in place of a sequence is an error.
+
+    Attributes
+    ----------
+    states_ : ndarray of shape (n_states,)
+        The vocabulary, sorted.
+    infrequent_states_ : ndarray
+        States seen in ``fit`` but left out by ``min_frequency`` or ``max_states``.
+    state_counts_ : ndarray of shape (n_states,)
+        How often each state of ``states_`` occurred in ``fit``.
+
+    See Also
+    --------
+    NextStateClassifier : Predicts the next state from encoded or raw sequences.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab import StateEncoder
+    >>> enc = StateEncoder().fit([["C", "G", "C"], ["Am", "F"]])
+    >>> enc.states_
+    array(['Am', 'C', 'F', 'G'], dtype=object)
+    >>> enc.transform([["C", "F", "Bb"]])[0]
+    array([3, 4, 1])
+    >>> enc.inverse_transform([[3, 4, 1]])
+    [['C', 'F', None]]
+    """
+
+    def __init__(
+        self,
+        *,
+        handle_unknown="use_unknown",
+        min_frequency=None,
+        max_states=None,
+        max_length=None,
+        split_strings=False,
+    ):
+        self.handle_unknown = handle_unknown
+        self.min_frequency = min_frequency
+        self.max_states = max_states
+        self.max_length = max_length
+        self.split_strings = split_strings
+
+    def fit(self, X, y=None):
+        """Learn the vocabulary of states.
+
+        Parameters
+        ----------
+        X : iterable of sequences
+            Sequences of hashable states.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : StateEncoder
+        """
+        self._check_params()
+        sequences = check_sequences(X, split_strings=self.split_strings)
+        counts = Counter(state for seq in sequences for state in seq)
+        if not counts:
+            raise ValueError("X holds only empty sequences; there are no states to learn.")
+        states = sorted_states(counts)
+        freq = np.array([counts[s] for s in states], dtype=np.int64)
+
+        keep = np.ones(len(states), dtype=bool)
+        if self.min_frequency is not None:
+            threshold = self.min_frequency
+            if isinstance(threshold, numbers.Real) and not isinstance(
+                threshold, numbers.Integral
+            ):
+                threshold = threshold * freq.sum()
+            keep &= freq >= threshold
+        if self.max_states is not None and keep.sum() > self.max_states:
+            # stable sort on descending count: ties go to the state that sorts first
+            order = np.argsort(-np.where(keep, freq, -1), kind="stable")
+            keep = np.zeros_like(keep)
+            keep[order[: self.max_states]] = True
+        if not keep.any():
+            raise ValueError(
+                "min_frequency and max_states leave no state in the vocabulary; lower "
+                "min_frequency."
+            )
+        self.states_ = as_state_array(states[keep].tolist())
+        self.infrequent_states_ = as_state_array(states[~keep].tolist())
+        self.state_counts_ = freq[keep]
+        self._codes = {s: i + N_RESERVED for i, s in enumerate(self.states_.tolist())}
+        self._infrequent = set(self.infrequent_states_.tolist())
+        return self
+
+    def _check_params(self):
+        check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))
+        if isinstance(self.min_frequency, numbers.Integral):
+            check_size(self.min_frequency, "min_frequency")
+        elif self.min_frequency is not None:
+            check_fraction(self.min_frequency, "min_frequency")
+        check_size(self.max_states, "max_states", allow_none=True)
+        check_size(self.max_length, "max_length", allow_none=True)
+        check_option(self.split_strings, "split_strings", (True, False))
+
+    def transform(self, X):
+        """Encode sequences as integer codes.
+
+        Parameters
+        ----------
+        X : iterable of sequences
+            Sequences of hashable states.
+
+        Returns
+        -------
+        Xt : EncodedSequences
+            One array of codes per sequence, with the vocabulary attached.
+        """
+        check_is_fitted(self)
+        sequences = check_sequences(X, split_strings=self.split_strings)
+        codes = self._codes
+        if self.handle_unknown == "error":
+            unseen = {
+                s for seq in sequences for s in seq if s not in codes and s not in self._infrequent
+            }
+            if unseen:
+                shown = sorted(map(repr, unseen))[:10]
+                raise ValueError(
+                    f"Found {len(unseen)} previously unseen state(s) in X: "
+                    f"{', '.join(shown)}{' ...' if len(unseen) > 10 else ''}. Refit the encoder "
+                    "on data that holds them, or use handle_unknown='use_unknown'."
+                )
+        start = -self.max_length if self.max_length is not None else None
+        encoded = [
+            np.fromiter((codes.get(s, UNK) for s in seq[start:]), dtype=np.int64)
+            for seq in sequences
+        ]
+        return EncodedSequences(encoded, self.states_)
+
+    def inverse_transform(self, X):
+        """Turn integer codes back into states.
+
+        Parameters
+        ----------
+        X : EncodedSequences or iterable of sequences of int
+            Codes as made by :meth:`transform`.
+
+        Returns
+        -------
+        sequences : list of list
+            The states; ``UNK`` becomes None and padding is dropped.
+        """
+        check_is_fitted(self)
+        sequences = check_sequences(X)
+        n_codes = len(self.states_) + N_RESERVED
+        states = [None] * N_RESERVED + self.states_.tolist()
+        out = []
+        for i, seq in enumerate(sequences):
+            row = []
+            for code in seq:
+                if not isinstance(code, numbers.Integral) or not 0 <= code < n_codes:
+                    raise ValueError(
+                        f"X[{i}] holds {code!r}, which is not a code of this encoder "
+                        f"(integers 0 to {n_codes - 1})."
+                    )
+                if code != PAD:
+                    row.append(states[code])
+            out.append(row)
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags

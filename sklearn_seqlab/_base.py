@@ -1,0 +1,206 @@
+"""What every next-state classifier shares: input handling, targets, predict and score.
+
+A subclass implements ``_fit(contexts, targets)`` and ``_predict_proba(contexts)`` on
+integer codes; this base turns raw sequences or :class:`EncodedSequences` into those codes,
+derives targets when ``y`` is None, and maps class indices back to states.
+"""
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils.validation import check_is_fitted
+
+from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
+from .encoding import N_RESERVED, EncodedSequences, StateEncoder
+
+NO_CLASS = -1
+"""Class index of a target outside ``classes_`` (for instance an unknown state)."""
+
+
+def derive_targets(X, y=None):
+    """Return ``(contexts, y)``: with ``y`` None, the last state of each sequence is its target.
+
+    Parameters
+    ----------
+    X : iterable of sequences or EncodedSequences
+        Sequences; with ``y`` None each needs at least 2 states.
+    y : array-like of shape (n_sequences,), default=None
+        Next states of the sequences in ``X``.
+
+    Returns
+    -------
+    contexts : list of list or EncodedSequences
+        ``X`` without its last states when ``y`` is None, else ``X`` itself.
+    y : list
+        The target states; a target encoded as unknown is None.
+    """
+    if y is not None:
+        n = len(X) if isinstance(X, EncodedSequences) else len(check_sequences(X))
+        return X, check_targets(y, n)
+    if isinstance(X, EncodedSequences):
+        short = np.flatnonzero(X.lengths < 2)
+        if short.size:
+            raise ValueError(
+                "With y=None the target of each sequence is its last state, so each needs at "
+                f"least 2 states; X[{short[0]}] has {X.lengths[short[0]]}."
+            )
+        states = [None] * N_RESERVED + X.states.tolist()
+        targets = [states[c[-1]] for c in X.codes]
+        return EncodedSequences([c[:-1] for c in X.codes], X.states), targets
+    return split_last(check_sequences(X))
+
+
+class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
+    """Base of the estimators that predict the next state of a sequence.
+
+    Fitted attributes set here: ``classes_``, ``encoder_`` (the :class:`StateEncoder` fitted
+    on raw input, None when the input was already encoded), ``n_codes_`` (the size of the
+    input vocabulary, reserved codes included).
+    """
+
+    def fit(self, X, y=None):
+        """Fit the model.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            With ``y`` None, whole sequences: each one's last state is the target and the
+            rest its context (at least 2 states each). With ``y``, the contexts.
+        y : array-like of shape (n_sequences,), default=None
+            The state that follows each context in ``X``.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._check_params()
+        contexts, targets = self._fit_vocabulary(X, y)
+        self._fit(contexts, targets)
+        return self
+
+    def predict_proba(self, X):
+        """Probability of each next state.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts: the state that follows the whole of each sequence is predicted.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_sequences, n_classes)
+            Columns follow ``classes_``.
+        """
+        check_is_fitted(self)
+        return self._predict_proba(self._encode(X))
+
+    def predict(self, X):
+        """Most probable next state.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts: the state that follows the whole of each sequence is predicted.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_sequences,)
+            States from ``classes_``.
+        """
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+    def score(self, X, y=None, sample_weight=None):
+        """Next-state accuracy.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            With ``y`` None, whole sequences whose last state is the target; else contexts.
+        y : array-like of shape (n_sequences,), default=None
+            The true next states.
+        sample_weight : array-like of shape (n_sequences,), default=None
+            Weights of the sequences.
+
+        Returns
+        -------
+        score : float
+            Fraction of next states predicted correctly. A true state outside ``classes_``
+            always counts as a miss.
+        """
+        check_is_fitted(self)
+        contexts, y_true = derive_targets(X, y)
+        hits = [p == t for p, t in zip(self.predict(contexts).tolist(), y_true)]
+        return float(np.average(hits, weights=sample_weight))
+
+    def _check_params(self):
+        check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))
+
+    def _fit_vocabulary(self, X, y):
+        """Learn ``classes_`` and the encoder; return contexts and target class indices."""
+        if isinstance(X, EncodedSequences):
+            self.encoder_ = None
+            encoded = X
+        else:
+            sequences = check_sequences(X, min_length=1 if y is not None else 0)
+            # targets given apart are states too: they belong in the input vocabulary
+            seen = sequences if y is None else sequences + [check_targets(y, len(sequences))]
+            self.encoder_ = StateEncoder(handle_unknown=self.handle_unknown).fit(seen)
+            encoded = self.encoder_.transform(sequences)
+        self.n_codes_ = len(encoded.states) + N_RESERVED
+
+        if y is None:
+            contexts, _ = derive_targets(encoded)
+            self.classes_ = encoded.states
+            self._code_to_class = np.arange(self.n_codes_, dtype=np.int64) - N_RESERVED
+            self._code_to_class[:N_RESERVED] = NO_CLASS
+            targets = self._code_to_class[[c[-1] for c in encoded.codes]]
+        else:
+            contexts = encoded
+            short = np.flatnonzero(contexts.lengths < 1)
+            if short.size:
+                raise ValueError(f"X[{short[0]}] is empty; every context needs a state.")
+            y = check_targets(y, len(contexts))
+            self.classes_ = sorted_states(set(y))
+            index = {s: i for i, s in enumerate(self.classes_.tolist())}
+            targets = np.array([index[s] for s in y], dtype=np.int64)
+            self._code_to_class = np.array(
+                [NO_CLASS] * N_RESERVED
+                + [index.get(s, NO_CLASS) for s in encoded.states.tolist()],
+                dtype=np.int64,
+            )
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"Only one state ({self.classes_[0]!r}) can follow a context in the training "
+                "data; a classifier needs at least 2 classes."
+            )
+        return contexts, targets
+
+    def _encode(self, X):
+        """Encode contexts for prediction with the vocabulary learned in ``fit``."""
+        if isinstance(X, EncodedSequences):
+            if len(X.states) + N_RESERVED != self.n_codes_:
+                raise ValueError(
+                    f"X was encoded with a vocabulary of {len(X.states)} states, but this "
+                    f"model was fitted on {self.n_codes_ - N_RESERVED}; use the same "
+                    "StateEncoder (a Pipeline does this)."
+                )
+            encoded = X
+        elif self.encoder_ is None:
+            raise TypeError(
+                "This model was fitted on encoded sequences, so it needs input encoded by the "
+                "same StateEncoder; put both in a Pipeline to pass raw sequences."
+            )
+        else:
+            encoded = self.encoder_.transform(X)
+        short = np.flatnonzero(encoded.lengths < 1)
+        if short.size:
+            raise ValueError(f"X[{short[0]}] is empty; a context needs at least one state.")
+        return encoded
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.categorical = True
+        tags.target_tags.required = False
+        return tags
+

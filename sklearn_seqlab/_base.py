@@ -107,7 +107,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         y_pred : ndarray of shape (n_sequences,)
             States from ``classes_``.
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
     def score(self, X, y=None, sample_weight=None):
         """Next-state accuracy.
@@ -129,7 +130,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         contexts, y_true = derive_targets(X, y)
-        hits = [p == t for p, t in zip(self.predict(contexts).tolist(), y_true)]
+        hits = [p == t for p, t in zip(self.predict(contexts).tolist(), y_true, strict=True)]
         return float(np.average(hits, weights=sample_weight))
 
     def _check_params(self):
@@ -142,9 +143,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
             encoded = X
         else:
             sequences = check_sequences(X, min_length=1 if y is not None else 0)
-            # targets given apart are states too: they belong in the input vocabulary
-            seen = sequences if y is None else sequences + [check_targets(y, len(sequences))]
-            self.encoder_ = StateEncoder(handle_unknown=self.handle_unknown).fit(seen)
+            self.encoder_ = StateEncoder(handle_unknown=self.handle_unknown).fit(sequences)
             encoded = self.encoder_.transform(sequences)
         self.n_codes_ = len(encoded.states) + N_RESERVED
 
@@ -164,14 +163,13 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
             index = {s: i for i, s in enumerate(self.classes_.tolist())}
             targets = np.array([index[s] for s in y], dtype=np.int64)
             self._code_to_class = np.array(
-                [NO_CLASS] * N_RESERVED
-                + [index.get(s, NO_CLASS) for s in encoded.states.tolist()],
+                [NO_CLASS] * N_RESERVED + [index.get(s, NO_CLASS) for s in encoded.states.tolist()],
                 dtype=np.int64,
             )
         if len(self.classes_) < 2:
             raise ValueError(
-                f"Only one state ({self.classes_[0]!r}) can follow a context in the training "
-                "data; a classifier needs at least 2 classes."
+                f"Only 1 class: one state ({self.classes_[0]!r}) follows every context in the "
+                "training data; a classifier needs at least 2 next states to choose from."
             )
         return contexts, targets
 
@@ -203,4 +201,3 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.target_tags.required = False
         return tags
-

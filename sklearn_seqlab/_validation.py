@@ -9,6 +9,9 @@ import numbers
 from collections.abc import Hashable, Iterable
 
 import numpy as np
+import scipy.sparse
+from sklearn.utils.multiclass import type_of_target
+from sklearn.utils.validation import column_or_1d
 
 
 def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
@@ -40,15 +43,27 @@ def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
         ``min_length``.
     """
     if isinstance(X, (str, bytes)):
-        raise TypeError(
+        raise ValueError(
             f"{name} must be an iterable of sequences, got a single string {X[:40]!r}. "
             f"Wrap it in a list, e.g. [{X[:20]!r}.split()], or pass a list of such strings "
             "with split_strings=True."
         )
+    if scipy.sparse.issparse(X):
+        raise TypeError(
+            f"Sparse input is not supported: {name} must hold sequences of states, not a "
+            "sparse matrix."
+        )
+    if hasattr(X, "__array__") and not isinstance(X, Iterable):
+        X = np.asarray(X)
     if hasattr(X, "iloc") and getattr(X, "ndim", 1) == 2:  # a DataFrame: rows are sequences
         X = X.to_numpy()
     if isinstance(X, np.ndarray):
         if X.ndim == 2:
+            if X.shape[1] == 0:
+                raise ValueError(
+                    f"0 feature(s) (shape={X.shape}) while a minimum of 1 is required: every "
+                    f"sequence in {name} is empty."
+                )
             X = X.tolist()
         elif X.ndim != 1:
             raise ValueError(
@@ -56,9 +71,7 @@ def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
                 f"got an array of shape {X.shape}."
             )
     elif not isinstance(X, Iterable):
-        raise TypeError(
-            f"{name} must be an iterable of sequences, got {type(X).__name__}."
-        )
+        raise TypeError(f"{name} must be an iterable of sequences, got {type(X).__name__}.")
 
     sequences = []
     for i, seq in enumerate(X):
@@ -78,7 +91,7 @@ def _check_one_sequence(seq, i, split_strings, name):
     if isinstance(seq, (str, bytes)):
         if split_strings:
             return seq.split()
-        raise TypeError(
+        raise ValueError(
             f"{name}[{i}] is a string ({seq[:40]!r}), not a sequence of states. Pass a list "
             "of sequences such as [['C', 'G', 'Am']]; a flat list of states is one sequence "
             "and must be wrapped in a list. Use split_strings=True to split strings on "
@@ -91,17 +104,20 @@ def _check_one_sequence(seq, i, split_strings, name):
     elif hasattr(seq, "iloc"):
         seq = seq.tolist()
     elif isinstance(seq, dict) or not isinstance(seq, Iterable):
-        raise TypeError(
+        raise ValueError(
             f"{name}[{i}] is a {type(seq).__name__}, not a sequence of states. {name} must "
-            "hold one sequence per sample; a flat list of states is one sequence and must "
-            "be wrapped in a list."
+            "hold one sequence per sample; a flat list of states is one sequence: Reshape your "
+            "data as [X]."
         )
     seq = list(seq)
     for state in seq:
-        if state is None or (isinstance(state, numbers.Real) and math.isnan(state)):
+        if state is None or (isinstance(state, numbers.Real) and not math.isfinite(state)):
             raise ValueError(
-                f"{name}[{i}] holds a missing state ({state!r}); remove or replace it."
+                f"{name}[{i}] holds a missing or infinite state ({state!r}); remove or "
+                "replace it."
             )
+        if isinstance(state, numbers.Complex) and not isinstance(state, numbers.Real):
+            raise ValueError(f"Complex data not supported: {name}[{i}] holds {state!r}.")
         if not isinstance(state, Hashable):
             raise TypeError(
                 f"{name}[{i}] holds a state of type {type(state).__name__}, which is not "
@@ -148,9 +164,7 @@ def _kind(state):
 def as_state_array(states):
     """Return a 1-D array of states without letting NumPy split tuple states."""
     states = list(states)
-    if states and all(
-        isinstance(s, numbers.Number) and not isinstance(s, bool) for s in states
-    ):
+    if states and all(isinstance(s, numbers.Number) and not isinstance(s, bool) for s in states):
         return np.asarray(states)
     out = np.empty(len(states), dtype=object)
     out[:] = states
@@ -167,16 +181,15 @@ def check_targets(y, n_sequences):
     """
     if isinstance(y, (str, bytes)):
         raise TypeError("y must be an array-like of states, got a single string.")
+    if hasattr(y, "__array__") and not isinstance(y, Iterable):
+        y = np.asarray(y)
     if hasattr(y, "iloc"):
         if getattr(y, "ndim", 1) != 1:
             raise ValueError("y must be 1-D: one next state per sequence.")
         y = y.tolist()
     elif isinstance(y, np.ndarray):
         if y.ndim == 2 and y.shape[1] == 1:
-            raise ValueError(
-                "y must be 1-D: one next state per sequence; got a column vector of shape "
-                f"{y.shape}. Use y.ravel()."
-            )
+            y = column_or_1d(y, warn=True)  # a column vector, as scikit-learn accepts it
         if y.ndim != 1:
             raise ValueError(f"y must be 1-D: one next state per sequence; got shape {y.shape}.")
         y = y.tolist()
@@ -185,6 +198,11 @@ def check_targets(y, n_sequences):
     if len(y) != n_sequences:
         raise ValueError(f"y has {len(y)} entries but X has {n_sequences} sequences.")
     _check_one_sequence(y, 0, False, "y")
+    if all(isinstance(s, numbers.Real) for s in y) and type_of_target(y) == "continuous":
+        raise ValueError(
+            "Unknown label type: y is continuous (non-integer floats); y must hold states. "
+            "Convert them to integers or strings if they are categories."
+        )
     return y
 
 

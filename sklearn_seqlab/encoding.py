@@ -166,9 +166,7 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         keep = np.ones(len(states), dtype=bool)
         if self.min_frequency is not None:
             threshold = self.min_frequency
-            if isinstance(threshold, numbers.Real) and not isinstance(
-                threshold, numbers.Integral
-            ):
+            if isinstance(threshold, numbers.Real) and not isinstance(threshold, numbers.Integral):
                 threshold = threshold * freq.sum()
             keep &= freq >= threshold
         if self.max_states is not None and keep.sum() > self.max_states:

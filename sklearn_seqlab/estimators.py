@@ -1,0 +1,359 @@
+"""NextStateClassifier: LSTM and attention next-state models as a scikit-learn classifier."""
+
+import copy
+import os
+import tempfile
+
+import numpy as np
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Checkpoint, EarlyStopping
+from skorch.helper import predefined_split
+
+from ._base import NO_CLASS, BaseNextStateClassifier, derive_targets
+from ._validation import check_fraction, check_option, check_sequences, check_size
+from .batching import SequenceDataset, bucket_iterator, pad_right
+from .encoding import PAD, EncodedSequences
+from .modules import MODULES, SequenceCrossEntropy
+
+# Batches of ~256 length-sorted sequences are the fastest for CPU inference measured here;
+# 1024 is slower again.
+PREDICT_BATCH_SIZE = 256
+
+
+class NextStateClassifier(BaseNextStateClassifier):
+    """Predict the next state of a sequence with an LSTM, with or without attention.
+
+    Holds a skorch :class:`~skorch.NeuralNet` (``net_``) built in ``fit``. Parameters are
+    named as SeqLab's configs name them. With ``y=None``, each sequence's last state is its
+    target and the rest its context; with ``train_on="all"`` every earlier position is trained
+    on too, in the same causal forward pass, with padding masked out of the loss.
+
+    Parameters
+    ----------
+    module : {"lstm", "attention"}, default="lstm"
+        ``"lstm"``: embedding, LSTM, linear layer read at the last real position.
+        ``"attention"``: the same plus attention over the LSTM outputs (causal, padding
+        masked), its context vector concatenated with the current output.
+    embedding_dim : int, default=64
+        Size of the state embedding.
+    hidden_dim : int, default=128
+        Size of the LSTM state.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    dropout : float, default=0.0
+        Dropout probability, in [0, 1).
+    lr : float, default=3e-3
+        Learning rate of Adam.
+    batch_size : int, default=64
+        Sequences per batch; batches group sequences of similar length.
+    max_epochs : int, default=20
+        Most passes over the training data.
+    patience : int or None, default=5
+        Stop when the validation loss has not improved for this many epochs, and restore the
+        best weights. None trains for ``max_epochs``. Needs ``validation_fraction``.
+    validation_fraction : float or None, default=0.1
+        Fraction of the training sequences (whole sequences, never the test data) held out
+        to measure the validation loss. None uses all sequences for training.
+    train_on : {"all", "last"}, default="all"
+        ``"all"``: learn the next state at every position of each sequence; ``"last"``: only
+        the final target (SeqLab's training).
+    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+        Extra skorch callbacks (``ProgressBar``, ``LRScheduler``, ``Checkpoint``, ...). Each
+        fit works on deep copies, so the objects passed are never changed. A ``Checkpoint``
+        writes into a fresh subdirectory of its ``dirname`` per fit, so parallel fits of a
+        search never overwrite each other.
+    checkpoint_dir : str or path-like, default=None
+        When set, the best weights of each fit are saved in a fresh subdirectory of it
+        (``checkpoint_path_``).
+    handle_unknown : {"use_unknown", "error"}, default="use_unknown"
+        On raw input, what to do with a state not seen in ``fit``: treat it as unknown, or
+        raise. On :class:`StateEncoder` output the encoder decides.
+    device : str, default="cpu"
+        Torch device to train on, e.g. ``"cuda"``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, batch order and the validation split; an int makes
+        refits on CPU identical. Torch's global random state is left as it was.
+    verbose : int, default=0
+        1 prints skorch's table of losses per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The states that can be predicted; with ``y=None``, every state of the vocabulary.
+    encoder_ : StateEncoder or None
+        The encoder fitted on raw input; None when ``fit`` received encoded sequences.
+    n_codes_ : int
+        Size of the input vocabulary, padding and unknown codes included.
+    net_ : skorch.NeuralNet
+        The trained network; ``net_.module_`` is the torch module.
+    history_ : skorch.History
+        Losses and timings per epoch.
+    checkpoint_path_ : str or None
+        Where this fit's checkpoint lives, when ``checkpoint_dir`` is set.
+
+    See Also
+    --------
+    StateEncoder : Learns the vocabulary; put it before this classifier in a Pipeline.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab import NextStateClassifier
+    >>> X = [["C", "G", "Am", "F"] * 3] * 20
+    >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=30, lr=0.03, random_state=0)
+    >>> clf.fit(X).predict([["C", "G"], ["Am"]])
+    array(['Am', 'F'], dtype=object)
+    """
+
+    def __init__(
+        self,
+        module="lstm",
+        *,
+        embedding_dim=64,
+        hidden_dim=128,
+        num_layers=1,
+        dropout=0.0,
+        lr=3e-3,
+        batch_size=64,
+        max_epochs=20,
+        patience=5,
+        validation_fraction=0.1,
+        train_on="all",
+        callbacks=None,
+        checkpoint_dir=None,
+        handle_unknown="use_unknown",
+        device="cpu",
+        random_state=None,
+        verbose=0,
+    ):
+        self.module = module
+        self.embedding_dim = embedding_dim
+        self.hidden_dim = hidden_dim
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.batch_size = batch_size
+        self.max_epochs = max_epochs
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.train_on = train_on
+        self.callbacks = callbacks
+        self.checkpoint_dir = checkpoint_dir
+        self.handle_unknown = handle_unknown
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def partial_fit(self, X, y=None, classes=None):
+        """Train for one more epoch on ``X``; the first call also learns the vocabulary.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            As in :meth:`fit`.
+        y : array-like of shape (n_sequences,), default=None
+            As in :meth:`fit`.
+        classes : array-like, default=None
+            Accepted for scikit-learn compatibility; the states must all occur in the first
+            call's data, since the vocabulary is fixed then.
+
+        Returns
+        -------
+        self : NextStateClassifier
+        """
+        if not hasattr(self, "net_"):
+            self._check_params()
+            contexts, targets = self._fit_vocabulary(X, y)
+            self._initialize_net(contexts, targets)
+        else:
+            contexts, targets = self._targets_for_more_training(X, y)
+        if classes is not None:
+            missing = set(np.asarray(classes, dtype=object).tolist()) - set(self.classes_.tolist())
+            if missing:
+                raise ValueError(
+                    f"classes holds states {sorted(map(repr, missing))[:10]} that are not among "
+                    "the classes learned from the first partial_fit call."
+                )
+        with self._seeded():
+            self._train(contexts, targets, epochs=1)
+        return self
+
+    def _check_params(self):
+        super()._check_params()
+        check_option(self.module, "module", tuple(MODULES))
+        check_option(self.train_on, "train_on", ("all", "last"))
+        for name in ("embedding_dim", "hidden_dim", "num_layers", "batch_size", "max_epochs"):
+            check_size(getattr(self, name), name)
+        check_size(self.patience, "patience", allow_none=True)
+        check_size(self.verbose, "verbose", minimum=0)
+        check_fraction(self.dropout, "dropout", closed="left")
+        check_fraction(self.lr, "lr", high=np.inf)
+        check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
+        if self.patience is not None and self.validation_fraction is None:
+            raise ValueError(
+                f"patience={self.patience} stops on the validation loss, which needs a "
+                "validation split; set validation_fraction, or patience=None."
+            )
+        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
+            raise TypeError(
+                f"callbacks must be a list of skorch callbacks, got {type(self.callbacks)}."
+            )
+
+    def _fit(self, contexts, targets):
+        self._initialize_net(contexts, targets)
+        with self._seeded():
+            self._train(contexts, targets, epochs=self.max_epochs)
+
+    def _seeded(self):
+        """A context in which torch is seeded from ``random_state``; torch's RNG is restored
+        afterwards, so fitting never disturbs the user's own random streams."""
+        return _Seeded(int(self._rng.randint(np.iinfo(np.int32).max)))
+
+    def _initialize_net(self, contexts, targets):
+        self._rng = check_random_state(self.random_state)
+        callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
+        callbacks = [_fresh_checkpoint_dir(cb) for cb in callbacks]
+        self.checkpoint_path_ = None
+        if self.checkpoint_dir is not None:
+            os.makedirs(self.checkpoint_dir, exist_ok=True)
+            self.checkpoint_path_ = tempfile.mkdtemp(prefix="fit-", dir=self.checkpoint_dir)
+            monitor = "valid_loss_best" if self.validation_fraction is not None else None
+            checkpoint = Checkpoint(monitor=monitor, dirname=self.checkpoint_path_)
+            callbacks.append(("checkpoint", checkpoint))
+        if self.patience is not None:
+            stopper = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
+            callbacks.append(("early_stopping", stopper))
+        self.net_ = NeuralNet(
+            module=MODULES[self.module],
+            module__n_codes=self.n_codes_,
+            module__n_classes=len(self.classes_),
+            module__embedding_dim=self.embedding_dim,
+            module__hidden_dim=self.hidden_dim,
+            module__num_layers=self.num_layers,
+            module__dropout=self.dropout,
+            criterion=SequenceCrossEntropy,
+            optimizer=torch.optim.Adam,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=bucket_iterator,
+            iterator_train__shuffle=True,
+            iterator_valid=bucket_iterator,
+            train_split=None,
+            callbacks=callbacks,
+            device=self.device,
+            verbose=self.verbose,
+        )
+        with self._seeded():
+            self.net_.initialize()
+
+    def _train(self, contexts, targets, epochs):
+        dataset = self._training_dataset(contexts, targets)
+        train, valid = self._split(dataset)
+        self.net_.train_split = None if valid is None else predefined_split(valid)
+        self.net_.partial_fit(train, epochs=epochs)
+        self.history_ = self.net_.history
+        self.net_.module_.eval()
+
+    def _training_dataset(self, contexts, targets):
+        """Inputs and per-position targets: every position, or only the last."""
+        inputs = contexts.codes
+        if self.train_on == "all":
+            to_class = self._code_to_class
+            position_targets = [
+                np.append(to_class[c[1:]], t) for c, t in zip(inputs, targets.tolist(), strict=True)
+            ]
+        else:
+            position_targets = [
+                np.append(np.full(len(c) - 1, NO_CLASS, dtype=np.int64), t)
+                for c, t in zip(inputs, targets.tolist(), strict=True)
+            ]
+        return SequenceDataset(inputs, position_targets)
+
+    def _split(self, dataset):
+        """Hold out whole sequences for validation, so no sequence is on both sides."""
+        if self.validation_fraction is None:
+            return dataset, None
+        n = len(dataset)
+        n_valid = int(round(n * self.validation_fraction))
+        if n_valid < 1 or n_valid >= n:
+            raise ValueError(
+                f"validation_fraction={self.validation_fraction} of {n} sequence(s) leaves "
+                "no sequence for validation or none for training; pass more sequences or set "
+                "validation_fraction=None and patience=None."
+            )
+        order = self._rng.permutation(n)
+        return (_subset(dataset, np.sort(order[n_valid:])), _subset(dataset, order[:n_valid]))
+
+    def _targets_for_more_training(self, X, y):
+        """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""
+        check_is_fitted(self)
+        if self.encoder_ is not None and not isinstance(X, EncodedSequences):
+            sequences = check_sequences(X)
+            known = set(self.encoder_.states_.tolist())
+            new = {s for seq in sequences for s in seq} - known
+            if new:
+                raise ValueError(
+                    f"partial_fit cannot learn new states {sorted(map(repr, new))[:10]}: the "
+                    "vocabulary was fixed by the first call. Refit with fit() on all the data."
+                )
+        contexts, targets_states = _contexts_and_target_states(self, X, y)
+        index = {s: i for i, s in enumerate(self.classes_.tolist())}
+        missing = {t for t in targets_states if t not in index}
+        if missing:
+            raise ValueError(
+                f"partial_fit got next states {sorted(map(repr, missing))[:10]} that are not "
+                "among classes_; the classes are fixed by the first call."
+            )
+        return contexts, np.array([index[t] for t in targets_states], dtype=np.int64)
+
+    def _predict_proba(self, contexts):
+        module = self.net_.module_
+        module.eval()
+        lengths = contexts.lengths
+        order = np.argsort(lengths, kind="stable")
+        proba = np.empty((len(contexts), len(self.classes_)), dtype=np.float64)
+        with torch.no_grad():
+            for start in range(0, len(order), PREDICT_BATCH_SIZE):
+                rows = order[start : start + PREDICT_BATCH_SIZE]
+                tokens = pad_right([contexts.codes[i] for i in rows], PAD).to(self.net_.device)
+                logits = module.forward_last(tokens)
+                proba[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
+        return proba
+
+
+class _Seeded:
+    """Context manager: torch's CPU RNG forked and seeded inside, restored on exit."""
+
+    def __init__(self, seed):
+        self.seed = seed
+
+    def __enter__(self):
+        self.fork = torch.random.fork_rng(devices=[])
+        self.fork.__enter__()
+        torch.manual_seed(self.seed)
+
+    def __exit__(self, *exc):
+        return self.fork.__exit__(*exc)
+
+
+def _subset(dataset, rows):
+    return SequenceDataset([dataset.inputs[i] for i in rows], [dataset.targets[i] for i in rows])
+
+
+def _fresh_checkpoint_dir(callback):
+    """Give a user's Checkpoint a directory of its own for this fit (parallel searches)."""
+    cb = callback[1] if isinstance(callback, tuple) else callback
+    if isinstance(cb, Checkpoint) and cb.dirname is not None:
+        base = str(cb.dirname) or "."
+        os.makedirs(base, exist_ok=True)
+        cb.dirname = tempfile.mkdtemp(prefix="fit-", dir=base)
+    return callback
+
+
+def _contexts_and_target_states(estimator, X, y):
+    """Contexts encoded with the fitted vocabulary, and target states."""
+    contexts, target_states = derive_targets(X, y)
+    return estimator._encode(contexts), target_states

@@ -1,0 +1,142 @@
+"""Plain torch modules: they read right-padded token ids and return next-state logits.
+
+Every module offers two readouts:
+
+- ``forward(tokens)`` gives logits at every position, (B, T, C): position t predicts the
+  state after ``tokens[:, : t + 1]``. The LSTM is causal and the attention is masked to
+  positions <= t, so a position never sees what follows it, nor padding (which only ever
+  follows the real tokens). Used in training, where the loss masks padded positions.
+- ``forward_last(tokens)`` gives logits at the last real position only, (B, C), gathered
+  by length rather than read at ``[:, -1]`` (which would be padding). Used in prediction.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ._base import NO_CLASS
+from .encoding import PAD
+
+
+class LSTMNextState(nn.Module):
+    """Embedding, LSTM and a linear layer to next-state logits.
+
+    Parameters
+    ----------
+    n_codes : int
+        Size of the input vocabulary, reserved codes (padding, unknown) included.
+    n_classes : int
+        Number of next states to score.
+    embedding_dim : int, default=64
+        Size of the state embedding.
+    hidden_dim : int, default=128
+        Size of the LSTM state.
+    num_layers : int, default=1
+        Number of stacked LSTM layers.
+    dropout : float, default=0.0
+        Dropout on the embeddings, between LSTM layers and before the output layer.
+    """
+
+    def __init__(
+        self, n_codes, n_classes, embedding_dim=64, hidden_dim=128, num_layers=1, dropout=0.0
+    ):
+        super().__init__()
+        self.embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
+        self.lstm = nn.LSTM(
+            embedding_dim,
+            hidden_dim,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.readout_dim(hidden_dim), n_classes)
+
+    def readout_dim(self, hidden_dim):
+        """Width of the vector the output layer reads."""
+        return hidden_dim
+
+    def hidden(self, tokens):
+        """LSTM outputs at every position: (B, T) -> (B, T, H)."""
+        out, _ = self.lstm(self.dropout(self.embedding(tokens)))
+        return out
+
+    def forward(self, tokens):
+        h = self.hidden(tokens)  # (B, T, H)
+        return self.head(self.dropout(self.readout(h, tokens != PAD)))  # (B, T, C)
+
+    def forward_last(self, tokens):
+        mask = tokens != PAD  # (B, T)
+        h = self.hidden(tokens)  # (B, T, H)
+        last = mask.sum(dim=1) - 1  # (B,)
+        return self.head(self.dropout(self.readout_last(h, mask, last)))  # (B, C)
+
+    def readout(self, h, mask):
+        """Vectors to score at every position: (B, T, H) -> (B, T, R)."""
+        return h
+
+    def readout_last(self, h, mask, last):
+        """Vector to score at position ``last`` of each row: -> (B, R)."""
+        return h[torch.arange(h.shape[0], device=h.device), last]
+
+
+class AttentionNextState(LSTMNextState):
+    """LSTM with attention over its own outputs, as SeqLab's attention model describes.
+
+    At position t the context vector is ``c_t = sum_i alpha_ti h_i`` with
+    ``alpha_ti = softmax_i(e_ti)`` over the positions ``i <= t`` that are not padding, and
+    the bilinear alignment score ``e_ti = (W h_t) . h_i / sqrt(H)``. The context is
+    concatenated with the current output ``h_t`` and mapped by the linear layer to logits.
+
+    Parameters
+    ----------
+    n_codes, n_classes, embedding_dim, hidden_dim, num_layers, dropout
+        As in :class:`LSTMNextState`.
+    """
+
+    def __init__(
+        self, n_codes, n_classes, embedding_dim=64, hidden_dim=128, num_layers=1, dropout=0.0
+    ):
+        super().__init__(n_codes, n_classes, embedding_dim, hidden_dim, num_layers, dropout)
+        self.query = nn.Linear(hidden_dim, hidden_dim, bias=False)
+
+    def readout_dim(self, hidden_dim):
+        return 2 * hidden_dim
+
+    def readout(self, h, mask):
+        T = h.shape[1]
+        scores = self.query(h) @ h.transpose(1, 2) / math.sqrt(h.shape[-1])  # (B, T, T)
+        causal = torch.ones(T, T, dtype=torch.bool, device=h.device).tril()
+        # position 0 is always real and allowed, so no row is all -inf
+        scores = scores.masked_fill(~(causal & mask[:, None, :]), float("-inf"))
+        context = torch.softmax(scores, dim=-1) @ h  # (B, T, H)
+        return torch.cat([context, h], dim=-1)  # (B, T, 2H)
+
+    def readout_last(self, h, mask, last):
+        h_last = super().readout_last(h, mask, last)  # (B, H)
+        scores = (h @ self.query(h_last)[:, :, None]).squeeze(-1)  # (B, T)
+        scores = scores.masked_fill(~mask, float("-inf")) / math.sqrt(h.shape[-1])
+        context = (torch.softmax(scores, dim=-1)[:, None, :] @ h).squeeze(1)  # (B, H)
+        return torch.cat([context, h_last], dim=-1)  # (B, 2H)
+
+
+class SequenceCrossEntropy(nn.Module):
+    """Cross-entropy over every position that has a target.
+
+    Targets equal to ``NO_CLASS`` (padding, or positions not trained on) are left out of the
+    mean, so padding never reaches the loss.
+    """
+
+    def forward(self, logits, targets):
+        logits = logits.reshape(-1, logits.shape[-1])  # (B * T, C)
+        targets = targets.reshape(-1)  # (B * T,)
+        if not (targets != NO_CLASS).any():
+            # nothing to learn in this batch; keep the graph so backward still works
+            return logits.sum() * 0.0
+        return F.cross_entropy(logits, targets, ignore_index=NO_CLASS)
+
+
+MODULES = {"lstm": LSTMNextState, "attention": AttentionNextState}
+"""Module classes by the name ``NextStateClassifier(module=...)`` takes."""

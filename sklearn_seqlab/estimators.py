@@ -102,7 +102,7 @@ class NextStateClassifier(BaseNextStateClassifier):
     --------
     >>> from sklearn_seqlab import NextStateClassifier
     >>> X = [["C", "G", "Am", "F"] * 3] * 20
-    >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=30, lr=0.03, random_state=0)
+    >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=15, lr=0.05, random_state=0)
     >>> clf.fit(X).predict([["C", "G"], ["Am"]])
     array(['Am', 'F'], dtype=object)
     """

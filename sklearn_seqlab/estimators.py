@@ -2,14 +2,13 @@
 
 import copy
 import os
-import tempfile
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Checkpoint, EarlyStopping
+from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
 from ._base import NO_CLASS, BaseNextStateClassifier, derive_targets
@@ -17,6 +16,12 @@ from ._validation import check_fraction, check_option, check_sequences, check_si
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import PAD, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
+from .training import (
+    FiniteLossGuard,
+    ResumableCheckpoint,
+    fit_fingerprint,
+    fresh_checkpoint_dir,
+)
 
 # Batches of ~256 length-sorted sequences are the fastest for CPU inference measured here;
 # 1024 is slower again.
@@ -66,8 +71,12 @@ class NextStateClassifier(BaseNextStateClassifier):
         writes into a fresh subdirectory of its ``dirname`` per fit, so parallel fits of a
         search never overwrite each other.
     checkpoint_dir : str or path-like, default=None
-        When set, the best weights of each fit are saved in a fresh subdirectory of it
-        (``checkpoint_path_``).
+        When set, each fit saves its state after every epoch, and its best weights, in a
+        subdirectory named by a hash of its parameters and data (``checkpoint_path_``). A fit
+        that was killed resumes from there when ``fit`` is called again with the same
+        parameters and data; a finished one is loaded instead of trained again. The fits of a
+        search or a cross-validation differ in parameters or data, so they never share a
+        directory, even in parallel.
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"
         On raw input, what to do with a state not seen in ``fit``: treat it as unknown, or
         raise. On :class:`StateEncoder` output the encoder decides.
@@ -90,7 +99,8 @@ class NextStateClassifier(BaseNextStateClassifier):
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch module.
     history_ : skorch.History
-        Losses and timings per epoch.
+        Losses and timings per epoch. A fit interrupted with Ctrl-C returns early with the
+        epochs done so far and, with early stopping, the best weights so far.
     checkpoint_path_ : str or None
         Where this fit's checkpoint lives, when ``checkpoint_dir`` is set.
 
@@ -203,8 +213,24 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     def _fit(self, contexts, targets):
         self._initialize_net(contexts, targets)
+        epochs, path = self.max_epochs, self.checkpoint_path_
+        if path is not None and ResumableCheckpoint.completed_epochs(path):
+            ResumableCheckpoint.restore(self.net_, path)
+            done = len(self.net_.history)
+            epochs = 0 if ResumableCheckpoint.is_complete(path) else max(epochs - done, 0)
         with self._seeded():
-            self._train(contexts, targets, epochs=self.max_epochs)
+            self._train(contexts, targets, epochs=epochs)
+        if path is not None:
+            # the history spans every session of this fit, so the best file is the global best
+            ResumableCheckpoint.restore_best(self.net_, path)
+            if epochs == 0 or self._finished():
+                ResumableCheckpoint.mark_complete(path)
+
+    def _finished(self):
+        """Whether training ran all its epochs or early stopping ended it (not Ctrl-C)."""
+        stopper = dict(self.net_.callbacks_).get("early_stopping")
+        stopped = stopper is not None and stopper.misses_ >= stopper.patience
+        return stopped or len(self.net_.history) >= self.max_epochs
 
     def _seeded(self):
         """A context in which torch is seeded from ``random_state``; torch's RNG is restored
@@ -213,15 +239,13 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     def _initialize_net(self, contexts, targets):
         self._rng = check_random_state(self.random_state)
-        callbacks = [copy.deepcopy(cb) for cb in self.callbacks or []]
-        callbacks = [_fresh_checkpoint_dir(cb) for cb in callbacks]
+        callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
+        callbacks.append(("finite_loss", FiniteLossGuard()))
         self.checkpoint_path_ = None
         if self.checkpoint_dir is not None:
-            os.makedirs(self.checkpoint_dir, exist_ok=True)
-            self.checkpoint_path_ = tempfile.mkdtemp(prefix="fit-", dir=self.checkpoint_dir)
-            monitor = "valid_loss_best" if self.validation_fraction is not None else None
-            checkpoint = Checkpoint(monitor=monitor, dirname=self.checkpoint_path_)
-            callbacks.append(("checkpoint", checkpoint))
+            key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_)
+            self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
+            callbacks.append(("checkpoint", ResumableCheckpoint(self.checkpoint_path_)))
         if self.patience is not None:
             stopper = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
             callbacks.append(("early_stopping", stopper))
@@ -253,9 +277,12 @@ class NextStateClassifier(BaseNextStateClassifier):
         dataset = self._training_dataset(contexts, targets)
         train, valid = self._split(dataset)
         self.net_.train_split = None if valid is None else predefined_split(valid)
-        self.net_.partial_fit(train, epochs=epochs)
-        self.history_ = self.net_.history
-        self.net_.module_.eval()
+        try:
+            if epochs > 0:
+                self.net_.partial_fit(train, epochs=epochs)
+        finally:  # also after a failed epoch, so that the kept weights are usable
+            self.history_ = self.net_.history
+            self.net_.module_.eval()
 
     def _training_dataset(self, contexts, targets):
         """Inputs and per-position targets: every position, or only the last."""
@@ -341,16 +368,6 @@ class _Seeded:
 
 def _subset(dataset, rows):
     return SequenceDataset([dataset.inputs[i] for i in rows], [dataset.targets[i] for i in rows])
-
-
-def _fresh_checkpoint_dir(callback):
-    """Give a user's Checkpoint a directory of its own for this fit (parallel searches)."""
-    cb = callback[1] if isinstance(callback, tuple) else callback
-    if isinstance(cb, Checkpoint) and cb.dirname is not None:
-        base = str(cb.dirname) or "."
-        os.makedirs(base, exist_ok=True)
-        cb.dirname = tempfile.mkdtemp(prefix="fit-", dir=base)
-    return callback
 
 
 def _contexts_and_target_states(estimator, X, y):

@@ -1,0 +1,135 @@
+"""skorch callbacks that keep a long training run from being lost.
+
+- :class:`FiniteLossGuard` stops at the first NaN or infinite loss and puts back the weights
+  of the last completed epoch.
+- :class:`ResumableCheckpoint` saves the state after every epoch (and the best weights) so that
+  a fit killed mid-epoch resumes where it stopped.
+"""
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback, Checkpoint
+
+
+class FiniteLossGuard(Callback):
+    """Raise ``FloatingPointError`` when a batch loss is not finite, keeping good weights.
+
+    The weights at the end of the last completed epoch (or the initial weights) are copied
+    back into the module before raising, so the estimator stays usable.
+    """
+
+    def on_train_begin(self, net, **kwargs):
+        self._keep(net)
+
+    def on_epoch_end(self, net, **kwargs):
+        self._keep(net)
+
+    def on_batch_end(self, net, batch=None, training=None, loss=None, **kwargs):
+        if loss is not None and not torch.isfinite(loss).all():
+            net.module_.load_state_dict(self.good_weights_)
+            epoch = len(net.history)
+            raise FloatingPointError(
+                f"The {'training' if training else 'validation'} loss became "
+                f"{loss.item()} in epoch {epoch}; training stopped and the weights of the last "
+                f"completed epoch were kept. Try a smaller learning rate (lr={net.lr})."
+            )
+
+    def _keep(self, net):
+        self.good_weights_ = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+
+
+class ResumableCheckpoint(Callback):
+    """Save weights, optimizer state and history after every epoch, and the best weights.
+
+    Files are written under temporary names and then renamed, so a process killed while
+    saving leaves the previous epoch's checkpoint intact.
+
+    Parameters
+    ----------
+    dirname : str or path-like
+        Directory of this fit's checkpoint.
+    """
+
+    LAST = {"f_params": "params.pt", "f_optimizer": "optimizer.pt", "f_history": "history.json"}
+    BEST = "best_params.pt"
+    DONE = "complete"
+
+    def __init__(self, dirname):
+        self.dirname = dirname
+
+    def on_epoch_end(self, net, **kwargs):
+        directory = Path(self.dirname)
+        if net.history[-1].get("valid_loss_best", False):
+            _save_atomically(net, directory, f_params=self.BEST)
+        _save_atomically(net, directory, **self.LAST)
+
+    @classmethod
+    def completed_epochs(cls, dirname):
+        """Epochs saved under ``dirname`` (0 when there is no checkpoint)."""
+        history = Path(dirname) / cls.LAST["f_history"]
+        return len(json.loads(history.read_text())) if history.exists() else 0
+
+    @classmethod
+    def restore(cls, net, dirname):
+        """Load the last saved state into ``net``."""
+        directory = Path(dirname)
+        net.load_params(**{k: directory / v for k, v in cls.LAST.items()})
+
+    @classmethod
+    def restore_best(cls, net, dirname):
+        """Load the best weights saved, if any; return whether there were some."""
+        best = Path(dirname) / cls.BEST
+        if best.exists():
+            net.load_params(f_params=best)
+        return best.exists()
+
+    @classmethod
+    def mark_complete(cls, dirname):
+        """Record that the fit finished (all epochs, or stopped early), unlike a killed one."""
+        (Path(dirname) / cls.DONE).touch()
+
+    @classmethod
+    def is_complete(cls, dirname):
+        return (Path(dirname) / cls.DONE).exists()
+
+
+def _save_atomically(net, directory, **files):
+    directory.mkdir(parents=True, exist_ok=True)
+    temporary = {k: directory / f".{v}.tmp" for k, v in files.items()}
+    net.save_params(**temporary)
+    for key, tmp in temporary.items():
+        os.replace(tmp, directory / files[key])
+
+
+def fit_fingerprint(params, contexts, targets, classes):
+    """A short hash of a fit's parameters and data: the name of its checkpoint directory.
+
+    Fits that differ in parameters or data (the fits of a search, the folds of a
+    cross-validation) get different directories, so running them in parallel is safe, while
+    calling ``fit`` again with the same parameters and data finds the same checkpoint.
+    """
+    digest = hashlib.sha256()
+    skip = {"callbacks", "checkpoint_dir", "verbose", "device"}
+    digest.update(repr(sorted((k, v) for k, v in params.items() if k not in skip)).encode())
+    digest.update(repr(classes.tolist()).encode())
+    digest.update(np.fromiter(map(len, contexts.codes), dtype=np.int64).tobytes())
+    for codes in contexts.codes:
+        digest.update(codes.tobytes())
+    digest.update(np.asarray(targets, dtype=np.int64).tobytes())
+    return digest.hexdigest()[:16]
+
+
+def fresh_checkpoint_dir(callback):
+    """Give a user's ``Checkpoint`` a directory of its own for this fit, for parallel fits."""
+    cb = callback[1] if isinstance(callback, tuple) else callback
+    if isinstance(cb, Checkpoint) and cb.dirname is not None:
+        base = str(cb.dirname) or "."
+        os.makedirs(base, exist_ok=True)
+        cb.dirname = tempfile.mkdtemp(prefix="fit-", dir=base)
+    return callback

@@ -2,7 +2,12 @@
 
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_seqlab import NextStateClassifier, StateEncoder
+from sklearn_seqlab import (
+    MarkovClassifier,
+    NextStateClassifier,
+    StateEncoder,
+    VariableOrderMarkovClassifier,
+)
 
 # One sample is one sequence of any length, so the notion of a fixed number of features
 # (n_features_in_, and errors when it changes) does not apply to these estimators.
@@ -17,6 +22,8 @@ EXPECTED_FAILURES = {
 
 ESTIMATORS = [
     StateEncoder(),
+    MarkovClassifier(),
+    VariableOrderMarkovClassifier(),
     # Small and seeded; enough epochs to memorise the checks' training data, which is what
     # check_classifiers_train asks of a classifier.
     NextStateClassifier(

@@ -1,0 +1,420 @@
+"""Count-based next-state classifiers: a first-order and a variable-order Markov chain.
+
+They are the baselines a neural model has to beat. Both learn from every position of every
+training sequence (the context ``codes[:t]`` followed by ``codes[t]``), not only from the
+last state, and both predict the most probable next state; drawing a continuation at random
+is what :meth:`sample` is for.
+"""
+
+import numpy as np
+from scipy import sparse
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import NO_CLASS, BaseNextStateClassifier
+from ._validation import check_fraction, check_option, check_size
+from .encoding import PAD, UNK, EncodedSequences
+
+_START = PAD
+"""Marks the start of a sequence inside a context tuple; PAD never stands for a state."""
+
+_CHUNK = 4096
+"""Rows of ``predict_proba`` built at once, which bounds the dense temporaries."""
+
+
+def _training_events(contexts, targets, code_to_class):
+    """Yield ``(codes, next_classes)`` per sequence: ``codes[:t]`` was followed by class
+    ``next_classes[t - 1]``.
+
+    Every position after the first is an event, and so is the target after the whole
+    context. A next state outside ``classes_`` is NO_CLASS: there is no column to count it in.
+    """
+    for codes, target in zip(contexts.codes, targets.tolist(), strict=True):
+        yield codes.tolist(), code_to_class[codes[1:]].tolist() + [target]
+
+
+class _BaseCountClassifier(BaseNextStateClassifier):
+    """What the count models share: drawing continuations from ``predict_proba``."""
+
+    def sample(self, X, n_steps=1, *, random_state=None):
+        """Draw continuations of each context, one state after another.
+
+        Each state is drawn from :meth:`predict_proba` given the context and the states
+        drawn so far, the way SeqLab generates sequences; :meth:`predict` instead returns the
+        single most probable next state.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts to continue.
+        n_steps : int, default=1
+            Number of states to draw after each context.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws.
+
+        Returns
+        -------
+        continuations : list of list
+            For each context, the ``n_steps`` states drawn, all from ``classes_``.
+        """
+        check_is_fitted(self)
+        check_size(n_steps, "n_steps")
+        rng = check_random_state(random_state)
+        encoded = self._encode(X)
+        # a class absent from the input vocabulary (possible when y was given with encoded
+        # X) continues the context as an unknown state
+        class_to_code = np.full(len(self.classes_), UNK, dtype=np.int64)
+        is_class = self._code_to_class != NO_CLASS
+        class_to_code[self._code_to_class[is_class]] = np.flatnonzero(is_class)
+
+        codes = list(encoded.codes)
+        drawn = np.empty((len(codes), n_steps), dtype=np.int64)
+        for step in range(n_steps):
+            proba = self._predict_proba(EncodedSequences(codes, encoded.states))
+            cdf = np.cumsum(proba, axis=1)
+            u = rng.random_sample(len(codes)) * cdf[:, -1]
+            # rounding can leave u past the last cumulative value; clip to the last class
+            picks = np.minimum((cdf <= u[:, None]).sum(axis=1), len(self.classes_) - 1)
+            drawn[:, step] = picks
+            next_codes = class_to_code[picks]
+            codes = [np.append(c, n) for c, n in zip(codes, next_codes, strict=True)]
+        return [self.classes_[row].tolist() for row in drawn]
+
+
+class MarkovClassifier(_BaseCountClassifier):
+    """First-order Markov chain that predicts the most probable next state.
+
+    The next state is predicted from the last state of the context alone, with additive
+    (Laplace, or Lidstone for ``alpha`` other than 1) smoothing of the transition counts.
+    A last state without transitions to learn from (unknown, or never followed by a state in
+    training) backs off to the unigram distribution of next states. Every position of the
+    training sequences counts as a transition, not only the last.
+
+    Parameters
+    ----------
+    alpha : float, default=1.0
+        Additive smoothing: pseudo-count added to every transition count. 0 gives the
+        maximum-likelihood estimate.
+    handle_unknown : {"use_unknown", "error"}, default="use_unknown"
+        What to do with a state at prediction time that was not seen in ``fit``: treat it as
+        unknown (a context ending in one gets the unigram distribution), or raise a
+        ``ValueError`` naming it. Only applies to raw sequences; already encoded input
+        carries its own unknown codes.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The states that can be predicted.
+    encoder_ : StateEncoder or None
+        The encoder fitted on raw input; None when ``fit`` got :class:`EncodedSequences`.
+    n_codes_ : int
+        Size of the input vocabulary, reserved codes included.
+    transition_counts_ : scipy.sparse.csr_matrix of shape (n_codes_, n_classes)
+        ``transition_counts_[c, j]``: how often state ``classes_[j]`` followed the state of
+        code ``c`` in the training sequences. The rows of the reserved codes are empty.
+    unigram_counts_ : ndarray of shape (n_classes,)
+        How often each state of ``classes_`` followed any context.
+
+    See Also
+    --------
+    VariableOrderMarkovClassifier : Interpolates the last several states; more accurate.
+    StateEncoder : Encodes sequences for this model inside a pipeline.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.baselines import MarkovClassifier
+    >>> X = [["C", "G", "C", "G"], ["G", "C", "G", "C", "G"], ["C", "G", "C"]]
+    >>> clf = MarkovClassifier().fit(X)
+    >>> clf.classes_
+    array(['C', 'G'], dtype=object)
+    >>> clf.predict([["G", "C"], ["C", "G"]])
+    array(['G', 'C'], dtype=object)
+    >>> clf.sample([["C"]], n_steps=4, random_state=0)
+    [['G', 'C', 'G', 'C']]
+    """
+
+    def __init__(self, *, alpha=1.0, handle_unknown="use_unknown"):
+        self.alpha = alpha
+        self.handle_unknown = handle_unknown
+
+    def _check_params(self):
+        super()._check_params()
+        check_fraction(self.alpha, "alpha", low=0.0, high=np.inf, closed="left")
+
+    def _fit(self, contexts, targets):
+        n_classes = len(self.classes_)
+        prev, nxt = [], []
+        for codes, target in zip(contexts.codes, targets.tolist(), strict=True):
+            prev.append(codes)
+            nxt.append(self._code_to_class[codes[1:]])
+            nxt.append(np.array([target], dtype=np.int64))
+        # each context state is followed by the next one, and the last by the target
+        prev = np.concatenate(prev)
+        nxt = np.concatenate(nxt)
+        counted = nxt != NO_CLASS
+        self.unigram_counts_ = np.bincount(nxt[counted], minlength=n_classes).astype(np.float64)
+        # an unknown state stands for many states: its transitions say nothing of any one
+        counted &= prev != UNK
+        self.transition_counts_ = sparse.csr_matrix(
+            (np.ones(counted.sum()), (prev[counted], nxt[counted])),
+            shape=(self.n_codes_, n_classes),
+        )
+        self.transition_counts_.sum_duplicates()
+
+    def _predict_proba(self, contexts):
+        n_classes = len(self.classes_)
+        unigram = self.unigram_counts_ + self.alpha
+        total = unigram.sum()
+        unigram = unigram / total if total > 0 else np.full(n_classes, 1.0 / n_classes)
+        last = np.fromiter((c[-1] for c in contexts.codes), dtype=np.int64, count=len(contexts))
+        proba = np.empty((len(last), n_classes))
+        for start in range(0, len(last), _CHUNK):
+            rows = self.transition_counts_[last[start : start + _CHUNK]].toarray()
+            seen = rows.sum(axis=1) > 0
+            rows += self.alpha
+            totals = rows.sum(axis=1, keepdims=True)
+            np.divide(rows, totals, out=rows, where=totals > 0)
+            # an empty row (unknown state, or one never followed in training) holds no
+            # evidence; the unigram guesses better than a uniform row's first class
+            rows[~seen] = unigram
+            proba[start : start + _CHUNK] = rows
+        return proba
+
+
+class VariableOrderMarkovClassifier(_BaseCountClassifier):
+    """Interpolated back-off n-gram model over the last states of the context.
+
+    The next-state distribution after the last ``max_order`` states is interpolated with the
+    distributions after the last ``max_order - 1``, ..., 1 states and the unigram, in the
+    manner of Kneser-Ney or Witten-Bell smoothing for language models (Chen and Goodman
+    1998). The start of a sequence acts as a state of its own, so a short context is told
+    apart from the end of a longer one. An unknown state inside the context cuts it: only
+    the states after the last unknown one are used. Every position of the training
+    sequences is an example.
+
+    Parameters
+    ----------
+    max_order : int, default=3
+        Largest number of previous states the prediction conditions on.
+    method : {"kneser_ney", "witten_bell"}, default="kneser_ney"
+        Smoothing. ``"kneser_ney"``: interpolated Kneser-Ney, whose lower orders count in
+        how many distinct contexts a state follows rather than how often.
+        ``"witten_bell"``: interpolated Witten-Bell, which gives the lower order the weight
+        of the number of distinct states seen after the context.
+    discount : "auto" or float, default="auto"
+        Kneser-Ney discount. ``"auto"`` estimates three discounts per order, for counts of
+        1, 2 and 3 or more, from the counts of counts (modified Kneser-Ney); a float in
+        (0, 1] subtracts that amount from every count. Ignored by Witten-Bell.
+    handle_unknown : {"use_unknown", "error"}, default="use_unknown"
+        What to do with a state at prediction time that was not seen in ``fit``: treat it as
+        unknown (the context is cut after it), or raise a ``ValueError`` naming it. Only
+        applies to raw sequences; already encoded input carries its own unknown codes.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The states that can be predicted.
+    encoder_ : StateEncoder or None
+        The encoder fitted on raw input; None when ``fit`` got :class:`EncodedSequences`.
+    n_codes_ : int
+        Size of the input vocabulary, reserved codes included.
+    contexts_ : list of dict
+        ``contexts_[k]`` maps each context of ``k`` states seen in training, a tuple of
+        codes, to its row in ``counts_[k]``. Code 0 at the front of a tuple marks the start
+        of a sequence. ``contexts_[0]`` holds the empty context only.
+    counts_ : list of scipy.sparse.csr_matrix
+        ``counts_[k][i, j]``: how often state ``classes_[j]`` followed the ``i``-th context
+        of ``k`` states.
+    discounts_ : ndarray of shape (max_order + 1, 3) or None
+        Kneser-Ney discounts of counts of 1, 2 and 3 or more, per order; None with
+        Witten-Bell.
+
+    See Also
+    --------
+    MarkovClassifier : Conditions on the last state only.
+    StateEncoder : Encodes sequences for this model inside a pipeline.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.baselines import VariableOrderMarkovClassifier
+    >>> X = [["C", "C", "G", "C", "C", "G"], ["G", "C", "C", "G", "C"]]
+    >>> clf = VariableOrderMarkovClassifier(max_order=2).fit(X)
+    >>> clf.predict([["C", "C"], ["G", "C"]])
+    array(['G', 'C'], dtype=object)
+    """
+
+    def __init__(
+        self, *, max_order=3, method="kneser_ney", discount="auto", handle_unknown="use_unknown"
+    ):
+        self.max_order = max_order
+        self.method = method
+        self.discount = discount
+        self.handle_unknown = handle_unknown
+
+    def _check_params(self):
+        super()._check_params()
+        check_size(self.max_order, "max_order")
+        check_option(self.method, "method", ("kneser_ney", "witten_bell"))
+        if not isinstance(self.discount, str):
+            check_fraction(self.discount, "discount", closed="right")
+        elif self.discount != "auto":
+            raise ValueError(
+                f"discount must be 'auto' or a float in (0, 1], got {self.discount!r}."
+            )
+
+    def _window(self, codes, t):
+        """The usable context before position ``t``, as ``(window, cut)``.
+
+        The window holds the last ``max_order`` states, preceded by the start marker when
+        the sequence starts within reach. ``cut`` is the length of the suffix after the last
+        unknown state, the longest context that may be looked up.
+        """
+        start = t - self.max_order
+        window = tuple(codes[start:t]) if start >= 0 else (_START, *codes[:t])
+        cut = len(window)
+        for i in range(len(window) - 1, -1, -1):
+            if window[i] == UNK:
+                cut = len(window) - 1 - i
+                break
+        return window, cut
+
+    def _fit(self, contexts, targets):
+        max_order = self.max_order
+        kneser_ney = self.method == "kneser_ney"
+        counts = [{} for _ in range(max_order + 1)]
+        # Kneser-Ney's lower orders count distinct left neighbours: the sets hold
+        # (*context, class, neighbour) for every order below the highest
+        neighbours = [set() for _ in range(max_order)]
+        for codes, next_classes in _training_events(contexts, targets, self._code_to_class):
+            for t, cls in enumerate(next_classes, start=1):
+                if cls == NO_CLASS:
+                    continue
+                window, cut = self._window(codes, t)
+                n = len(window)
+                for k in range(cut + 1):
+                    key = (*window[n - k :], cls)
+                    counts[k][key] = counts[k].get(key, 0) + 1
+                    # a context that starts at the sequence start has no left neighbour; the
+                    # window always holds one for shorter contexts (a state, start or UNK)
+                    if kneser_ney and k < max_order and (k == 0 or window[n - k] != _START):
+                        neighbours[k].add((*key, window[n - k - 1]))
+
+        n_classes = len(self.classes_)
+        self.contexts_, self.counts_ = [], []
+        smoothing = []
+        for k in range(max_order + 1):
+            index, matrix = _count_matrix(counts[k], n_classes)
+            self.contexts_.append(index)
+            self.counts_.append(matrix)
+            if kneser_ney and k < max_order:
+                cont = {}
+                for key in neighbours[k]:
+                    cont[key[:-1]] = cont.get(key[:-1], 0) + 1
+                # contexts at the sequence start keep their raw counts: no left neighbour
+                for key, value in counts[k].items():
+                    if k > 0 and key[0] == _START:
+                        cont[key] = value
+                _, matrix = _count_matrix(cont, n_classes, index)
+            smoothing.append(matrix)
+
+        if kneser_ney:
+            self.discounts_ = np.array([_estimate_discounts(m.data) for m in smoothing])
+            if self.discount != "auto":
+                self.discounts_[:] = self.discount
+            self._tables = [
+                _kneser_ney_table(m, d) for m, d in zip(smoothing, self.discounts_, strict=True)
+            ]
+        else:
+            self.discounts_ = None
+            self._tables = [_witten_bell_table(m) for m in smoothing]
+        # the unigram interpolates with the uniform distribution so no class gets zero
+        probs, backoff = self._tables[0]
+        if probs.shape[0]:
+            self._unigram = probs.toarray()[0] + backoff[0] / n_classes
+        else:  # no event had a next state among the classes
+            self._unigram = np.full(n_classes, 1.0 / n_classes)
+
+    def _lookup_rows(self, contexts):
+        """Row of each context in every order's table, or -1 where it was never seen."""
+        rows = np.full((len(contexts), self.max_order), -1, dtype=np.int64)
+        for i, codes in enumerate(contexts.codes):
+            window, cut = self._window(codes.tolist(), len(codes))
+            n = len(window)
+            for k in range(1, cut + 1):
+                row = self.contexts_[k].get(window[n - k :])
+                # a context never seen means no longer one was seen either
+                if row is None:
+                    break
+                rows[i, k - 1] = row
+        return rows
+
+    def _predict_proba(self, contexts):
+        rows = self._lookup_rows(contexts)
+        proba = np.empty((len(rows), len(self.classes_)))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            p = np.tile(self._unigram, (len(chunk), 1))
+            # from the unigram up: each order keeps its discounted counts and hands the
+            # rest of its mass to the order below
+            for k in range(1, self.max_order + 1):
+                seen = chunk[:, k - 1] >= 0
+                if not seen.any():
+                    break
+                probs, backoff = self._tables[k]
+                r = chunk[seen, k - 1]
+                p[seen] = backoff[r, None] * p[seen] + probs[r].toarray()
+            p /= p.sum(axis=1, keepdims=True)
+            proba[start : start + _CHUNK] = p
+        return proba
+
+
+def _count_matrix(counts, n_classes, index=None):
+    """Turn ``{(*context, class): count}`` into ``(index, csr)`` with one row per context.
+
+    With ``index`` given, rows follow it (contexts missing from ``counts`` stay empty).
+    """
+    if index is None:
+        index = {}
+        for key in counts:
+            index.setdefault(key[:-1], len(index))
+    n = len(counts)
+    row = np.fromiter((index[key[:-1]] for key in counts), dtype=np.int64, count=n)
+    col = np.fromiter((key[-1] for key in counts), dtype=np.int64, count=n)
+    data = np.fromiter(counts.values(), dtype=np.float64, count=n)
+    matrix = sparse.csr_matrix((data, (row, col)), shape=(len(index), n_classes))
+    matrix.sort_indices()
+    return index, matrix
+
+
+def _estimate_discounts(values):
+    """Modified Kneser-Ney discounts for counts of 1, 2 and 3+ (Chen and Goodman 1998)."""
+    n = np.array([(values == c).sum() for c in (1, 2, 3, 4)], dtype=np.float64)
+    if np.any(n == 0):
+        # too few counts to estimate from (tiny data): the usual fixed discount
+        return np.array([0.75, 0.75, 0.75])
+    y = n[0] / (n[0] + 2 * n[1])
+    d = np.array([1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]])
+    # the estimate can fall outside (0, count) on odd count distributions
+    return np.clip(d, 0.05, [0.95, 1.95, 2.95])
+
+
+def _kneser_ney_table(matrix, discounts):
+    """``(probs, backoff)``: discounted probabilities and the mass left to the order below."""
+    values = matrix.data
+    d = np.where(values >= 3, discounts[2], np.where(values >= 2, discounts[1], discounts[0]))
+    kept = matrix.copy()
+    kept.data = np.maximum(values - d, 0.0)
+    total = np.asarray(matrix.sum(axis=1)).ravel()
+    kept_total = np.asarray(kept.sum(axis=1)).ravel()
+    safe = np.where(total > 0, total, 1.0)
+    backoff = np.where(total > 0, 1.0 - kept_total / safe, 1.0)
+    return sparse.csr_matrix(sparse.diags(1.0 / safe) @ kept), backoff
+
+
+def _witten_bell_table(matrix):
+    """``(probs, backoff)`` of Witten-Bell: the order below weighs as many distinct states."""
+    total = np.asarray(matrix.sum(axis=1)).ravel()
+    distinct = np.diff(matrix.indptr).astype(np.float64)
+    denom = np.where(total > 0, total + distinct, 1.0)
+    backoff = np.where(total > 0, distinct / denom, 1.0)
+    return sparse.csr_matrix(sparse.diags(1.0 / denom) @ matrix), backoff

@@ -1,0 +1,320 @@
+import joblib
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from sklearn_seqlab.baselines import MarkovClassifier, VariableOrderMarkovClassifier
+from sklearn_seqlab.datasets import make_markov_sequences
+from sklearn_seqlab.encoding import StateEncoder
+
+ESTIMATORS = [MarkovClassifier, VariableOrderMarkovClassifier]
+
+
+def periodic(n_sequences=30, period=("A", "B", "C"), seed=0):
+    """Cyclic sequences with random phases and lengths."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_sequences):
+        start, length = rng.integers(len(period)), rng.integers(3, 12)
+        out.append([period[(start + i) % len(period)] for i in range(length)])
+    return out
+
+
+def second_order(n_sequences=200, seed=0):
+    """Sequences over 0-3 whose next state is the sum of the previous two, modulo 4.
+
+    The previous state alone says nothing: every state follows every state equally often.
+    """
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n_sequences):
+        seq = rng.integers(4, size=2).tolist()
+        for _ in range(rng.integers(3, 10)):
+            seq.append((seq[-1] + seq[-2]) % 4)
+        out.append(seq)
+    return out
+
+
+@pytest.fixture(scope="module")
+def chords():
+    return make_markov_sequences(120, n_states=6, random_state=0)
+
+
+@pytest.fixture(scope="module", params=ESTIMATORS, ids=lambda c: c.__name__)
+def fitted(request, chords):
+    return request.param().fit(chords)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_periodic_sequence_predicted_perfectly(Estimator):
+    X = periodic()
+    clf = Estimator().fit(X)
+    assert clf.score(periodic(seed=1)) == 1.0
+    assert clf.predict([["A"], ["B", "C"], ["C", "A", "B", "C"]]).tolist() == ["B", "A", "A"]
+
+
+def test_second_order_pattern_needs_second_order():
+    train, test = second_order(seed=0), second_order(seed=1)
+    first = MarkovClassifier().fit(train).score(test)
+    second = VariableOrderMarkovClassifier(max_order=2).fit(train).score(test)
+    assert second == 1.0
+    assert first < 0.5
+
+
+def test_variable_order_beats_first_order_on_second_order_chain():
+    X = make_markov_sequences(600, n_states=6, order=2, concentration=0.05, random_state=0)
+    train, test = X[:400], X[400:]
+    first = MarkovClassifier().fit(train).score(test)
+    second = VariableOrderMarkovClassifier(max_order=2).fit(train).score(test)
+    assert second > first + 0.2
+
+
+@pytest.mark.parametrize("method", ["kneser_ney", "witten_bell"])
+@pytest.mark.parametrize("discount", ["auto", 0.5, 1.0])
+def test_smoothing_variants_learn(method, discount):
+    clf = VariableOrderMarkovClassifier(max_order=2, method=method, discount=discount)
+    assert clf.fit(second_order(seed=0)).score(second_order(seed=1)) == 1.0
+    assert (clf.discounts_ is None) == (method == "witten_bell")
+
+
+def test_predict_proba_rows_and_columns(fitted, chords):
+    proba = fitted.predict_proba(chords)
+    assert proba.shape == (len(chords), len(fitted.classes_))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert (proba >= 0).all()
+    # columns follow classes_: predict is the column of the largest probability
+    np.testing.assert_array_equal(fitted.predict(chords), fitted.classes_[np.argmax(proba, axis=1)])
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_fit_with_y_restricts_classes(Estimator):
+    X = [["a", "b"], ["b", "c"], ["c", "a"], ["a", "b", "c"]]
+    y = ["c", "a", "b", "a"]
+    clf = Estimator().fit(X, y)
+    # states inside contexts are input, not classes, unless some y holds them
+    assert clf.classes_.tolist() == ["a", "b", "c"]
+    proba = clf.predict_proba([["b"], ["c", "a"]])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+    clf = Estimator().fit(X[:3], ["c", "a", "c"])
+    assert clf.classes_.tolist() == ["a", "c"]
+    assert clf.predict_proba([["b"], ["z"]]).shape == (2, 2)
+    assert set(clf.predict([["a"], ["b"], ["c"]])) <= {"a", "c"}
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_transitions_inside_contexts_are_learned(Estimator):
+    # the only example of what follows "b" is inside a context, not a target
+    clf = Estimator().fit([["a", "b", "c", "a"], ["c", "a"], ["a", "c"]])
+    assert clf.predict([["b"]]).tolist() == ["c"]
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_unknown_state_uses_unknown(Estimator):
+    clf = Estimator().fit(periodic())
+    proba = clf.predict_proba([["A", "B", "Zz"], ["Zz"]])
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict([["Zz"], ["C", "Zz"]])) <= set(clf.classes_)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_unknown_state_error(Estimator):
+    clf = Estimator(handle_unknown="error").fit(periodic())
+    with pytest.raises(ValueError, match="'Zz'"):
+        clf.predict([["A", "Zz"]])
+    with pytest.raises(ValueError, match="'Zz'"):
+        clf.sample([["Zz"]])
+
+
+def test_markov_unknown_last_state_backs_off_to_unigram():
+    X = [["a", "b"], ["a", "b"], ["b", "b"], ["b", "a"]]
+    clf = MarkovClassifier(alpha=0.0).fit(X)
+    unigram = clf.unigram_counts_ / clf.unigram_counts_.sum()
+    np.testing.assert_allclose(clf.predict_proba([["b", "Zz"]])[0], unigram)
+    assert clf.transition_counts_.shape == (clf.n_codes_, 2)
+    assert clf.transition_counts_.sum() == clf.unigram_counts_.sum() == 4
+
+
+def test_markov_alpha_zero_unseen_row_falls_back_to_unigram():
+    # "c" is a state of the vocabulary but never followed by anything
+    clf = MarkovClassifier(alpha=0.0).fit([["a", "b"], ["b", "a"], ["a", "c"], ["b", "a"]])
+    proba = clf.predict_proba([["c"], ["a"]])
+    np.testing.assert_allclose(proba[0], clf.unigram_counts_ / clf.unigram_counts_.sum())
+    np.testing.assert_allclose(proba[1], [0.0, 0.5, 0.5])
+
+
+def test_unknown_state_cuts_the_context():
+    # after "x y" comes "b", after "y" alone mostly "a": an unknown in place of "x" must
+    # leave the prediction of "y" alone, not of the unseen context "? y"
+    X = [["x", "y", "b"]] * 3 + [["z", "y", "a"]] * 2 + [["w", "y", "a"]] * 2
+    clf = VariableOrderMarkovClassifier(max_order=2).fit(X)
+    assert clf.predict([["x", "y"], ["q", "y"], ["y"]]).tolist() == ["b", "a", "a"]
+    np.testing.assert_allclose(
+        clf.predict_proba([["q", "y"]]), clf.predict_proba([["x", "q", "q", "y"]])
+    )
+
+
+def test_encoded_training_data_with_unknowns():
+    X = make_markov_sequences(80, n_states=8, random_state=1)
+    enc = StateEncoder(max_states=5).fit(X)
+    for clf in (MarkovClassifier(), VariableOrderMarkovClassifier()):
+        clf.fit(enc.transform(X))
+        proba = clf.predict_proba(enc.transform(X))
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        assert len(clf.classes_) == 5
+
+
+def test_variable_order_attributes():
+    clf = VariableOrderMarkovClassifier(max_order=2).fit([["a", "b", "a"], ["b", "a", "b"]])
+    assert len(clf.contexts_) == len(clf.counts_) == 3
+    assert clf.contexts_[0] == {(): 0}
+    assert clf.discounts_.shape == (3, 3)
+    a, b = 2, 3  # codes of the states, after the reserved ones
+    # every position counts, not only the last: a->b twice and b->a twice
+    assert clf.counts_[1][clf.contexts_[1][(a,)]].toarray().tolist() == [[0, 2]]
+    assert clf.counts_[1][clf.contexts_[1][(b,)]].toarray().tolist() == [[2, 0]]
+    assert clf.counts_[0].sum() == 4
+    # a context that reaches the sequence start (code 0) is told apart from one that does not
+    assert sorted(clf.contexts_[2]) == [(0, a), (0, b), (a, b), (b, a)]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    data=st.lists(st.lists(st.sampled_from("abcd"), min_size=2, max_size=8), min_size=2),
+    max_order=st.integers(1, 4),
+    method=st.sampled_from(["kneser_ney", "witten_bell"]),
+    alpha=st.sampled_from([0.0, 0.1, 1.0]),
+)
+def test_proba_is_a_distribution(data, max_order, method, alpha):
+    assume(len({seq[-1] for seq in data}) >= 2)  # a classifier needs 2 classes
+    contexts = [seq[:-1] for seq in data] + [["e"], ["a", "e", "b"]]
+    for clf in (
+        MarkovClassifier(alpha=alpha),
+        VariableOrderMarkovClassifier(max_order=max_order, method=method),
+    ):
+        proba = clf.fit(data).predict_proba(contexts)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        assert np.isfinite(proba).all() and (proba >= 0).all()
+
+
+@pytest.fixture(params=ESTIMATORS, ids=lambda c: c.__name__)
+def pipe(request):
+    return Pipeline([("enc", StateEncoder()), ("clf", request.param())])
+
+
+def test_pipeline_predicts_states(pipe, chords):
+    pipe.fit(chords)
+    assert pipe.classes_.tolist() == sorted({s for seq in chords for s in seq})
+    pred = pipe.predict([seq[:-1] for seq in chords[:10]])
+    assert set(pred) <= set(pipe.classes_)
+    assert pipe.predict_proba(chords[:5]).shape == (5, len(pipe.classes_))
+
+
+def test_pipeline_cross_val_score_without_y(pipe, chords):
+    scores = cross_val_score(pipe, chords, cv=3)
+    assert scores.shape == (3,) and ((scores > 0) & (scores <= 1)).all()
+
+
+@pytest.mark.parametrize(
+    "Estimator, grid",
+    [
+        (MarkovClassifier, {"clf__alpha": [0.0, 1.0]}),
+        (VariableOrderMarkovClassifier, {"clf__max_order": [1, 2]}),
+    ],
+)
+def test_pipeline_grid_search(Estimator, grid, chords):
+    pipe = Pipeline([("enc", StateEncoder()), ("clf", Estimator())])
+    search = GridSearchCV(pipe, grid, cv=3).fit(chords)
+    assert search.best_params_.keys() == grid.keys()
+    assert set(search.predict(chords[:5])) <= set(search.classes_)
+
+
+def test_pipeline_pickle_round_trip(pipe, chords, tmp_path):
+    pipe.fit(chords)
+    joblib.dump(pipe, tmp_path / "model.joblib")
+    loaded = joblib.load(tmp_path / "model.joblib")
+    np.testing.assert_array_equal(loaded.predict_proba(chords), pipe.predict_proba(chords))
+
+
+def test_clone(fitted, chords):
+    copy = clone(fitted)
+    assert copy.get_params() == fitted.get_params()
+    assert not hasattr(copy, "classes_")
+    np.testing.assert_array_equal(
+        copy.fit(chords).predict_proba(chords), fitted.predict_proba(chords)
+    )
+
+
+def test_sample(fitted, chords):
+    contexts = [seq[:3] for seq in chords[:7]]
+    draws = fitted.sample(contexts, n_steps=4, random_state=0)
+    assert len(draws) == 7 and all(len(d) == 4 for d in draws)
+    assert {s for d in draws for s in d} <= set(fitted.classes_)
+    assert fitted.sample(contexts, n_steps=4, random_state=0) == draws
+    assert fitted.sample(contexts, n_steps=4, random_state=1) != draws
+    assert [len(d) for d in fitted.sample(contexts)] == [1] * 7
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sample_follows_the_chain(Estimator):
+    clf = Estimator().fit(periodic())
+    assert clf.sample([["A"], ["B", "C"]], n_steps=5, random_state=0) == [
+        ["B", "C", "A", "B", "C"],
+        ["A", "B", "C", "A", "B"],
+    ]
+
+
+def test_sample_matches_predict_proba():
+    clf = MarkovClassifier(alpha=0.0).fit([["a", "b"], ["a", "c"], ["a", "c"], ["b", "a"]])
+    draws = clf.sample([["a"]] * 3000, random_state=0)
+    share = np.mean([d[0] == "c" for d in draws])
+    assert share == pytest.approx(2 / 3, abs=0.03)
+
+
+@pytest.mark.parametrize(
+    "clf, name",
+    [
+        (MarkovClassifier(alpha=-0.5), "alpha"),
+        (MarkovClassifier(alpha=float("inf")), "alpha"),
+        (MarkovClassifier(handle_unknown="ignore"), "handle_unknown"),
+        (VariableOrderMarkovClassifier(max_order=0), "max_order"),
+        (VariableOrderMarkovClassifier(method="kn"), "method"),
+        (VariableOrderMarkovClassifier(discount=1.5), "discount"),
+        (VariableOrderMarkovClassifier(discount=0), "discount"),
+        (VariableOrderMarkovClassifier(discount="modified"), "discount"),
+    ],
+)
+def test_bad_parameters_raise_value_error(clf, name, chords):
+    with pytest.raises(ValueError, match=name):
+        clf.fit(chords)
+
+
+@pytest.mark.parametrize(
+    "clf, name",
+    [
+        (MarkovClassifier(alpha="1"), "alpha"),
+        (VariableOrderMarkovClassifier(max_order=2.0), "max_order"),
+        (VariableOrderMarkovClassifier(discount=None), "discount"),
+    ],
+)
+def test_bad_parameter_types_raise_type_error(clf, name, chords):
+    with pytest.raises(TypeError, match=name):
+        clf.fit(chords)
+
+
+@pytest.mark.parametrize("n_steps, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError)])
+def test_sample_bad_n_steps(fitted, chords, n_steps, error):
+    with pytest.raises(error, match="n_steps"):
+        fitted.sample(chords[:2], n_steps=n_steps)
+
+
+@pytest.mark.parametrize("Estimator", ESTIMATORS)
+def test_sample_before_fit(Estimator):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        Estimator().sample([["a"]])

@@ -1,7 +1,9 @@
 """Next-state prediction for categorical sequences, as scikit-learn estimators."""
 
+from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import PAD, UNK, EncodedSequences, StateEncoder
 from .estimators import NextStateClassifier
+from .persistence import load_model, save_model
 
 __version__ = "0.1.0.dev0"
 
@@ -9,7 +11,11 @@ __all__ = [
     "PAD",
     "UNK",
     "EncodedSequences",
+    "MarkovClassifier",
     "NextStateClassifier",
     "StateEncoder",
+    "VariableOrderMarkovClassifier",
     "__version__",
+    "load_model",
+    "save_model",
 ]

@@ -182,9 +182,13 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.states_ = as_state_array(states[keep].tolist())
         self.infrequent_states_ = as_state_array(states[~keep].tolist())
         self.state_counts_ = freq[keep]
+        self._index_vocabulary()
+        return self
+
+    def _index_vocabulary(self):
+        """Build the lookups ``transform`` uses from ``states_`` and ``infrequent_states_``."""
         self._codes = {s: i + N_RESERVED for i, s in enumerate(self.states_.tolist())}
         self._infrequent = set(self.infrequent_states_.tolist())
-        return self
 
     def _check_params(self):
         check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))

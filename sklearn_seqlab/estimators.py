@@ -238,13 +238,19 @@ class NextStateClassifier(BaseNextStateClassifier):
         return _Seeded(int(self._rng.randint(np.iinfo(np.int32).max)))
 
     def _initialize_net(self, contexts, targets):
+        """Seed, name this fit's checkpoint directory, and build a fresh net."""
         self._rng = check_random_state(self.random_state)
-        callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
-        callbacks.append(("finite_loss", FiniteLossGuard()))
         self.checkpoint_path_ = None
         if self.checkpoint_dir is not None:
             key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_)
             self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
+        self._build_net()
+
+    def _build_net(self):
+        """Build and initialise ``net_`` from the parameters and the learned vocabulary."""
+        callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
+        callbacks.append(("finite_loss", FiniteLossGuard()))
+        if self.checkpoint_path_ is not None:
             callbacks.append(("checkpoint", ResumableCheckpoint(self.checkpoint_path_)))
         if self.patience is not None:
             stopper = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)

@@ -113,8 +113,7 @@ def _check_one_sequence(seq, i, split_strings, name):
     for state in seq:
         if state is None or (isinstance(state, numbers.Real) and not math.isfinite(state)):
             raise ValueError(
-                f"{name}[{i}] holds a missing or infinite state ({state!r}); remove or "
-                "replace it."
+                f"{name}[{i}] holds a missing or infinite state ({state!r}); remove or replace it."
             )
         if isinstance(state, numbers.Complex) and not isinstance(state, numbers.Real):
             raise ValueError(f"Complex data not supported: {name}[{i}] holds {state!r}.")

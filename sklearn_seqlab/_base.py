@@ -54,7 +54,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
 
     Fitted attributes set here: ``classes_``, ``encoder_`` (the :class:`StateEncoder` fitted
     on raw input, None when the input was already encoded), ``n_codes_`` (the size of the
-    input vocabulary, reserved codes included).
+    input vocabulary, reserved codes included), ``unknown_proba_`` (the probability that the
+    next state is one never seen in training, used by the log-loss and perplexity metrics).
     """
 
     def fit(self, X, y=None):
@@ -171,7 +172,24 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
                 f"Only 1 class: one state ({self.classes_[0]!r}) follows every context in the "
                 "training data; a classifier needs at least 2 next states to choose from."
             )
+        self.unknown_proba_ = self._estimate_unknown_proba(contexts, targets, derived=y is None)
         return contexts, targets
+
+    def _estimate_unknown_proba(self, contexts, targets, derived):
+        """Good-Turing estimate of the chance that the next state is one never seen.
+
+        The next states of the training data that occur once, plus those outside
+        ``classes_`` (unknown or too rare), over all next states; add-one keeps it above zero.
+        With ``y`` derived every position's next state counts, else only the targets.
+        """
+        events = [targets]
+        if derived:
+            events += [self._code_to_class[c[1:]] for c in contexts.codes]
+        events = np.concatenate(events)
+        known = events[events != NO_CLASS]
+        singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
+        novel = singletons + (len(events) - len(known))
+        return (novel + 1) / (len(events) + 1)
 
     def _encode(self, X):
         """Encode contexts for prediction with the vocabulary learned in ``fit``."""

@@ -109,6 +109,9 @@ class MarkovClassifier(_BaseCountClassifier):
         The encoder fitted on raw input; None when ``fit`` got :class:`EncodedSequences`.
     n_codes_ : int
         Size of the input vocabulary, reserved codes included.
+    unknown_proba_ : float
+        Probability that the next state is one never seen in training (a Good-Turing
+        estimate); log-loss and perplexity give it to such states.
     transition_counts_ : scipy.sparse.csr_matrix of shape (n_codes_, n_classes)
         ``transition_counts_[c, j]``: how often state ``classes_[j]`` followed the state of
         code ``c`` in the training sequences. The rows of the reserved codes are empty.
@@ -218,6 +221,9 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         The encoder fitted on raw input; None when ``fit`` got :class:`EncodedSequences`.
     n_codes_ : int
         Size of the input vocabulary, reserved codes included.
+    unknown_proba_ : float
+        Probability that the next state is one never seen in training (a Good-Turing
+        estimate); log-loss and perplexity give it to such states.
     contexts_ : list of dict
         ``contexts_[k]`` maps each context of ``k`` states seen in training, a tuple of
         codes, to its row in ``counts_[k]``. Code 0 at the front of a tuple marks the start

@@ -96,6 +96,9 @@ class NextStateClassifier(BaseNextStateClassifier):
         The encoder fitted on raw input; None when ``fit`` received encoded sequences.
     n_codes_ : int
         Size of the input vocabulary, padding and unknown codes included.
+    unknown_proba_ : float
+        Probability that the next state is one never seen in training (a Good-Turing
+        estimate); log-loss and perplexity give it to such states.
     net_ : skorch.NeuralNet
         The trained network; ``net_.module_`` is the torch module.
     history_ : skorch.History

@@ -207,6 +207,7 @@ def _dump_classifier_base(clf, arrays):
     state = {
         "classes": _states_to_json(clf.classes_),
         "n_codes": int(clf.n_codes_),
+        "unknown_proba": float(clf.unknown_proba_),
         "encoder": None if clf.encoder_ is None else _dump(clf.encoder_, arrays),
     }
     return state, {"code_to_class": clf._code_to_class}
@@ -215,6 +216,7 @@ def _dump_classifier_base(clf, arrays):
 def _load_classifier_base(clf, state, own, arrays):
     clf.classes_ = as_state_array(_states_from_json(state["classes"]))
     clf.n_codes_ = state["n_codes"]
+    clf.unknown_proba_ = state["unknown_proba"]
     clf.encoder_ = None if state["encoder"] is None else _load(state["encoder"], arrays)
     clf._code_to_class = own["code_to_class"]
 

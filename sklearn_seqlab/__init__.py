@@ -4,6 +4,7 @@ from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import PAD, UNK, EncodedSequences, StateEncoder
 from .estimators import NextStateClassifier
 from .persistence import load_model, save_model
+from .readers import read_event_log, read_seqlab_csv, read_txt, sequences_from_frame
 
 __version__ = "0.1.0.dev0"
 
@@ -17,5 +18,9 @@ __all__ = [
     "VariableOrderMarkovClassifier",
     "__version__",
     "load_model",
+    "read_event_log",
+    "read_seqlab_csv",
+    "read_txt",
     "save_model",
+    "sequences_from_frame",
 ]

@@ -138,40 +138,45 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))
 
     def _fit_vocabulary(self, X, y):
-        """Learn ``classes_`` and the encoder; return contexts and target class indices."""
+        """Learn ``classes_`` and the encoder; return contexts and target class indices.
+
+        Everything is checked before any attribute is set, so a failed refit leaves the
+        previous model as it was.
+        """
         if isinstance(X, EncodedSequences):
-            self.encoder_ = None
-            encoded = X
+            encoder, encoded = None, X
         else:
             sequences = check_sequences(X, min_length=1 if y is not None else 0)
-            self.encoder_ = StateEncoder(handle_unknown=self.handle_unknown).fit(sequences)
-            encoded = self.encoder_.transform(sequences)
-        self.n_codes_ = len(encoded.states) + N_RESERVED
+            encoder = StateEncoder(handle_unknown=self.handle_unknown).fit(sequences)
+            encoded = encoder.transform(sequences)
+        n_codes = len(encoded.states) + N_RESERVED
 
         if y is None:
             contexts, _ = derive_targets(encoded)
-            self.classes_ = encoded.states
-            self._code_to_class = np.arange(self.n_codes_, dtype=np.int64) - N_RESERVED
-            self._code_to_class[:N_RESERVED] = NO_CLASS
-            targets = self._code_to_class[[c[-1] for c in encoded.codes]]
+            classes = encoded.states
+            code_to_class = np.arange(n_codes, dtype=np.int64) - N_RESERVED
+            code_to_class[:N_RESERVED] = NO_CLASS
+            targets = code_to_class[[c[-1] for c in encoded.codes]]
         else:
             contexts = encoded
             short = np.flatnonzero(contexts.lengths < 1)
             if short.size:
                 raise ValueError(f"X[{short[0]}] is empty; every context needs a state.")
             y = check_targets(y, len(contexts))
-            self.classes_ = sorted_states(set(y))
-            index = {s: i for i, s in enumerate(self.classes_.tolist())}
+            classes = sorted_states(set(y))
+            index = {s: i for i, s in enumerate(classes.tolist())}
             targets = np.array([index[s] for s in y], dtype=np.int64)
-            self._code_to_class = np.array(
+            code_to_class = np.array(
                 [NO_CLASS] * N_RESERVED + [index.get(s, NO_CLASS) for s in encoded.states.tolist()],
                 dtype=np.int64,
             )
-        if len(self.classes_) < 2:
+        if len(classes) < 2:
             raise ValueError(
-                f"Only 1 class: one state ({self.classes_[0]!r}) follows every context in the "
+                f"Only 1 class: one state ({classes[0]!r}) follows every context in the "
                 "training data; a classifier needs at least 2 next states to choose from."
             )
+        self.encoder_, self.n_codes_, self.classes_ = encoder, n_codes, classes
+        self._code_to_class = code_to_class
         self.unknown_proba_ = self._estimate_unknown_proba(contexts, targets, derived=y is None)
         return contexts, targets
 

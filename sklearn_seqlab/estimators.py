@@ -2,6 +2,7 @@
 
 import copy
 import os
+import zlib
 
 import numpy as np
 import torch
@@ -162,6 +163,11 @@ class NextStateClassifier(BaseNextStateClassifier):
     def partial_fit(self, X, y=None, classes=None):
         """Train for one more epoch on ``X``; the first call also learns the vocabulary.
 
+        Each call runs exactly one epoch, as scikit-learn's ``partial_fit`` methods do:
+        ``patience`` and the restoring of the best weights apply to :meth:`fit` only. The
+        validation split, when ``validation_fraction`` is set, depends on each sequence's
+        content, so a sequence held out in one call is held out in the next.
+
         Parameters
         ----------
         X : iterable of sequences or EncodedSequences
@@ -242,12 +248,17 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     def _initialize_net(self, contexts, targets):
         """Seed, name this fit's checkpoint directory, and build a fresh net."""
-        self._rng = check_random_state(self.random_state)
+        self._reset_random_streams()
         self.checkpoint_path_ = None
         if self.checkpoint_dir is not None:
             key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_)
             self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
         self._build_net()
+
+    def _reset_random_streams(self):
+        """Start the random streams of a fit (torch seeds, validation split) from random_state."""
+        self._rng = check_random_state(self.random_state)
+        self._split_salt = int(self._rng.randint(np.iinfo(np.int32).max))
 
     def _build_net(self):
         """Build and initialise ``net_`` from the parameters and the learned vocabulary."""
@@ -309,7 +320,12 @@ class NextStateClassifier(BaseNextStateClassifier):
         return SequenceDataset(inputs, position_targets)
 
     def _split(self, dataset):
-        """Hold out whole sequences for validation, so no sequence is on both sides."""
+        """Hold out whole sequences for validation, so no sequence is on both sides.
+
+        Which sequences are held out depends on their content (a seeded hash), not on their
+        position: across ``partial_fit`` calls a sequence stays on its side, and identical
+        sequences (frequent in real data) are never split between training and validation.
+        """
         if self.validation_fraction is None:
             return dataset, None
         n = len(dataset)
@@ -320,7 +336,15 @@ class NextStateClassifier(BaseNextStateClassifier):
                 "no sequence for validation or none for training; pass more sequences or set "
                 "validation_fraction=None and patience=None."
             )
-        order = self._rng.permutation(n)
+        keys = np.fromiter(
+            (
+                zlib.crc32(t.tobytes(), zlib.crc32(x.tobytes(), self._split_salt))
+                for x, t in zip(dataset.inputs, dataset.targets, strict=True)
+            ),
+            dtype=np.int64,
+            count=n,
+        )
+        order = np.argsort(keys, kind="stable")
         return (_subset(dataset, np.sort(order[n_valid:])), _subset(dataset, order[:n_valid]))
 
     def _targets_for_more_training(self, X, y):

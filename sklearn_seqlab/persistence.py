@@ -22,7 +22,6 @@ import numpy as np
 import torch
 from scipy import sparse
 from sklearn.pipeline import Pipeline
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch.history import History
 
@@ -232,7 +231,7 @@ def _dump_neural(clf, arrays):
 
 def _load_neural(clf, state, own, arrays):
     _load_classifier_base(clf, state, own, arrays)
-    clf._rng = check_random_state(clf.random_state)
+    clf._reset_random_streams()
     clf.checkpoint_path_ = state["checkpoint_path"]
     clf._build_net()
     weights = {k[len("weight:") :]: torch.from_numpy(v) for k, v in own.items() if ":" in k}

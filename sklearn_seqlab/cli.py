@@ -1,0 +1,39 @@
+"""Command line: ``sklearn-seqlab run [CONFIG] [--output DIR] [--n-jobs N] [--quiet]``."""
+
+import argparse
+import logging
+import sys
+
+from .config import ConfigError
+from .runner import run_experiments
+
+
+def main(argv=None):
+    """Entry point of ``sklearn-seqlab`` and ``python -m sklearn_seqlab``."""
+    parser = argparse.ArgumentParser(
+        prog="sklearn-seqlab",
+        description="Next-state prediction experiments from SeqLab-style configs.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="tune, cross-validate and report every model of a config")
+    run.add_argument(
+        "config", nargs="?", help="SeqLab JSON config; without one, the embedded default runs"
+    )
+    run.add_argument("--output", default="seqlab_results", help="report directory")
+    run.add_argument("--n-jobs", type=int, default=None, help="parallel search candidates")
+    run.add_argument("--quiet", action="store_true", help="log progress instead of printing")
+    args = parser.parse_args(argv)
+
+    if args.quiet:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+        progress = logging.getLogger("sklearn_seqlab").info
+    else:
+        progress = print
+    try:
+        run_experiments(args.config, args.output, n_jobs=args.n_jobs, progress=progress)
+    except (ConfigError, FileNotFoundError, ValueError) as exc:
+        print(f"sklearn-seqlab: error: {exc}", file=sys.stderr)
+        return 2
+    if args.quiet:
+        print(f"Report written to {args.output}/summary.md")
+    return 0

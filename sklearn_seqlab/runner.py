@@ -1,0 +1,248 @@
+"""The experiment runner: every model of a config, tuned and cross-validated without leaks.
+
+For each data set and model: an outer cross-validation over whole sequences (grouped when
+the data has groups); on each outer training fold, an inner random search with
+``number_of_trials`` candidates, cross-validated on that training fold alone; the chosen model
+is refitted on the training fold (neural models stop early on a split of it) and scored on the
+outer test fold. No test sequence ever takes part in choosing a model.
+"""
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import GroupKFold, KFold, RandomizedSearchCV
+from sklearn.pipeline import Pipeline
+
+from .config import read_config
+from .datasets import make_chord_progressions
+from .encoding import StateEncoder
+from .metrics import (
+    accuracy_scorer,
+    make_top_k_scorer,
+    neg_log_loss_scorer,
+    neg_perplexity_scorer,
+)
+from .persistence import save_model
+from .readers import read_seqlab_csv, read_txt
+
+BUILTIN_CHORDS = "builtin:chords"
+
+DEFAULT_CONFIG = {
+    "experiments": {
+        "synthetic_chords": {
+            "datasets": [BUILTIN_CHORDS],
+            "kfold_splits": 3,
+            "number_of_trials": 2,
+            "models": [
+                {"name": "MarkovModel", "optimization_config": {"alpha": {"values": [0.1, 1.0]}}},
+                {
+                    "name": "VariableOrderMarkovModel",
+                    "optimization_config": {"max_order": {"values": [2, 3, 4]}},
+                },
+                {
+                    "name": "LSTMModel",
+                    "epochs": 10,
+                    "params": {"embedding_dim": 32},
+                    "optimization_config": {"hidden_dim": {"values": [32, 64]}},
+                },
+                {
+                    "name": "LSTMModelWithAttention",
+                    "epochs": 10,
+                    "params": {"embedding_dim": 32},
+                    "optimization_config": {"hidden_dim": {"values": [32, 64]}},
+                },
+            ],
+        }
+    }
+}
+"""The embedded default: synthetic chord progressions, every model, a small budget."""
+
+SCORERS = {
+    "accuracy": accuracy_scorer,
+    "top_3_accuracy": make_top_k_scorer(3),
+    "log_loss": lambda est, X: -neg_log_loss_scorer(est, X),
+    "perplexity": lambda est, X: -neg_perplexity_scorer(est, X),
+}
+
+
+def load_dataset(spec, target_feature=None):
+    """Sequences of a data set named in a config, with their groups (or None).
+
+    ``builtin:chords`` is the bundled synthetic chord data; a ``.txt`` file is SeqLab's TXT
+    format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
+    ``target_feature``. Sequences shorter than 2 states are dropped: they have no target.
+    """
+    if spec == BUILTIN_CHORDS:
+        return make_chord_progressions(300, min_length=8, max_length=24, random_state=0), None
+    path = Path(spec)
+    if not path.exists():
+        raise FileNotFoundError(f"Data set {spec!r} does not exist.")
+    if path.suffix == ".txt":
+        return read_txt(path, min_length=2), None
+    if path.suffix in (".csv", ".tsv"):
+        sequences = read_seqlab_csv(path, target=target_feature)
+        return [s for s in sequences if len(s) >= 2], None
+    raise ValueError(
+        f"Data set {spec!r}: unknown format {path.suffix!r}; use .txt (one sequence a line) or "
+        ".csv/.tsv (SeqLab's multi-feature format), or 'builtin:chords'."
+    )
+
+
+def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progress=print):
+    """Run every experiment of a config and write the report.
+
+    Parameters
+    ----------
+    config : str, path-like, dict or None, default=None
+        A SeqLab config; None runs :data:`DEFAULT_CONFIG`.
+    output : str or path-like, default="seqlab_results"
+        Directory of the report, created if needed.
+    n_jobs : int, default=None
+        Parallel candidates of each inner search (joblib); results do not depend on it.
+    progress : callable, default=print
+        Receives one line of progress at a time; ``lambda line: None`` silences it.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per experiment, data set, model and fold.
+    """
+    raw = DEFAULT_CONFIG if config is None else config
+    experiments = read_config(raw)
+    output = Path(output)
+    (output / "models").mkdir(parents=True, exist_ok=True)
+    if isinstance(raw, dict):
+        (output / "config.json").write_text(json.dumps(raw, indent=2))
+    else:
+        (output / "config.json").write_text(Path(raw).read_text())
+
+    rows, curves = [], []
+    for experiment in experiments:
+        for dataset in experiment.datasets:
+            X, groups = load_dataset(dataset, experiment.target_feature)
+            for spec in experiment.models:
+                label = f"{experiment.name} / {Path(dataset).stem} / {spec.name}"
+                for fold, (model, row) in enumerate(
+                    _cross_validate(spec, experiment, X, groups, n_jobs)
+                ):
+                    row.update(experiment=experiment.name, dataset=dataset, model=spec.name)
+                    rows.append(row)
+                    if hasattr(model[-1], "history_"):
+                        curves.append((spec.name, fold, model[-1].history_))
+                    progress(
+                        f"{label}: fold {fold + 1}/{experiment.kfold_splits} accuracy "
+                        f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
+                    )
+                final = _search(spec, experiment, n_jobs).fit(X)
+                final = getattr(final, "best_estimator_", final)
+                name = f"{experiment.name}__{Path(dataset).stem}__{spec.name}.seqlab"
+                save_model(final, output / "models" / name)
+
+    results = pd.DataFrame(rows)
+    columns = ["experiment", "dataset", "model", "fold", "params", *SCORERS, "fit_seconds"]
+    results = results[columns]
+    results.to_csv(output / "results.csv", index=False)
+    (output / "summary.md").write_text(summarize(results))
+    _plot(results, curves, output)
+    progress(f"Report written to {output / 'summary.md'}")
+    return results
+
+
+def _search(spec, experiment, n_jobs):
+    """The inner model choice: a pipeline, searched when the model has ranges."""
+    estimator = spec.estimator()
+    if "random_state" in estimator.get_params():
+        estimator.set_params(random_state=experiment.random_state)
+    pipe = Pipeline([("enc", StateEncoder()), ("clf", estimator)])
+    if not spec.ranges:
+        return pipe
+    distributions = spec.param_distributions("clf__")
+    n_iter = experiment.number_of_trials
+    if all(isinstance(d, list) for d in distributions.values()):
+        n_iter = min(n_iter, int(np.prod([len(d) for d in distributions.values()])))
+    return RandomizedSearchCV(
+        pipe,
+        distributions,
+        n_iter=n_iter,
+        cv=KFold(3, shuffle=True, random_state=experiment.random_state),
+        scoring=accuracy_scorer,
+        random_state=experiment.random_state,
+        n_jobs=n_jobs,
+    )
+
+
+def _cross_validate(spec, experiment, X, groups, n_jobs):
+    """Yield ``(fitted model, metrics row)`` per outer fold."""
+    if groups is None:
+        outer = KFold(experiment.kfold_splits, shuffle=True, random_state=experiment.random_state)
+    else:
+        outer = GroupKFold(experiment.kfold_splits)
+    for fold, (train, test) in enumerate(outer.split(X, groups=groups)):
+        search = _search(spec, experiment, n_jobs)
+        start = time.perf_counter()
+        search.fit([X[i] for i in train])
+        seconds = time.perf_counter() - start
+        model = getattr(search, "best_estimator_", search)
+        params = getattr(search, "best_params_", {})
+        test_X = [X[i] for i in test]
+        row = {name: scorer(model, test_X) for name, scorer in SCORERS.items()}
+        row.update(fold=fold, params=json.dumps(params, default=str), fit_seconds=seconds)
+        yield model, row
+
+
+def summarize(results):
+    """Markdown: mean and spread of each metric per data set and model, best first."""
+    lines = []
+    for (experiment, dataset), table in results.groupby(["experiment", "dataset"], sort=False):
+        stats = table.groupby("model", sort=False)[list(SCORERS)].agg(["mean", "std"])
+        stats = stats.sort_values(("accuracy", "mean"), ascending=False)
+        lines += [
+            f"## {experiment}: {dataset}",
+            "",
+            "| model | accuracy | top-3 accuracy | log-loss | perplexity |",
+            "|---|---|---|---|---|",
+        ]
+        for model, row in stats.iterrows():
+            cells = [f"{row[(m, 'mean')]:.3f} ± {row[(m, 'std')]:.3f}" for m in SCORERS]
+            lines.append(f"| {model} | " + " | ".join(cells) + " |")
+        lines.append("")
+    lines.append("Mean ± standard deviation over the outer folds; models chosen on inner folds.")
+    return "\n".join(lines) + "\n"
+
+
+def _plot(results, curves, output):
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only, no screen needed
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    labels = [f"{d}\n{m}" for (d, m), _ in results.groupby(["dataset", "model"], sort=False)]
+    for i, (_, table) in enumerate(results.groupby(["dataset", "model"], sort=False)):
+        acc = table["accuracy"].to_numpy()
+        ax.errorbar(i, acc.mean(), yerr=acc.std(), fmt="o", capsize=4, color="C0")
+        ax.scatter(np.full(len(acc), i + 0.15), acc, s=10, color="C1")
+    ax.set_xticks(range(len(labels)), [label.split("\n")[-1] for label in labels], rotation=20)
+    ax.set_ylabel("next-state accuracy (outer folds)")
+    fig.tight_layout()
+    fig.savefig(output / "accuracy.png", dpi=120)
+    plt.close(fig)
+
+    if curves:
+        fig, ax = plt.subplots(figsize=(7, 4))
+        models = sorted({model for model, _, _ in curves})
+        for model, fold, history in curves:
+            color = f"C{models.index(model)}"
+            label = model if fold == 0 else None  # one legend entry per model
+            ax.plot(history[:, "train_loss"], color=color, alpha=0.6, label=label)
+            if "valid_loss" in history[0]:
+                ax.plot(history[:, "valid_loss"], color=color, linestyle="--", alpha=0.6)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("loss (solid: training, dashed: validation)")
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(output / "learning_curves.png", dpi=120)
+        plt.close(fig)

@@ -8,6 +8,7 @@ outer test fold. No test sequence ever takes part in choosing a model.
 """
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -35,7 +36,7 @@ DEFAULT_CONFIG = {
         "synthetic_chords": {
             "datasets": [BUILTIN_CHORDS],
             "kfold_splits": 3,
-            "number_of_trials": 2,
+            "number_of_trials": 3,
             "models": [
                 {"name": "MarkovModel", "optimization_config": {"alpha": {"values": [0.1, 1.0]}}},
                 {
@@ -44,15 +45,21 @@ DEFAULT_CONFIG = {
                 },
                 {
                     "name": "LSTMModel",
-                    "epochs": 10,
+                    "epochs": 30,
                     "params": {"embedding_dim": 32},
-                    "optimization_config": {"hidden_dim": {"values": [32, 64]}},
+                    "optimization_config": {
+                        "hidden_dim": {"values": [64, 128]},
+                        "lr": {"values": [3e-3, 1e-2]},
+                    },
                 },
                 {
                     "name": "LSTMModelWithAttention",
-                    "epochs": 10,
+                    "epochs": 30,
                     "params": {"embedding_dim": 32},
-                    "optimization_config": {"hidden_dim": {"values": [32, 64]}},
+                    "optimization_config": {
+                        "hidden_dim": {"values": [64, 128]},
+                        "lr": {"values": [3e-3, 1e-2]},
+                    },
                 },
             ],
         }
@@ -76,7 +83,7 @@ def load_dataset(spec, target_feature=None):
     ``target_feature``. Sequences shorter than 2 states are dropped: they have no target.
     """
     if spec == BUILTIN_CHORDS:
-        return make_chord_progressions(300, min_length=8, max_length=24, random_state=0), None
+        return make_chord_progressions(600, min_length=8, max_length=24, random_state=0), None
     path = Path(spec)
     if not path.exists():
         raise FileNotFoundError(f"Data set {spec!r} does not exist.")
@@ -138,7 +145,7 @@ def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progre
                     )
                 final = _search(spec, experiment, n_jobs).fit(X)
                 final = getattr(final, "best_estimator_", final)
-                name = f"{experiment.name}__{Path(dataset).stem}__{spec.name}.seqlab"
+                name = _file_name(experiment.name, Path(dataset).stem, spec.name)
                 save_model(final, output / "models" / name)
 
     results = pd.DataFrame(rows)
@@ -149,6 +156,11 @@ def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progre
     _plot(results, curves, output)
     progress(f"Report written to {output / 'summary.md'}")
     return results
+
+
+def _file_name(*parts):
+    """A portable file name: characters other than letters, digits, '-' and '.' become '_'."""
+    return "__".join(re.sub(r"[^\w.-]", "_", part) for part in parts) + ".seqlab"
 
 
 def _search(spec, experiment, n_jobs):

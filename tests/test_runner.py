@@ -89,7 +89,7 @@ def test_default_config_is_valid_and_its_data_loads():
 
     (experiment,) = read_config(DEFAULT_CONFIG)
     X, groups = load_dataset(experiment.datasets[0])
-    assert len(X) == 300 and groups is None and min(map(len, X)) >= 8
+    assert len(X) == 600 and groups is None and min(map(len, X)) >= 8
 
 
 def test_unknown_dataset_format(tmp_path):

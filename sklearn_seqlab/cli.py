@@ -20,6 +20,12 @@ def main(argv=None):
         "config", nargs="?", help="SeqLab JSON config; without one, the embedded default runs"
     )
     run.add_argument("--output", default="seqlab_results", help="report directory")
+    run.add_argument(
+        "--search",
+        choices=["random", "optuna"],
+        default="random",
+        help="inner search: RandomizedSearchCV, or optuna's OptunaSearchCV (needs optuna)",
+    )
     run.add_argument("--n-jobs", type=int, default=None, help="parallel search candidates")
     run.add_argument("--quiet", action="store_true", help="log progress instead of printing")
     args = parser.parse_args(argv)
@@ -30,8 +36,10 @@ def main(argv=None):
     else:
         progress = print
     try:
-        run_experiments(args.config, args.output, n_jobs=args.n_jobs, progress=progress)
-    except (ConfigError, FileNotFoundError, ValueError) as exc:
+        run_experiments(
+            args.config, args.output, search=args.search, n_jobs=args.n_jobs, progress=progress
+        )
+    except (ConfigError, FileNotFoundError, ValueError, ImportError) as exc:
         print(f"sklearn-seqlab: error: {exc}", file=sys.stderr)
         return 2
     if args.quiet:

@@ -10,6 +10,7 @@ outer test fold. No test sequence ever takes part in choosing a model.
 import json
 import re
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -98,7 +99,9 @@ def load_dataset(spec, target_feature=None):
     )
 
 
-def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progress=print):
+def run_experiments(
+    config=None, output="seqlab_results", *, search="random", n_jobs=None, progress=print
+):
     """Run every experiment of a config and write the report.
 
     Parameters
@@ -107,6 +110,10 @@ def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progre
         A SeqLab config; None runs :data:`DEFAULT_CONFIG`.
     output : str or path-like, default="seqlab_results"
         Directory of the report, created if needed.
+    search : {"random", "optuna"}, default="random"
+        The inner search: scikit-learn's ``RandomizedSearchCV``, or optuna's ``OptunaSearchCV``
+        (needs ``pip install optuna optuna-integration``). Either runs ``number_of_trials``
+        candidates on the training folds only.
     n_jobs : int, default=None
         Parallel candidates of each inner search (joblib); results do not depend on it.
     progress : callable, default=print
@@ -117,6 +124,8 @@ def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progre
     results : pandas.DataFrame
         One row per experiment, data set, model and fold.
     """
+    if search not in SEARCHES:
+        raise ValueError(f"search must be one of {sorted(SEARCHES)}, got {search!r}.")
     raw = DEFAULT_CONFIG if config is None else config
     experiments = read_config(raw)
     output = Path(output)
@@ -133,7 +142,7 @@ def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progre
             for spec in experiment.models:
                 label = f"{experiment.name} / {Path(dataset).stem} / {spec.name}"
                 for fold, (model, row) in enumerate(
-                    _cross_validate(spec, experiment, X, groups, n_jobs)
+                    _cross_validate(spec, experiment, X, groups, search, n_jobs)
                 ):
                     row.update(experiment=experiment.name, dataset=dataset, model=spec.name)
                     rows.append(row)
@@ -143,7 +152,7 @@ def run_experiments(config=None, output="seqlab_results", *, n_jobs=None, progre
                         f"{label}: fold {fold + 1}/{experiment.kfold_splits} accuracy "
                         f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
                     )
-                final = _search(spec, experiment, n_jobs).fit(X)
+                final = _search(spec, experiment, search, n_jobs).fit(X)
                 final = getattr(final, "best_estimator_", final)
                 name = _file_name(experiment.name, Path(dataset).stem, spec.name)
                 save_model(final, output / "models" / name)
@@ -163,7 +172,7 @@ def _file_name(*parts):
     return "__".join(re.sub(r"[^\w.-]", "_", part) for part in parts) + ".seqlab"
 
 
-def _search(spec, experiment, n_jobs):
+def _search(spec, experiment, search, n_jobs):
     """The inner model choice: a pipeline, searched when the model has ranges."""
     estimator = spec.estimator()
     if "random_state" in estimator.get_params():
@@ -171,9 +180,14 @@ def _search(spec, experiment, n_jobs):
     pipe = Pipeline([("enc", StateEncoder()), ("clf", estimator)])
     if not spec.ranges:
         return pipe
+    return SEARCHES[search](pipe, spec, experiment, n_jobs)
+
+
+def _random_search(pipe, spec, experiment, n_jobs):
     distributions = spec.param_distributions("clf__")
     n_iter = experiment.number_of_trials
     if all(isinstance(d, list) for d in distributions.values()):
+        # a grid smaller than the budget: try each candidate once
         n_iter = min(n_iter, int(np.prod([len(d) for d in distributions.values()])))
     return RandomizedSearchCV(
         pipe,
@@ -186,19 +200,70 @@ def _search(spec, experiment, n_jobs):
     )
 
 
-def _cross_validate(spec, experiment, X, groups, n_jobs):
+def _optuna_search(pipe, spec, experiment, n_jobs):
+    try:
+        import optuna  # noqa: F401  (checked here for a clear message)
+        import optuna_integration  # noqa: F401
+    except ImportError as exc:
+        raise ImportError(
+            "search='optuna' needs optuna: pip install optuna optuna-integration"
+        ) from exc
+    return _QuietOptunaSearch(
+        pipe,
+        spec.optuna_distributions("clf__"),
+        n_trials=experiment.number_of_trials,
+        cv=KFold(3, shuffle=True, random_state=experiment.random_state),
+        scoring=accuracy_scorer,
+        random_state=experiment.random_state,
+        n_jobs=n_jobs if n_jobs is not None else 1,
+    )
+
+
+class _QuietOptunaSearch:
+    """An ``OptunaSearchCV`` built and fitted without optuna's per-trial log lines and
+    upstream notices; optuna's own logging settings are restored afterwards."""
+
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+    def fit(self, X):
+        import optuna
+        from optuna_integration import OptunaSearchCV
+
+        verbosity = optuna.logging.get_verbosity()
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                # optuna-integration 5.0 calls a function optuna 5.0 deprecates, once per
+                # trial: upstream's own noise, nothing a user of this runner can change
+                warnings.filterwarnings(
+                    "ignore", message="`optuna.terminator` module", category=FutureWarning
+                )
+                search = OptunaSearchCV(*self.args, **self.kwargs).fit(X)
+        finally:
+            optuna.logging.set_verbosity(verbosity)
+        self.best_estimator_ = search.best_estimator_
+        self.best_params_ = search.best_params_
+        return self
+
+
+SEARCHES = {"random": _random_search, "optuna": _optuna_search}
+
+
+def _cross_validate(spec, experiment, X, groups, search, n_jobs):
     """Yield ``(fitted model, metrics row)`` per outer fold."""
     if groups is None:
         outer = KFold(experiment.kfold_splits, shuffle=True, random_state=experiment.random_state)
     else:
         outer = GroupKFold(experiment.kfold_splits)
     for fold, (train, test) in enumerate(outer.split(X, groups=groups)):
-        search = _search(spec, experiment, n_jobs)
+        searcher = _search(spec, experiment, search, n_jobs)
         start = time.perf_counter()
-        search.fit([X[i] for i in train])
+        searcher.fit([X[i] for i in train])
         seconds = time.perf_counter() - start
-        model = getattr(search, "best_estimator_", search)
-        params = getattr(search, "best_params_", {})
+        model = getattr(searcher, "best_estimator_", searcher)
+        params = getattr(searcher, "best_params_", {})
         test_X = [X[i] for i in test]
         row = {name: scorer(model, test_X) for name, scorer in SCORERS.items()}
         row.update(fold=fold, params=json.dumps(params, default=str), fit_seconds=seconds)

@@ -99,3 +99,18 @@ def test_unknown_dataset_format(tmp_path):
         load_dataset(str(path))
     with pytest.raises(FileNotFoundError, match="does not exist"):
         load_dataset(str(tmp_path / "missing.txt"))
+
+
+def test_optuna_search(data_file, tmp_path):
+    pytest.importorskip("optuna_integration")
+    results = run_experiments(
+        tiny_config(data_file), tmp_path, search="optuna", progress=lambda line: None
+    )
+    assert len(results) == 4 and results["accuracy"].between(0, 1).all()
+    lstm = results[results["model"] == "LSTMModel"]
+    assert 1e-3 <= json.loads(lstm["params"].iloc[0])["clf__lr"] <= 1e-2
+
+
+def test_unknown_search(data_file, tmp_path):
+    with pytest.raises(ValueError, match="search must be one of"):
+        run_experiments(tiny_config(data_file), tmp_path, search="grid")

@@ -3,6 +3,7 @@
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 from .config import ConfigError
 from .runner import run_experiments
@@ -27,6 +28,14 @@ def main(argv=None):
         help="inner search: RandomizedSearchCV, or optuna's OptunaSearchCV (needs optuna)",
     )
     run.add_argument("--n-jobs", type=int, default=None, help="parallel search candidates")
+    run.add_argument(
+        "--mlflow",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URI",
+        help="also log to MLflow (needs mlflow-skinny); default store: OUTPUT/mlflow.db",
+    )
     run.add_argument("--quiet", action="store_true", help="log progress instead of printing")
     args = parser.parse_args(argv)
 
@@ -36,8 +45,16 @@ def main(argv=None):
     else:
         progress = print
     try:
+        mlflow_uri = args.mlflow
+        if mlflow_uri == "":  # --mlflow without a URI: a SQLite file beside the report
+            mlflow_uri = "sqlite:///" + str(Path(args.output).resolve() / "mlflow.db")
         run_experiments(
-            args.config, args.output, search=args.search, n_jobs=args.n_jobs, progress=progress
+            args.config,
+            args.output,
+            search=args.search,
+            n_jobs=args.n_jobs,
+            mlflow_uri=mlflow_uri,
+            progress=progress,
         )
     except (ConfigError, FileNotFoundError, ValueError, ImportError) as exc:
         print(f"sklearn-seqlab: error: {exc}", file=sys.stderr)

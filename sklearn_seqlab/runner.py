@@ -29,6 +29,7 @@ from .metrics import (
 )
 from .persistence import save_model
 from .readers import read_seqlab_csv, read_txt
+from .tracking import MlflowTracker
 
 BUILTIN_CHORDS = "builtin:chords"
 
@@ -100,7 +101,13 @@ def load_dataset(spec, target_feature=None):
 
 
 def run_experiments(
-    config=None, output="seqlab_results", *, search="random", n_jobs=None, progress=print
+    config=None,
+    output="seqlab_results",
+    *,
+    search="random",
+    n_jobs=None,
+    mlflow_uri=None,
+    progress=print,
 ):
     """Run every experiment of a config and write the report.
 
@@ -116,6 +123,10 @@ def run_experiments(
         candidates on the training folds only.
     n_jobs : int, default=None
         Parallel candidates of each inner search (joblib); results do not depend on it.
+    mlflow_uri : str, default=None
+        When set, every fold's parameters and metrics and the report's files are also logged
+        to this MLflow tracking store (needs ``pip install mlflow-skinny``), in an experiment
+        named ``sklearn_seqlab``; see :class:`~sklearn_seqlab.tracking.MlflowTracker`.
     progress : callable, default=print
         Receives one line of progress at a time; ``lambda line: None`` silences it.
 
@@ -135,6 +146,9 @@ def run_experiments(
     else:
         (output / "config.json").write_text(Path(raw).read_text())
 
+    tracker = None
+    if mlflow_uri is not None:
+        tracker = MlflowTracker(mlflow_uri, "sklearn_seqlab", artifact_dir=output / "mlartifacts")
     rows, curves = [], []
     for experiment in experiments:
         for dataset in experiment.datasets:
@@ -146,6 +160,8 @@ def run_experiments(
                 ):
                     row.update(experiment=experiment.name, dataset=dataset, model=spec.name)
                     rows.append(row)
+                    if tracker is not None:
+                        tracker.log_fold(row, SCORERS)
                     if hasattr(model[-1], "history_"):
                         curves.append((spec.name, fold, model[-1].history_))
                     progress(
@@ -163,6 +179,9 @@ def run_experiments(
     results.to_csv(output / "results.csv", index=False)
     (output / "summary.md").write_text(summarize(results))
     _plot(results, curves, output)
+    if tracker is not None:
+        tracker.log_report(output)
+        progress(f"Logged to MLflow at {mlflow_uri}")
     progress(f"Report written to {output / 'summary.md'}")
     return results
 

@@ -114,3 +114,28 @@ def test_optuna_search(data_file, tmp_path):
 def test_unknown_search(data_file, tmp_path):
     with pytest.raises(ValueError, match="search must be one of"):
         run_experiments(tiny_config(data_file), tmp_path, search="grid")
+
+
+def test_mlflow_tracking_to_a_local_store(data_file, tmp_path):
+    mlflow = pytest.importorskip("mlflow")
+    config = tiny_config(data_file)
+    config["experiments"]["tiny"]["models"] = config["experiments"]["tiny"]["models"][:1]
+    out = tmp_path / "out"
+    assert main(["run", json_file(tmp_path, config), "--output", str(out), "--mlflow"]) == 0
+
+    client = mlflow.tracking.MlflowClient(tracking_uri=f"sqlite:///{out / 'mlflow.db'}")
+    experiment = client.get_experiment_by_name("sklearn_seqlab")
+    runs = client.search_runs([experiment.experiment_id])
+    folds = [r for r in runs if r.info.run_name != "report"]
+    assert len(folds) == 2
+    assert {r.data.tags["model"] for r in folds} == {"MarkovModel"}
+    assert all("accuracy" in r.data.metrics and "alpha" in r.data.params for r in folds)
+    (report,) = [r for r in runs if r.info.run_name == "report"]
+    files = {a.path for a in client.list_artifacts(report.info.run_id)}
+    assert {"summary.md", "results.csv", "accuracy.png", "config.json", "models"} <= files
+
+
+def json_file(tmp_path, config):
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    return str(path)

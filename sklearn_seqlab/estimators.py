@@ -13,7 +13,7 @@ from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
 from ._base import NO_CLASS, BaseNextStateClassifier, derive_targets
-from ._validation import check_fraction, check_option, check_sequences, check_size
+from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import PAD, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
@@ -182,10 +182,10 @@ class NextStateClassifier(BaseNextStateClassifier):
         -------
         self : NextStateClassifier
         """
-        if not hasattr(self, "net_"):
+        first_call = not hasattr(self, "net_")
+        if first_call:
             self._check_params()
             contexts, targets = self._fit_vocabulary(X, y)
-            self._initialize_net(contexts, targets)
         else:
             contexts, targets = self._targets_for_more_training(X, y)
         if classes is not None:
@@ -195,9 +195,15 @@ class NextStateClassifier(BaseNextStateClassifier):
                     f"classes holds states {sorted(map(repr, missing))[:10]} that are not among "
                     "the classes learned from the first partial_fit call."
                 )
+        if first_call:
+            self._initialize_net(contexts, targets)
         with self._seeded():
             self._train(contexts, targets, epochs=1)
         return self
+
+    def __sklearn_is_fitted__(self):
+        # the vocabulary is learned before the net is built; fitted means a net exists
+        return hasattr(self, "net_")
 
     def _check_params(self):
         super()._check_params()
@@ -350,24 +356,23 @@ class NextStateClassifier(BaseNextStateClassifier):
     def _targets_for_more_training(self, X, y):
         """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""
         check_is_fitted(self)
-        if self.encoder_ is not None and not isinstance(X, EncodedSequences):
-            sequences = check_sequences(X)
-            known = set(self.encoder_.states_.tolist())
-            new = {s for seq in sequences for s in seq} - known
+        contexts, target_states = derive_targets(X, y)
+        if not isinstance(contexts, EncodedSequences):
+            new = {s for seq in contexts for s in seq} - set(self.encoder_.states_.tolist())
             if new:
                 raise ValueError(
                     f"partial_fit cannot learn new states {sorted(map(repr, new))[:10]}: the "
                     "vocabulary was fixed by the first call. Refit with fit() on all the data."
                 )
-        contexts, targets_states = _contexts_and_target_states(self, X, y)
         index = {s: i for i, s in enumerate(self.classes_.tolist())}
-        missing = {t for t in targets_states if t not in index}
+        missing = {t for t in target_states if t not in index}
         if missing:
             raise ValueError(
                 f"partial_fit got next states {sorted(map(repr, missing))[:10]} that are not "
                 "among classes_; the classes are fixed by the first call."
             )
-        return contexts, np.array([index[t] for t in targets_states], dtype=np.int64)
+        targets = np.array([index[t] for t in target_states], dtype=np.int64)
+        return self._encode(contexts), targets
 
     def _predict_proba(self, contexts):
         module = self.net_.module_
@@ -401,9 +406,3 @@ class _Seeded:
 
 def _subset(dataset, rows):
     return SequenceDataset([dataset.inputs[i] for i in rows], [dataset.targets[i] for i in rows])
-
-
-def _contexts_and_target_states(estimator, X, y):
-    """Contexts encoded with the fitted vocabulary, and target states."""
-    contexts, target_states = derive_targets(X, y)
-    return estimator._encode(contexts), target_states

@@ -227,3 +227,12 @@ def test_encoder_round_trips_or_raises_documented_errors(data):
     except DOCUMENTED:
         return
     assert encoder.inverse_transform(encoder.transform(data)) == data
+
+
+def test_partial_fit_with_unknown_classes_leaves_no_half_fitted_model():
+    model = CLASSIFIERS["lstm"]()
+    with pytest.raises(ValueError, match="classes holds states.*'Bb'"):
+        model.partial_fit(X, classes=["C", "Bb"])
+    with pytest.raises(NotFittedError):
+        model.predict(X)
+    assert model.partial_fit(X).predict(X[:2]).shape == (2,)

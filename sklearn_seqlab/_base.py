@@ -10,10 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
-from .encoding import N_RESERVED, EncodedSequences, StateEncoder
-
-NO_CLASS = -1
-"""Class index of a target outside ``classes_`` (for instance an unknown state)."""
+from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder
 
 
 def derive_targets(X, y=None):

@@ -11,9 +11,9 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import NO_CLASS, BaseNextStateClassifier
+from ._base import BaseNextStateClassifier
 from ._validation import check_fraction, check_option, check_size
-from .encoding import PAD, UNK, EncodedSequences
+from .encoding import NO_CLASS, PAD, UNK, EncodedSequences
 
 _START = PAD
 """Marks the start of a sequence inside a context tuple; PAD never stands for a state."""

@@ -10,8 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from ._base import NO_CLASS
-from .encoding import PAD
+from .encoding import NO_CLASS, PAD
 
 
 class SequenceDataset(Dataset):

@@ -22,6 +22,9 @@ UNK = 1
 """Code of every state outside the vocabulary (unknown or too rare)."""
 N_RESERVED = 2
 """Number of reserved codes; the state ``states_[i]`` has code ``i + N_RESERVED``."""
+NO_CLASS = -1
+"""Class index of a target outside a model's ``classes_`` (an unknown state, or a position
+that is not trained on); the loss and the counts skip it."""
 
 
 class EncodedSequences:

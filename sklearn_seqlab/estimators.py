@@ -12,10 +12,10 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
-from ._base import NO_CLASS, BaseNextStateClassifier, derive_targets
+from ._base import BaseNextStateClassifier, derive_targets
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import PAD, EncodedSequences
+from .encoding import NO_CLASS, PAD, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
 from .training import (
     FiniteLossGuard,

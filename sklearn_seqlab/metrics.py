@@ -21,9 +21,9 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import NO_CLASS, derive_targets
+from ._base import derive_targets
 from ._validation import check_size
-from .encoding import N_RESERVED
+from .encoding import N_RESERVED, NO_CLASS
 
 
 def _class_indices(y_true, classes):

@@ -16,8 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._base import NO_CLASS
-from .encoding import PAD
+from .encoding import NO_CLASS, PAD
 
 
 class LSTMNextState(nn.Module):

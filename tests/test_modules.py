@@ -1,8 +1,8 @@
 import pytest
 import torch
 
-from sklearn_seqlab._base import NO_CLASS
 from sklearn_seqlab.batching import LengthBucketBatchSampler, pad_right
+from sklearn_seqlab.encoding import NO_CLASS
 from sklearn_seqlab.modules import MODULES, SequenceCrossEntropy
 
 ROWS = [[2, 3, 4, 5, 6, 7], [3, 4], [5]]

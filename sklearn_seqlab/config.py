@@ -16,6 +16,13 @@ object of named experiments) or, as in SeqLab's own files, as named objects at t
             {"name": "VariableOrderMarkovModel",
              "optimization_config": {"max_order": {"values": [2, 3, 4]}}}]}}
 
+A data set is a path (``.txt``: one sequence a line; ``.csv``/``.tsv``: SeqLab's multi-feature
+format, read for ``target_feature``), ``"builtin:chords"``, or a table with named columns:
+``{"path": "phrases.tsv", "phrase": "phrase", "group": "song_id"}`` (a column of
+whitespace-separated states, one sequence a row) or ``{"path": "log.csv", "sequence":
+"CaseID", "state": "ActivityID", "order": "CompleteTimestamp"}`` (an event log). With a
+``"group"`` column, the outer folds keep each group on one side (``GroupKFold``).
+
 A range ``{"min", "max"}`` of integers is a uniform integer choice; of floats, a log-uniform
 one when both bounds are positive and at least a factor 10 apart (``"log": false`` turns it
 off), else uniform. ``{"values": [...]}`` is a choice among the values.
@@ -49,6 +56,7 @@ _EXPERIMENT_KEYS = {
     "random_state",
 }
 _MODEL_KEYS = {"name", "epochs", "optimization_config", "params"}
+_DATASET_KEYS = {"path", "phrase", "sequence", "state", "order", "group", "sep"}
 _RANGE_KEYS = {"type", "min", "max", "values", "log"}
 
 
@@ -176,18 +184,36 @@ def _experiment(name, body, where):
     datasets = body.get("datasets")
     if not isinstance(datasets, list) or not datasets:
         raise ConfigError(f"{where}: 'datasets' must be a non-empty list of paths.")
+    datasets = [_dataset(d, f"{where}: datasets[{i}]") for i, d in enumerate(datasets)]
     models = body.get("models")
     if not isinstance(models, list) or not models:
         raise ConfigError(f"{where}: 'models' must be a non-empty list.")
     return Experiment(
         name=name,
-        datasets=[str(d) for d in datasets],
+        datasets=datasets,
         models=[_model(m, f"{where}: models[{i}]") for i, m in enumerate(models)],
         kfold_splits=_int(body, "kfold_splits", 5, 2, where),
         number_of_trials=_int(body, "number_of_trials", 10, 1, where),
         target_feature=body.get("target_feature"),
         random_state=_int(body, "random_state", 0, 0, where),
     )
+
+
+def _dataset(spec, where):
+    """A path, or a table whose columns are named (see the module docstring)."""
+    if isinstance(spec, str):
+        return spec
+    if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+        raise ConfigError(f"{where} must be a path, or an object with a 'path'.")
+    _no_unknown_keys(spec, _DATASET_KEYS, where)
+    if ("phrase" in spec) == ("state" in spec):
+        raise ConfigError(
+            f"{where} needs either 'phrase' (a column of whitespace-separated states, one "
+            "sequence a row) or 'sequence' and 'state' (an event log, one event a row)."
+        )
+    if "state" in spec and "sequence" not in spec:
+        raise ConfigError(f"{where}: an event log needs 'sequence', the column of case ids.")
+    return dict(spec)
 
 
 def _model(body, where):

@@ -28,7 +28,7 @@ from .metrics import (
     neg_perplexity_scorer,
 )
 from .persistence import save_model
-from .readers import read_seqlab_csv, read_txt
+from .readers import read_seqlab_csv, read_txt, sequences_from_frame
 from .tracking import MlflowTracker
 
 BUILTIN_CHORDS = "builtin:chords"
@@ -82,13 +82,15 @@ def load_dataset(spec, target_feature=None):
 
     ``builtin:chords`` is the bundled synthetic chord data; a ``.txt`` file is SeqLab's TXT
     format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
-    ``target_feature``. Sequences shorter than 2 states are dropped: they have no target.
+    ``target_feature``; an object names the columns of a table (see
+    :mod:`sklearn_seqlab.config`). Sequences shorter than 2 states are dropped: they have no
+    target.
     """
+    if isinstance(spec, dict):
+        return _load_table(spec)
     if spec == BUILTIN_CHORDS:
         return make_chord_progressions(600, min_length=8, max_length=24, random_state=0), None
-    path = Path(spec)
-    if not path.exists():
-        raise FileNotFoundError(f"Data set {spec!r} does not exist.")
+    path = _existing(spec)
     if path.suffix == ".txt":
         return read_txt(path, min_length=2), None
     if path.suffix in (".csv", ".tsv"):
@@ -98,6 +100,39 @@ def load_dataset(spec, target_feature=None):
         f"Data set {spec!r}: unknown format {path.suffix!r}; use .txt (one sequence a line) or "
         ".csv/.tsv (SeqLab's multi-feature format), or 'builtin:chords'."
     )
+
+
+def _existing(path):
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"Data set {str(path)!r} does not exist.")
+    return path
+
+
+def _load_table(spec):
+    """A table of phrases (one sequence a row) or an event log (one event a row)."""
+    path = _existing(spec["path"])
+    sep = spec.get("sep", "\t" if path.suffix == ".tsv" else ",")
+    table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    group = spec.get("group")
+    missing = [c for c in (spec.get("phrase"), group) if c is not None and c not in table]
+    if missing:
+        raise ValueError(f"Data set {str(path)!r} has no column {missing[0]!r}.")
+    if "phrase" in spec:
+        sequences = table[spec["phrase"]].str.split().tolist()
+        groups = None if group is None else table[group].tolist()
+    else:
+        series = sequences_from_frame(
+            table, sequence=spec["sequence"], state=spec["state"], order=spec.get("order")
+        )
+        sequences = series.tolist()
+        groups = None
+        if group is not None:  # the group of a case is that of its first event
+            groups = table.groupby(spec["sequence"], sort=False)[group].first()[series.index]
+            groups = groups.tolist()
+    keep = [i for i, s in enumerate(sequences) if len(s) >= 2]
+    sequences = [sequences[i] for i in keep]
+    return sequences, None if groups is None else [groups[i] for i in keep]
 
 
 def run_experiments(
@@ -153,12 +188,13 @@ def run_experiments(
     for experiment in experiments:
         for dataset in experiment.datasets:
             X, groups = load_dataset(dataset, experiment.target_feature)
+            name = _dataset_name(dataset)
             for spec in experiment.models:
-                label = f"{experiment.name} / {Path(dataset).stem} / {spec.name}"
+                label = f"{experiment.name} / {name} / {spec.name}"
                 for fold, (model, row) in enumerate(
                     _cross_validate(spec, experiment, X, groups, search, n_jobs)
                 ):
-                    row.update(experiment=experiment.name, dataset=dataset, model=spec.name)
+                    row.update(experiment=experiment.name, dataset=name, model=spec.name)
                     rows.append(row)
                     if tracker is not None:
                         tracker.log_fold(row, SCORERS)
@@ -168,10 +204,12 @@ def run_experiments(
                         f"{label}: fold {fold + 1}/{experiment.kfold_splits} accuracy "
                         f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
                     )
-                final = _search(spec, experiment, search, n_jobs).fit(X)
+                final = _fit(
+                    _search(spec, experiment, search, n_jobs, groups is not None), X, groups
+                )
                 final = getattr(final, "best_estimator_", final)
-                name = _file_name(experiment.name, Path(dataset).stem, spec.name)
-                save_model(final, output / "models" / name)
+                file_name = _file_name(experiment.name, Path(name).stem, spec.name)
+                save_model(final, output / "models" / file_name)
 
     results = pd.DataFrame(rows)
     columns = ["experiment", "dataset", "model", "fold", "params", *SCORERS, "fit_seconds"]
@@ -186,12 +224,17 @@ def run_experiments(
     return results
 
 
+def _dataset_name(dataset):
+    """How a data set is named in the report: its path."""
+    return dataset["path"] if isinstance(dataset, dict) else dataset
+
+
 def _file_name(*parts):
     """A portable file name: characters other than letters, digits, '-' and '.' become '_'."""
     return "__".join(re.sub(r"[^\w.-]", "_", part) for part in parts) + ".seqlab"
 
 
-def _search(spec, experiment, search, n_jobs):
+def _search(spec, experiment, search, n_jobs, grouped=False):
     """The inner model choice: a pipeline, searched when the model has ranges."""
     estimator = spec.estimator()
     if "random_state" in estimator.get_params():
@@ -199,10 +242,13 @@ def _search(spec, experiment, search, n_jobs):
     pipe = Pipeline([("enc", StateEncoder()), ("clf", estimator)])
     if not spec.ranges:
         return pipe
-    return SEARCHES[search](pipe, spec, experiment, n_jobs)
+    inner = (
+        GroupKFold(3) if grouped else KFold(3, shuffle=True, random_state=experiment.random_state)
+    )
+    return SEARCHES[search](pipe, spec, experiment, inner, n_jobs)
 
 
-def _random_search(pipe, spec, experiment, n_jobs):
+def _random_search(pipe, spec, experiment, inner, n_jobs):
     distributions = spec.param_distributions("clf__")
     n_iter = experiment.number_of_trials
     if all(isinstance(d, list) for d in distributions.values()):
@@ -212,14 +258,14 @@ def _random_search(pipe, spec, experiment, n_jobs):
         pipe,
         distributions,
         n_iter=n_iter,
-        cv=KFold(3, shuffle=True, random_state=experiment.random_state),
+        cv=inner,
         scoring=accuracy_scorer,
         random_state=experiment.random_state,
         n_jobs=n_jobs,
     )
 
 
-def _optuna_search(pipe, spec, experiment, n_jobs):
+def _optuna_search(pipe, spec, experiment, inner, n_jobs):
     try:
         import optuna  # noqa: F401  (checked here for a clear message)
         import optuna_integration  # noqa: F401
@@ -231,7 +277,7 @@ def _optuna_search(pipe, spec, experiment, n_jobs):
         pipe,
         spec.optuna_distributions("clf__"),
         n_trials=experiment.number_of_trials,
-        cv=KFold(3, shuffle=True, random_state=experiment.random_state),
+        cv=inner,
         scoring=accuracy_scorer,
         random_state=experiment.random_state,
         n_jobs=n_jobs if n_jobs is not None else 1,
@@ -245,7 +291,7 @@ class _QuietOptunaSearch:
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
 
-    def fit(self, X):
+    def fit(self, X, groups=None):
         import optuna
         from optuna_integration import OptunaSearchCV
 
@@ -259,7 +305,7 @@ class _QuietOptunaSearch:
                 warnings.filterwarnings(
                     "ignore", message="`optuna.terminator` module", category=FutureWarning
                 )
-                search = OptunaSearchCV(*self.args, **self.kwargs).fit(X)
+                search = OptunaSearchCV(*self.args, **self.kwargs).fit(X, groups=groups)
         finally:
             optuna.logging.set_verbosity(verbosity)
         self.best_estimator_ = search.best_estimator_
@@ -270,16 +316,30 @@ class _QuietOptunaSearch:
 SEARCHES = {"random": _random_search, "optuna": _optuna_search}
 
 
-def _cross_validate(spec, experiment, X, groups, search, n_jobs):
-    """Yield ``(fitted model, metrics row)`` per outer fold."""
+def _fit(searcher, X, groups):
+    """Fit a search on ``X``, its inner folds split by ``groups`` when there are groups."""
+    if groups is None or isinstance(searcher, Pipeline):  # a pipeline has no folds to split
+        return searcher.fit(X)
+    return searcher.fit(X, groups=groups)
+
+
+def _outer_folds(experiment, X, groups):
+    """The outer (train, test) splits over whole sequences; by group when there are groups."""
     if groups is None:
         outer = KFold(experiment.kfold_splits, shuffle=True, random_state=experiment.random_state)
     else:
         outer = GroupKFold(experiment.kfold_splits)
-    for fold, (train, test) in enumerate(outer.split(X, groups=groups)):
-        searcher = _search(spec, experiment, search, n_jobs)
+    return outer.split(X, groups=groups)
+
+
+def _cross_validate(spec, experiment, X, groups, search, n_jobs):
+    """Yield ``(fitted model, metrics row)`` per outer fold."""
+    for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups)):
+        searcher = _search(spec, experiment, search, n_jobs, grouped=groups is not None)
         start = time.perf_counter()
-        searcher.fit([X[i] for i in train])
+        _fit(
+            searcher, [X[i] for i in train], None if groups is None else [groups[i] for i in train]
+        )
         seconds = time.perf_counter() - start
         model = getattr(searcher, "best_estimator_", searcher)
         params = getattr(searcher, "best_params_", {})

@@ -85,6 +85,10 @@ BAD_CONFIGS = [
     (lambda c: _search(c, 0).update(alpha={"min": 2, "max": 1}), "greater than 'max'"),
     (lambda c: _search(c, 0).update(alpha={"min": 1}), "both 'min' and 'max'"),
     (lambda c: _experiment(c)["models"][0].update(params={"alpah": 1}), "parameter 'alpah'"),
+    (lambda c: _experiment(c).update(datasets=[{"path": "a.csv"}]), "either 'phrase'"),
+    (lambda c: _experiment(c).update(datasets=[{"path": "a", "state": "s"}]), "'sequence'"),
+    (lambda c: _experiment(c).update(datasets=[{"phrase": "p"}]), "object with a 'path'"),
+    (lambda c: _experiment(c).update(datasets=[{"path": "a", "phrase": "p", "x": 1}]), "'x'"),
 ]
 
 

@@ -2,13 +2,22 @@
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
+from sklearn.model_selection import GroupKFold
 
 from sklearn_seqlab import load_model
 from sklearn_seqlab.cli import main
+from sklearn_seqlab.config import read_config
 from sklearn_seqlab.datasets import make_markov_sequences
-from sklearn_seqlab.runner import DEFAULT_CONFIG, load_dataset, run_experiments
+from sklearn_seqlab.runner import (
+    DEFAULT_CONFIG,
+    _outer_folds,
+    _search,
+    load_dataset,
+    run_experiments,
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +94,6 @@ def test_cli_reports_bad_configs(tmp_path, capsys):
 
 
 def test_default_config_is_valid_and_its_data_loads():
-    from sklearn_seqlab.config import read_config
-
     (experiment,) = read_config(DEFAULT_CONFIG)
     X, groups = load_dataset(experiment.datasets[0])
     assert len(X) == 600 and groups is None and min(map(len, X)) >= 8
@@ -139,3 +146,42 @@ def json_file(tmp_path, config):
     path = tmp_path / "config.json"
     path.write_text(json.dumps(config))
     return str(path)
+
+
+def test_tables_with_groups_keep_groups_apart(tmp_path):
+    rows = [(f"song{i // 4}", " ".join(f"s{(i + k) % 5}" for k in range(4))) for i in range(40)]
+    path = tmp_path / "phrases.tsv"
+    path.write_text("song_id\tphrase\n" + "\n".join(f"{g}\t{p}" for g, p in rows) + "\n")
+    spec = {"path": str(path), "phrase": "phrase", "group": "song_id"}
+    X, groups = load_dataset(spec)
+    assert len(X) == 40 and groups[:5] == ["song0"] * 4 + ["song1"]
+
+    config = {
+        "x": {
+            "datasets": [spec],
+            "kfold_splits": 2,
+            "models": [
+                {"name": "MarkovModel", "optimization_config": {"alpha": {"values": [0.1, 1]}}}
+            ],
+        }
+    }
+    (experiment,) = read_config(config)
+    groups = np.array(groups)
+    for train, test in _outer_folds(experiment, X, groups):
+        assert not set(groups[train]) & set(groups[test])
+    search = _search(experiment.models[0], experiment, "random", None, grouped=True)
+    assert isinstance(search.cv, GroupKFold)  # the inner folds keep groups apart too
+    results = run_experiments(config, tmp_path / "out", progress=lambda line: None)
+    assert set(results["dataset"]) == {str(path)}
+
+
+def test_event_log_tables(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "case,activity,time\n"
+        + "".join(f"c{i},a{(i + k) % 3},{k}\n" for i in range(12) for k in range(4))
+    )
+    X, groups = load_dataset(
+        {"path": str(path), "sequence": "case", "state": "activity", "order": "time"}
+    )
+    assert len(X) == 12 and X[0] == ["a0", "a1", "a2", "a0"] and groups is None

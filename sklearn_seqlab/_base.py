@@ -46,6 +46,33 @@ def derive_targets(X, y=None):
     return split_last(check_sequences(X))
 
 
+def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
+    """Fraction of next states predicted exactly (also ``sklearn_seqlab.metrics``).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of shape (n_sequences,)
+        True and predicted states.
+    sample_weight : array-like of shape (n_sequences,), default=None
+        Weights of the sequences.
+
+    Returns
+    -------
+    accuracy : float
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.metrics import next_state_accuracy
+    >>> next_state_accuracy(["C", "G", "F"], ["C", "G", "Am"])
+    0.666...
+    """
+    y_true, y_pred = list(y_true), list(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} states but y_pred has {len(y_pred)}.")
+    hits = [t == p for t, p in zip(y_true, y_pred, strict=True)]
+    return float(np.average(hits, weights=sample_weight))
+
+
 class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     """Base of the estimators that predict the next state of a sequence.
 
@@ -128,8 +155,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         contexts, y_true = derive_targets(X, y)
-        hits = [p == t for p, t in zip(self.predict(contexts).tolist(), y_true, strict=True)]
-        return float(np.average(hits, weights=sample_weight))
+        return next_state_accuracy(y_true, self.predict(contexts), sample_weight=sample_weight)
 
     def _check_params(self):
         check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import derive_targets
+from ._base import derive_targets, next_state_accuracy
 from ._validation import check_size
 from .encoding import N_RESERVED, NO_CLASS
 
@@ -36,33 +36,6 @@ def _check_proba(proba, n):
     if proba.ndim != 2 or proba.shape[0] != n:
         raise ValueError(f"proba must have shape (n_sequences={n}, n_classes), got {proba.shape}.")
     return proba
-
-
-def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
-    """Fraction of next states predicted exactly.
-
-    Parameters
-    ----------
-    y_true, y_pred : array-like of shape (n_sequences,)
-        True and predicted states.
-    sample_weight : array-like of shape (n_sequences,), default=None
-        Weights of the sequences.
-
-    Returns
-    -------
-    accuracy : float
-
-    Examples
-    --------
-    >>> from sklearn_seqlab.metrics import next_state_accuracy
-    >>> next_state_accuracy(["C", "G", "F"], ["C", "G", "Am"])
-    0.666...
-    """
-    y_true, y_pred = list(y_true), list(y_pred)
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} states but y_pred has {len(y_pred)}.")
-    hits = [t == p for t, p in zip(y_true, y_pred, strict=True)]
-    return float(np.average(hits, weights=sample_weight))
 
 
 def top_k_accuracy(y_true, proba, classes, *, k=3):
@@ -254,3 +227,17 @@ SCORERS = {
     "neg_perplexity": neg_perplexity_scorer,
 }
 """The main scorers by name, ready for ``cross_validate(..., scoring=SCORERS)``."""
+
+__all__ = [
+    "SCORERS",
+    "accuracy_scorer",
+    "embedding_similarity",
+    "embedding_similarity_scorer",
+    "make_top_k_scorer",
+    "neg_log_loss_scorer",
+    "neg_perplexity_scorer",
+    "next_state_accuracy",
+    "next_state_log_loss",
+    "perplexity",
+    "top_k_accuracy",
+]

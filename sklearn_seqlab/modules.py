@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .encoding import NO_CLASS, PAD
+from .transformer import TransformerNextState
 
 
 class LSTMNextState(nn.Module):
@@ -137,5 +138,9 @@ class SequenceCrossEntropy(nn.Module):
         return F.cross_entropy(logits, targets, ignore_index=NO_CLASS)
 
 
-MODULES = {"lstm": LSTMNextState, "attention": AttentionNextState}
+MODULES = {
+    "lstm": LSTMNextState,
+    "attention": AttentionNextState,
+    "transformer": TransformerNextState,
+}
 """Module classes by the name ``NextStateClassifier(module=...)`` takes."""

@@ -25,6 +25,9 @@ CLASSIFIERS = {
     "variable-order": lambda **kw: VariableOrderMarkovClassifier(**kw),
     "lstm": lambda **kw: NextStateClassifier(**{**TINY, "random_state": 0, **kw}),
     "attention": lambda **kw: NextStateClassifier("attention", **{**TINY, "random_state": 0, **kw}),
+    "transformer": lambda **kw: NextStateClassifier(
+        "transformer", **{**TINY, "nhead": 2, "random_state": 0, **kw}
+    ),
 }
 ALL = {"encoder": lambda **kw: StateEncoder(**kw), **CLASSIFIERS}
 

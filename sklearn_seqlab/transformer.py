@@ -1,0 +1,185 @@
+"""A causal Transformer next-state module: self-attention with learned positions.
+
+The same two readouts as the LSTM modules (see :mod:`sklearn_seqlab.modules`): ``forward``
+gives logits at every position, ``forward_last`` at the last real one. Attention is masked
+to positions ``<= t`` that are not padding, so a position never reads what follows it nor
+padding, and a sequence's logits do not depend on the other sequences of its batch.
+
+The blocks are written out (pre-norm, as in GPT-2) rather than taken from
+``nn.TransformerEncoder``: its eval-mode fast path turns padded batches into nested tensors
+and warns about them, and the mask can then be applied differently in training and in
+inference. Here the mask is one boolean tensor, used the same way in both.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .encoding import PAD
+
+
+class CausalSelfAttention(nn.Module):
+    """Multi-head self-attention, masked to earlier real positions.
+
+    Parameters
+    ----------
+    d_model : int
+        Width of the residual stream; a multiple of ``nhead``.
+    nhead : int
+        Number of attention heads.
+    dropout : float
+        Dropout on the attention weights and on the output.
+    """
+
+    def __init__(self, d_model, nhead, dropout):
+        super().__init__()
+        self.nhead = nhead
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.out = nn.Linear(d_model, d_model)
+        self.dropout = nn.Dropout(dropout)
+        self.attention_dropout = dropout
+
+    def forward(self, x, allowed):
+        B, T, D = x.shape
+        q, k, v = self.qkv(x).split(D, dim=-1)  # 3 x (B, T, D)
+        q, k, v = (z.view(B, T, self.nhead, D // self.nhead).transpose(1, 2) for z in (q, k, v))
+        y = F.scaled_dot_product_attention(  # (B, nhead, T, D / nhead)
+            q,
+            k,
+            v,
+            attn_mask=allowed,  # (B, 1, T, T), True where a query may read a key
+            dropout_p=self.attention_dropout if self.training else 0.0,
+        )
+        return self.dropout(self.out(y.transpose(1, 2).reshape(B, T, D)))  # (B, T, D)
+
+
+class TransformerBlock(nn.Module):
+    """Pre-norm block: ``x + attention(norm(x))``, then ``x + feed_forward(norm(x))``."""
+
+    def __init__(self, d_model, nhead, dim_feedforward, dropout):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attention = CausalSelfAttention(d_model, nhead, dropout)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.feed_forward = nn.Sequential(
+            nn.Linear(d_model, dim_feedforward),
+            nn.GELU(),
+            nn.Linear(dim_feedforward, d_model),
+            nn.Dropout(dropout),
+        )
+
+    def forward(self, x, allowed):
+        x = x + self.attention(self.norm1(x), allowed)
+        return x + self.feed_forward(self.norm2(x))  # (B, T, D)
+
+
+class TransformerNextState(nn.Module):
+    """Token and learned position embeddings, causal Transformer blocks, a linear layer.
+
+    Parameters
+    ----------
+    n_codes : int
+        Size of the input vocabulary, reserved codes (padding, unknown) included.
+    n_classes : int
+        Number of next states to score.
+    embedding_dim : int, default=64
+        Width of the embeddings and of every block (``d_model``); a multiple of ``nhead``.
+    hidden_dim : int, default=128
+        Width of the feed-forward layer of each block, unless ``dim_feedforward`` is given.
+    num_layers : int, default=1
+        Number of blocks.
+    dropout : float, default=0.0
+        Dropout on the embeddings, the attention weights and each block's outputs.
+    nhead : int, default=4
+        Number of attention heads.
+    dim_feedforward : int or None, default=None
+        Width of the feed-forward layer of each block; None uses ``hidden_dim``.
+    max_len : int, default=512
+        Number of learned position embeddings.
+
+    Attributes
+    ----------
+    positions_trained : torch.Tensor
+        A buffer (saved with the weights): the longest sequence seen in training mode.
+
+    Notes
+    -----
+    Positions have learned embeddings, and a position's embedding is learned only if
+    training sequences reach it. So position ``t`` reads the embedding of
+    ``min(t, positions_trained - 1, max_len - 1)``: contexts longer than any training
+    sequence (or than ``max_len``) still work, their later positions sharing the embedding of
+    the last trained one, and attention still reads the whole context. A module never put in
+    training mode uses all ``max_len`` embeddings.
+    """
+
+    estimator_params = ("nhead", "dim_feedforward")
+    """``NextStateClassifier`` parameters passed on to this module's constructor."""
+
+    def __init__(
+        self,
+        n_codes,
+        n_classes,
+        embedding_dim=64,
+        hidden_dim=128,
+        num_layers=1,
+        dropout=0.0,
+        *,
+        nhead=4,
+        dim_feedforward=None,
+        max_len=512,
+    ):
+        super().__init__()
+        if embedding_dim % nhead:
+            raise ValueError(
+                f"embedding_dim={embedding_dim} must be a multiple of nhead={nhead}: each "
+                "attention head reads embedding_dim / nhead of the embedding."
+            )
+        self.max_len = max_len
+        self.token_embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
+        self.position_embedding = nn.Embedding(max_len, embedding_dim)
+        self.dropout = nn.Dropout(dropout)
+        width = hidden_dim if dim_feedforward is None else dim_feedforward
+        self.blocks = nn.ModuleList(
+            TransformerBlock(embedding_dim, nhead, width, dropout) for _ in range(num_layers)
+        )
+        self.norm = nn.LayerNorm(embedding_dim)
+        self.head = nn.Linear(embedding_dim, n_classes)
+        self.register_buffer("positions_trained", torch.zeros((), dtype=torch.long))
+        self.apply(_init_weights)
+
+    def hidden(self, tokens):
+        """Outputs of the last block, normalised, at every position: (B, T) -> (B, T, D)."""
+        T = tokens.shape[1]
+        mask = tokens != PAD  # (B, T)
+        if self.training:
+            longest = mask.sum(dim=1).max()
+            self.positions_trained.copy_(torch.maximum(self.positions_trained, longest))
+        trained = self.positions_trained.clamp(max=self.max_len)
+        last_position = torch.where(trained > 0, trained, self.max_len) - 1
+        positions = torch.minimum(torch.arange(T, device=tokens.device), last_position)  # (T,)
+        x = self.dropout(self.token_embedding(tokens) + self.position_embedding(positions))
+        causal = torch.ones(T, T, dtype=torch.bool, device=tokens.device).tril()
+        # position 0 is always real and allowed, so no query row is fully masked
+        allowed = (causal & mask[:, None, :])[:, None]  # (B, 1, T, T)
+        for block in self.blocks:
+            x = block(x, allowed)
+        return self.norm(x)  # (B, T, D)
+
+    def forward(self, tokens):
+        return self.head(self.hidden(tokens))  # (B, T, C)
+
+    def forward_last(self, tokens):
+        h = self.hidden(tokens)  # (B, T, D)
+        last = (tokens != PAD).sum(dim=1) - 1  # (B,)
+        return self.head(h[torch.arange(h.shape[0], device=h.device), last])  # (B, C)
+
+
+def _init_weights(module):
+    """GPT-2's initialisation: small normal weights, zero biases, a zero padding embedding."""
+    if isinstance(module, (nn.Linear, nn.Embedding)):
+        nn.init.normal_(module.weight, std=0.02)
+    if isinstance(module, nn.Linear) and module.bias is not None:
+        nn.init.zeros_(module.bias)
+    if isinstance(module, nn.Embedding) and module.padding_idx is not None:
+        with torch.no_grad():
+            module.weight[module.padding_idx].zero_()

@@ -2,7 +2,6 @@
 
 import copy
 import os
-import zlib
 
 import numpy as np
 import torch
@@ -15,8 +14,9 @@ from skorch.helper import predefined_split
 from ._base import BaseNextStateClassifier, derive_targets
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import NO_CLASS, PAD, EncodedSequences
+from .encoding import N_RESERVED, NO_CLASS, PAD, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
+from .splitting import holdout_split
 from .training import (
     FiniteLossGuard,
     ResumableCheckpoint,
@@ -300,8 +300,7 @@ class NextStateClassifier(BaseNextStateClassifier):
             self.net_.initialize()
 
     def _train(self, contexts, targets, epochs):
-        dataset = self._training_dataset(contexts, targets)
-        train, valid = self._split(dataset)
+        train, valid = self._split(contexts, targets)
         self.net_.train_split = None if valid is None else predefined_split(valid)
         try:
             if epochs > 0:
@@ -325,33 +324,30 @@ class NextStateClassifier(BaseNextStateClassifier):
             ]
         return SequenceDataset(inputs, position_targets)
 
-    def _split(self, dataset):
-        """Hold out whole sequences for validation, so no sequence is on both sides.
+    def _split(self, contexts, targets):
+        """Training and validation datasets: whole sequences held out, copies kept apart.
 
-        Which sequences are held out depends on their content (a seeded hash), not on their
-        position: across ``partial_fit`` calls a sequence stays on its side, and identical
-        sequences (frequent in real data) are never split between training and validation.
+        See :func:`~sklearn_seqlab.splitting.holdout_split`: identical sequences, and a
+        sequence and the sequences equal to its augmented copies, stay on one side. Only the
+        training side's copies are trained on.
         """
-        if self.validation_fraction is None:
-            return dataset, None
-        n = len(dataset)
-        n_valid = int(round(n * self.validation_fraction))
-        if n_valid < 1 or n_valid >= n:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} of {n} sequence(s) leaves "
-                "no sequence for validation or none for training; pass more sequences or set "
-                "validation_fraction=None and patience=None."
+        rows = np.arange(len(contexts))
+        valid = None
+        if self.validation_fraction is not None:
+            # with copies, y was derived, so a class is its code minus the reserved codes
+            target_codes = targets + N_RESERVED if contexts.augmented is not None else targets
+            rows, valid_rows = holdout_split(
+                contexts, target_codes, self.validation_fraction, self._split_salt
             )
-        keys = np.fromiter(
-            (
-                zlib.crc32(t.tobytes(), zlib.crc32(x.tobytes(), self._split_salt))
-                for x, t in zip(dataset.inputs, dataset.targets, strict=True)
-            ),
-            dtype=np.int64,
-            count=n,
-        )
-        order = np.argsort(keys, kind="stable")
-        return (_subset(dataset, np.sort(order[n_valid:])), _subset(dataset, order[:n_valid]))
+            valid = self._training_dataset(contexts[valid_rows], targets[valid_rows])
+        train_contexts, train_targets = contexts[rows], targets[rows]
+        copies = self._copies_of(contexts, rows)
+        if copies is not None:
+            train_contexts = EncodedSequences(
+                train_contexts.codes + copies[0].codes, contexts.states
+            )
+            train_targets = np.concatenate([train_targets, copies[1]])
+        return self._training_dataset(train_contexts, train_targets), valid
 
     def _targets_for_more_training(self, X, y):
         """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""
@@ -402,7 +398,3 @@ class _Seeded:
 
     def __exit__(self, *exc):
         return self.fork.__exit__(*exc)
-
-
-def _subset(dataset, rows):
-    return SequenceDataset([dataset.inputs[i] for i in rows], [dataset.targets[i] for i in rows])

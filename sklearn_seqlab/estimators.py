@@ -14,7 +14,7 @@ from skorch.helper import predefined_split
 from ._base import BaseNextStateClassifier, derive_targets
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import N_RESERVED, NO_CLASS, PAD, EncodedSequences
+from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
 from .splitting import holdout_split
 from .training import (
@@ -43,21 +43,28 @@ class NextStateClassifier(BaseNextStateClassifier):
         ``"lstm"``: embedding, LSTM, linear layer read at the last real position.
         ``"attention"``: the same plus attention over the LSTM outputs (causal, padding
         masked), its context vector concatenated with the current output.
-    embedding_dim : int, default=64
+    embedding_dim : int, default=128
         Size of the state embedding.
-    hidden_dim : int, default=128
+    hidden_dim : int, default=256
         Size of the LSTM state.
     num_layers : int, default=1
         Number of stacked LSTM layers.
-    dropout : float, default=0.0
+    dropout : float, default=0.3
         Dropout probability, in [0, 1).
+    embedding_dropout : float, default=0.0
+        Probability, in [0, 1), that a state type is dropped from a whole training batch
+        (every occurrence reads a zero embedding), as in AWD-LSTM.
+    tie_weights : bool, default=True
+        Whether the output layer shares the input embedding (Press & Wolf 2017): a class's
+        logit is a projection of the readout times that state's embedding, so a rare state
+        learns from its occurrences as input and as target.
     lr : float, default=3e-3
         Learning rate of Adam.
     batch_size : int, default=64
         Sequences per batch; batches group sequences of similar length.
-    max_epochs : int, default=20
+    max_epochs : int, default=30
         Most passes over the training data.
-    patience : int or None, default=5
+    patience : int or None, default=3
         Stop when the validation loss has not improved for this many epochs, and restore the
         best weights. None trains for ``max_epochs``. Needs ``validation_fraction``.
     validation_fraction : float or None, default=0.1
@@ -125,14 +132,16 @@ class NextStateClassifier(BaseNextStateClassifier):
         self,
         module="lstm",
         *,
-        embedding_dim=64,
-        hidden_dim=128,
+        embedding_dim=128,
+        hidden_dim=256,
         num_layers=1,
-        dropout=0.0,
+        dropout=0.3,
+        embedding_dropout=0.0,
+        tie_weights=True,
         lr=3e-3,
         batch_size=64,
-        max_epochs=20,
-        patience=5,
+        max_epochs=30,
+        patience=3,
         validation_fraction=0.1,
         train_on="all",
         callbacks=None,
@@ -147,6 +156,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.hidden_dim = hidden_dim
         self.num_layers = num_layers
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
+        self.tie_weights = tie_weights
         self.lr = lr
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -214,6 +225,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         check_size(self.patience, "patience", allow_none=True)
         check_size(self.verbose, "verbose", minimum=0)
         check_fraction(self.dropout, "dropout", closed="left")
+        check_fraction(self.embedding_dropout, "embedding_dropout", closed="left")
+        check_option(self.tie_weights, "tie_weights", (True, False))
         check_fraction(self.lr, "lr", high=np.inf)
         check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
         if self.patience is not None and self.validation_fraction is None:
@@ -283,6 +296,8 @@ class NextStateClassifier(BaseNextStateClassifier):
             module__hidden_dim=self.hidden_dim,
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
+            module__embedding_dropout=self.embedding_dropout,
+            module__class_codes=self._class_codes() if self.tie_weights else None,
             criterion=SequenceCrossEntropy,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -298,6 +313,14 @@ class NextStateClassifier(BaseNextStateClassifier):
         )
         with self._seeded():
             self.net_.initialize()
+
+    def _class_codes(self):
+        """The input code of each class; a class missing from the input vocabulary (possible
+        when ``y`` is given) shares the unknown code's embedding and keeps its own bias."""
+        codes = np.full(len(self.classes_), UNK, dtype=np.int64)
+        is_class = self._code_to_class != NO_CLASS
+        codes[self._code_to_class[is_class]] = np.flatnonzero(is_class)
+        return codes.tolist()
 
     def _train(self, contexts, targets, epochs):
         train, valid = self._split(contexts, targets)

@@ -3,6 +3,7 @@
 from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import PAD, UNK, EncodedSequences, StateEncoder
 from .estimators import NextStateClassifier
+from .hybrid import HybridClassifier
 from .persistence import load_model, save_model
 from .readers import read_event_log, read_seqlab_csv, read_txt, sequences_from_frame
 
@@ -12,6 +13,7 @@ __all__ = [
     "PAD",
     "UNK",
     "EncodedSequences",
+    "HybridClassifier",
     "MarkovClassifier",
     "NextStateClassifier",
     "StateEncoder",

@@ -42,7 +42,8 @@ def derive_targets(X, y=None):
             )
         states = [None] * N_RESERVED + X.states.tolist()
         targets = [states[c[-1]] for c in X.codes]
-        return EncodedSequences([c[:-1] for c in X.codes], X.states), targets
+        contexts = EncodedSequences([c[:-1] for c in X.codes], X.states, X.augmented)
+        return contexts, targets
     return split_last(check_sequences(X))
 
 
@@ -182,6 +183,11 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
             targets = code_to_class[[c[-1] for c in encoded.codes]]
         else:
             contexts = encoded
+            if contexts.augmented is not None:
+                raise ValueError(
+                    "X carries augmented copies of whole sequences, which need y=None; "
+                    "with y given, use a StateEncoder without augment."
+                )
             short = np.flatnonzero(contexts.lengths < 1)
             if short.size:
                 raise ValueError(f"X[{short[0]}] is empty; every context needs a state.")
@@ -218,6 +224,28 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
         novel = singletons + (len(events) - len(known))
         return (novel + 1) / (len(events) + 1)
+
+    def _copies_of(self, contexts, rows):
+        """Contexts and target classes of the augmented copies of the sequences ``rows``.
+
+        Copies are whole sequences (see ``StateEncoder(augment=...)``): each one's last state
+        is its target. Returns None when ``contexts`` carries no copies.
+        """
+        if contexts.augmented is None:
+            return None
+        copies = [c for i in rows for c in contexts.augmented[i] if len(c) >= 2]
+        if not copies:
+            return None
+        targets = self._code_to_class[[c[-1] for c in copies]]
+        return EncodedSequences([c[:-1] for c in copies], contexts.states), targets
+
+    def _with_copies(self, contexts, targets):
+        """All training contexts and targets followed by those of the augmented copies."""
+        extra = self._copies_of(contexts, range(len(contexts)))
+        if extra is None:
+            return contexts, targets
+        codes = contexts.codes + extra[0].codes
+        return EncodedSequences(codes, contexts.states), np.concatenate([targets, extra[1]])
 
     def _encode(self, X):
         """Encode contexts for prediction with the vocabulary learned in ``fit``."""

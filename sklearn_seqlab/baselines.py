@@ -145,6 +145,7 @@ class MarkovClassifier(_BaseCountClassifier):
         check_fraction(self.alpha, "alpha", low=0.0, high=np.inf, closed="left")
 
     def _fit(self, contexts, targets):
+        contexts, targets = self._with_copies(contexts, targets)
         n_classes = len(self.classes_)
         prev, nxt = [], []
         for codes, target in zip(contexts.codes, targets.tolist(), strict=True):
@@ -285,6 +286,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         return window, cut
 
     def _fit(self, contexts, targets):
+        contexts, targets = self._with_copies(contexts, targets)
         max_order = self.max_order
         kneser_ney = self.method == "kneser_ney"
         counts = [{} for _ in range(max_order + 1)]

@@ -42,11 +42,16 @@ class EncodedSequences:
         One array of codes per sequence, without padding.
     states : ndarray of shape (n_states,)
         The vocabulary: code ``c >= N_RESERVED`` stands for ``states[c - N_RESERVED]``.
+    augmented : list of list of ndarray, default=None
+        For each sequence, the codes of its augmented copies (see
+        ``StateEncoder(augment=...)``), which classifiers add to their training data; None
+        when there are none. Subsets keep the copies of the sequences they keep.
     """
 
-    def __init__(self, codes, states):
+    def __init__(self, codes, states, augmented=None):
         self.codes = list(codes)
         self.states = states
+        self.augmented = None if augmented is None else list(augmented)
 
     @property
     def shape(self):
@@ -69,11 +74,12 @@ class EncodedSequences:
         if isinstance(key, numbers.Integral):
             return self.codes[key]
         if isinstance(key, slice):
-            return EncodedSequences(self.codes[key], self.states)
+            key = np.arange(len(self.codes))[key]
         key = np.asarray(key)
         if key.dtype == bool:
             key = np.flatnonzero(key)
-        return EncodedSequences([self.codes[i] for i in key], self.states)
+        augmented = None if self.augmented is None else [self.augmented[i] for i in key]
+        return EncodedSequences([self.codes[i] for i in key], self.states, augmented)
 
     def __repr__(self):
         return f"EncodedSequences(n_sequences={len(self)}, n_states={len(self.states)})"
@@ -103,6 +109,13 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     split_strings : bool, default=False
         Whether a string in ``X`` is a sequence of whitespace-separated states
         (``"C G Am"``). When False a string in place of a sequence is an error.
+    augment : callable, default=None
+        An augmenter such as :class:`~sklearn_seqlab.augmentation.KeyTransposer`: called on
+        the list of training sequences, it returns for each one a list of new sequences. The
+        vocabulary includes the states of the copies, and :meth:`fit_transform` (what a
+        ``Pipeline`` calls while fitting) attaches their codes to its output, so that the
+        classifier after it trains on them too; :meth:`transform` never augments, so scored
+        sequences are never augmented. Copies are of whole sequences, so ``y`` must be None.
 
     Attributes
     ----------
@@ -137,12 +150,14 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         max_states=None,
         max_length=None,
         split_strings=False,
+        augment=None,
     ):
         self.handle_unknown = handle_unknown
         self.min_frequency = min_frequency
         self.max_states = max_states
         self.max_length = max_length
         self.split_strings = split_strings
+        self.augment = augment
 
     def fit(self, X, y=None):
         """Learn the vocabulary of states.
@@ -160,6 +175,54 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         """
         self._check_params()
         sequences = check_sequences(X, split_strings=self.split_strings)
+        self._fit(sequences + [c for copies in self._copies(sequences) for c in copies])
+        return self
+
+    def fit_transform(self, X, y=None):
+        """Learn the vocabulary and encode ``X``, with the augmented copies attached.
+
+        Parameters
+        ----------
+        X : iterable of sequences
+            Sequences of hashable states.
+        y : None
+            Must be None when ``augment`` is set (copies are of whole sequences).
+
+        Returns
+        -------
+        Xt : EncodedSequences
+            As :meth:`transform` returns, plus, with ``augment``, the codes of each
+            sequence's copies in ``Xt.augmented``.
+        """
+        self._check_params()
+        if self.augment is not None and y is not None:
+            raise ValueError(
+                "augment makes copies of whole sequences, so it needs y=None (each "
+                "sequence's last state is then its target); got y as well."
+            )
+        sequences = check_sequences(X, split_strings=self.split_strings)
+        copies = self._copies(sequences)
+        self._fit(sequences + [c for seq_copies in copies for c in seq_copies])
+        encoded = self._transform(sequences)
+        if self.augment is not None:
+            encoded.augmented = [self._transform(c).codes if c else [] for c in copies]
+        return encoded
+
+    def _copies(self, sequences):
+        """The augmenter's copies of each sequence, checked (empty lists without one)."""
+        if self.augment is None:
+            return [[] for _ in sequences]
+        copies = self.augment([list(s) for s in sequences])
+        copies = None if copies is None else list(copies)
+        if copies is None or len(copies) != len(sequences):
+            raise ValueError(
+                f"augment must return one list of copies per sequence: got "
+                f"{'None' if copies is None else len(copies)} for {len(sequences)} sequences."
+            )
+        return [check_sequences(c, name="augmented copies") if len(c) else [] for c in copies]
+
+    def _fit(self, sequences):
+        """Learn the vocabulary from trusted lists of states."""
         counts = Counter(state for seq in sequences for state in seq)
         if not counts:
             raise ValueError("X holds only empty sequences; there are no states to learn.")
@@ -186,7 +249,6 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.infrequent_states_ = as_state_array(states[~keep].tolist())
         self.state_counts_ = freq[keep]
         self._index_vocabulary()
-        return self
 
     def _index_vocabulary(self):
         """Build the lookups ``transform`` uses from ``states_`` and ``infrequent_states_``."""
@@ -202,6 +264,11 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         check_size(self.max_states, "max_states", allow_none=True)
         check_size(self.max_length, "max_length", allow_none=True)
         check_option(self.split_strings, "split_strings", (True, False))
+        if self.augment is not None and not callable(self.augment):
+            raise TypeError(
+                "augment must be a callable that returns copies of sequences (such as "
+                f"KeyTransposer()), got {type(self.augment).__name__}."
+            )
 
     def transform(self, X):
         """Encode sequences as integer codes.
@@ -217,7 +284,10 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             One array of codes per sequence, with the vocabulary attached.
         """
         check_is_fitted(self)
-        sequences = check_sequences(X, split_strings=self.split_strings)
+        return self._transform(check_sequences(X, split_strings=self.split_strings))
+
+    def _transform(self, sequences):
+        """Encode trusted lists of states."""
         codes = self._codes
         if self.handle_unknown == "error":
             unseen = {

@@ -2,7 +2,6 @@
 
 import copy
 import os
-import zlib
 
 import numpy as np
 import torch
@@ -15,8 +14,9 @@ from skorch.helper import predefined_split
 from ._base import BaseNextStateClassifier, derive_targets
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import NO_CLASS, PAD, EncodedSequences
+from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
+from .splitting import holdout_split
 from .training import (
     FiniteLossGuard,
     ResumableCheckpoint,
@@ -46,14 +46,21 @@ class NextStateClassifier(BaseNextStateClassifier):
         ``"transformer"``: token and learned position embeddings, ``num_layers`` causal
         self-attention blocks (padding masked), a linear layer; see
         :class:`~sklearn_seqlab.transformer.TransformerNextState`.
-    embedding_dim : int, default=64
+    embedding_dim : int, default=128
         Size of the state embedding.
-    hidden_dim : int, default=128
+    hidden_dim : int, default=256
         Size of the LSTM state.
     num_layers : int, default=1
         Number of stacked LSTM layers.
-    dropout : float, default=0.0
+    dropout : float, default=0.3
         Dropout probability, in [0, 1).
+    embedding_dropout : float, default=0.0
+        Probability, in [0, 1), that a state type is dropped from a whole training batch
+        (every occurrence reads a zero embedding), as in AWD-LSTM.
+    tie_weights : bool, default=True
+        Whether the output layer shares the input embedding (Press & Wolf 2017): a class's
+        logit is a projection of the readout times that state's embedding, so a rare state
+        learns from its occurrences as input and as target.
     nhead : int, default=4
         Attention heads of the transformer (``embedding_dim`` must be a multiple of it);
         the LSTM modules ignore it.
@@ -65,9 +72,9 @@ class NextStateClassifier(BaseNextStateClassifier):
         Learning rate of Adam.
     batch_size : int, default=64
         Sequences per batch; batches group sequences of similar length.
-    max_epochs : int, default=20
+    max_epochs : int, default=30
         Most passes over the training data.
-    patience : int or None, default=5
+    patience : int or None, default=3
         Stop when the validation loss has not improved for this many epochs, and restore the
         best weights. None trains for ``max_epochs``. Needs ``validation_fraction``.
     validation_fraction : float or None, default=0.1
@@ -135,16 +142,18 @@ class NextStateClassifier(BaseNextStateClassifier):
         self,
         module="lstm",
         *,
-        embedding_dim=64,
-        hidden_dim=128,
+        embedding_dim=128,
+        hidden_dim=256,
         num_layers=1,
-        dropout=0.0,
+        dropout=0.3,
+        embedding_dropout=0.0,
+        tie_weights=True,
         nhead=4,
         dim_feedforward=None,
         lr=3e-3,
         batch_size=64,
-        max_epochs=20,
-        patience=5,
+        max_epochs=30,
+        patience=3,
         validation_fraction=0.1,
         train_on="all",
         callbacks=None,
@@ -159,6 +168,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.hidden_dim = hidden_dim
         self.num_layers = num_layers
         self.dropout = dropout
+        self.embedding_dropout = embedding_dropout
+        self.tie_weights = tie_weights
         self.nhead = nhead
         self.dim_feedforward = dim_feedforward
         self.lr = lr
@@ -235,6 +246,8 @@ class NextStateClassifier(BaseNextStateClassifier):
             )
         check_size(self.verbose, "verbose", minimum=0)
         check_fraction(self.dropout, "dropout", closed="left")
+        check_fraction(self.embedding_dropout, "embedding_dropout", closed="left")
+        check_option(self.tie_weights, "tie_weights", (True, False))
         check_fraction(self.lr, "lr", high=np.inf)
         check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
         if self.patience is not None and self.validation_fraction is None:
@@ -304,6 +317,8 @@ class NextStateClassifier(BaseNextStateClassifier):
             module__hidden_dim=self.hidden_dim,
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
+            module__embedding_dropout=self.embedding_dropout,
+            module__class_codes=self._class_codes() if self.tie_weights else None,
             # parameters only some modules take (the transformer's nhead, dim_feedforward)
             **{
                 f"module__{name}": getattr(self, name)
@@ -325,9 +340,16 @@ class NextStateClassifier(BaseNextStateClassifier):
         with self._seeded():
             self.net_.initialize()
 
+    def _class_codes(self):
+        """The input code of each class; a class missing from the input vocabulary (possible
+        when ``y`` is given) shares the unknown code's embedding and keeps its own bias."""
+        codes = np.full(len(self.classes_), UNK, dtype=np.int64)
+        is_class = self._code_to_class != NO_CLASS
+        codes[self._code_to_class[is_class]] = np.flatnonzero(is_class)
+        return codes.tolist()
+
     def _train(self, contexts, targets, epochs):
-        dataset = self._training_dataset(contexts, targets)
-        train, valid = self._split(dataset)
+        train, valid = self._split(contexts, targets)
         self.net_.train_split = None if valid is None else predefined_split(valid)
         try:
             if epochs > 0:
@@ -351,33 +373,30 @@ class NextStateClassifier(BaseNextStateClassifier):
             ]
         return SequenceDataset(inputs, position_targets)
 
-    def _split(self, dataset):
-        """Hold out whole sequences for validation, so no sequence is on both sides.
+    def _split(self, contexts, targets):
+        """Training and validation datasets: whole sequences held out, copies kept apart.
 
-        Which sequences are held out depends on their content (a seeded hash), not on their
-        position: across ``partial_fit`` calls a sequence stays on its side, and identical
-        sequences (frequent in real data) are never split between training and validation.
+        See :func:`~sklearn_seqlab.splitting.holdout_split`: identical sequences, and a
+        sequence and the sequences equal to its augmented copies, stay on one side. Only the
+        training side's copies are trained on.
         """
-        if self.validation_fraction is None:
-            return dataset, None
-        n = len(dataset)
-        n_valid = int(round(n * self.validation_fraction))
-        if n_valid < 1 or n_valid >= n:
-            raise ValueError(
-                f"validation_fraction={self.validation_fraction} of {n} sequence(s) leaves "
-                "no sequence for validation or none for training; pass more sequences or set "
-                "validation_fraction=None and patience=None."
+        rows = np.arange(len(contexts))
+        valid = None
+        if self.validation_fraction is not None:
+            # with copies, y was derived, so a class is its code minus the reserved codes
+            target_codes = targets + N_RESERVED if contexts.augmented is not None else targets
+            rows, valid_rows = holdout_split(
+                contexts, target_codes, self.validation_fraction, self._split_salt
             )
-        keys = np.fromiter(
-            (
-                zlib.crc32(t.tobytes(), zlib.crc32(x.tobytes(), self._split_salt))
-                for x, t in zip(dataset.inputs, dataset.targets, strict=True)
-            ),
-            dtype=np.int64,
-            count=n,
-        )
-        order = np.argsort(keys, kind="stable")
-        return (_subset(dataset, np.sort(order[n_valid:])), _subset(dataset, order[:n_valid]))
+            valid = self._training_dataset(contexts[valid_rows], targets[valid_rows])
+        train_contexts, train_targets = contexts[rows], targets[rows]
+        copies = self._copies_of(contexts, rows)
+        if copies is not None:
+            train_contexts = EncodedSequences(
+                train_contexts.codes + copies[0].codes, contexts.states
+            )
+            train_targets = np.concatenate([train_targets, copies[1]])
+        return self._training_dataset(train_contexts, train_targets), valid
 
     def _targets_for_more_training(self, X, y):
         """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""
@@ -428,7 +447,3 @@ class _Seeded:
 
     def __exit__(self, *exc):
         return self.fork.__exit__(*exc)
-
-
-def _subset(dataset, rows):
-    return SequenceDataset([dataset.inputs[i] for i in rows], [dataset.targets[i] for i in rows])

@@ -17,7 +17,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from .encoding import NO_CLASS, PAD
-from .transformer import TransformerNextState
 
 
 class LSTMNextState(nn.Module):
@@ -37,13 +36,31 @@ class LSTMNextState(nn.Module):
         Number of stacked LSTM layers.
     dropout : float, default=0.0
         Dropout on the embeddings, between LSTM layers and before the output layer.
+    embedding_dropout : float, default=0.0
+        In training, the probability that a state type is dropped from a whole batch: every
+        occurrence of it reads a zero embedding (Gal & Ghahramani 2016; Merity et al. 2017).
+        The other embeddings are scaled up to keep their expected size.
+    class_codes : sequence of int, default=None
+        The input code of each class. When given, the output layer is tied to the input
+        embedding (Press & Wolf 2017): the logit of a class is the dot product of a
+        projection of the readout with that class's embedding, plus a bias, so rare states
+        learn from their occurrences as inputs and as targets alike.
     """
 
     def __init__(
-        self, n_codes, n_classes, embedding_dim=64, hidden_dim=128, num_layers=1, dropout=0.0
+        self,
+        n_codes,
+        n_classes,
+        embedding_dim=64,
+        hidden_dim=128,
+        num_layers=1,
+        dropout=0.0,
+        embedding_dropout=0.0,
+        class_codes=None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
+        self.embedding_dropout = embedding_dropout
         self.lstm = nn.LSTM(
             embedding_dim,
             hidden_dim,
@@ -52,15 +69,27 @@ class LSTMNextState(nn.Module):
             dropout=dropout if num_layers > 1 else 0.0,
         )
         self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(self.readout_dim(hidden_dim), n_classes)
+        if class_codes is None:
+            self.head = nn.Linear(self.readout_dim(hidden_dim), n_classes)
+        else:
+            self.head = TiedOutput(self.readout_dim(hidden_dim), self.embedding, class_codes)
 
     def readout_dim(self, hidden_dim):
         """Width of the vector the output layer reads."""
         return hidden_dim
 
+    def embed(self, tokens):
+        """Embeddings of the tokens, whole state types dropped in training: -> (B, T, E)."""
+        weight = self.embedding.weight  # (V, E)
+        if self.training and self.embedding_dropout > 0:
+            keep = 1.0 - self.embedding_dropout
+            mask = torch.bernoulli(torch.full((weight.shape[0], 1), keep, device=weight.device))
+            weight = weight * mask / keep
+        return F.embedding(tokens, weight, padding_idx=PAD)
+
     def hidden(self, tokens):
         """LSTM outputs at every position: (B, T) -> (B, T, H)."""
-        out, _ = self.lstm(self.dropout(self.embedding(tokens)))
+        out, _ = self.lstm(self.dropout(self.embed(tokens)))
         return out
 
     def forward(self, tokens):
@@ -82,6 +111,31 @@ class LSTMNextState(nn.Module):
         return h[torch.arange(h.shape[0], device=h.device), last]
 
 
+class TiedOutput(nn.Module):
+    """Output layer that shares its class vectors with the input embedding.
+
+    Parameters
+    ----------
+    in_dim : int
+        Width of the readout vector.
+    embedding : nn.Embedding
+        The input embedding whose rows are the class vectors.
+    class_codes : sequence of int
+        Input code of each class.
+    """
+
+    def __init__(self, in_dim, embedding, class_codes):
+        super().__init__()
+        self.embedding = embedding
+        self.project = nn.Linear(in_dim, embedding.embedding_dim)
+        self.register_buffer("class_codes", torch.as_tensor(class_codes, dtype=torch.long))
+        self.bias = nn.Parameter(torch.zeros(len(class_codes)))
+
+    def forward(self, x):
+        classes = self.embedding.weight[self.class_codes]  # (C, E)
+        return self.project(x) @ classes.T + self.bias  # (..., C)
+
+
 class AttentionNextState(LSTMNextState):
     """LSTM with attention over its own outputs, as SeqLab's attention model describes.
 
@@ -94,12 +148,23 @@ class AttentionNextState(LSTMNextState):
     ----------
     n_codes, n_classes, embedding_dim, hidden_dim, num_layers, dropout
         As in :class:`LSTMNextState`.
+    **kwargs
+        ``embedding_dropout`` and ``class_codes``, as in :class:`LSTMNextState`.
     """
 
     def __init__(
-        self, n_codes, n_classes, embedding_dim=64, hidden_dim=128, num_layers=1, dropout=0.0
+        self,
+        n_codes,
+        n_classes,
+        embedding_dim=64,
+        hidden_dim=128,
+        num_layers=1,
+        dropout=0.0,
+        **kwargs,
     ):
-        super().__init__(n_codes, n_classes, embedding_dim, hidden_dim, num_layers, dropout)
+        super().__init__(
+            n_codes, n_classes, embedding_dim, hidden_dim, num_layers, dropout, **kwargs
+        )
         self.query = nn.Linear(hidden_dim, hidden_dim, bias=False)
 
     def readout_dim(self, hidden_dim):
@@ -137,6 +202,9 @@ class SequenceCrossEntropy(nn.Module):
             return logits.sum() * 0.0
         return F.cross_entropy(logits, targets, ignore_index=NO_CLASS)
 
+
+# imported here, below TiedOutput, which the transformer shares
+from .transformer import TransformerNextState  # noqa: E402
 
 MODULES = {
     "lstm": LSTMNextState,

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .encoding import PAD
+from .modules import TiedOutput
 
 
 class CausalSelfAttention(nn.Module):
@@ -90,6 +91,12 @@ class TransformerNextState(nn.Module):
         Number of blocks.
     dropout : float, default=0.0
         Dropout on the embeddings, the attention weights and each block's outputs.
+    embedding_dropout : float, default=0.0
+        In training, the probability that a state type is dropped from a whole batch, as in
+        :class:`~sklearn_seqlab.modules.LSTMNextState`.
+    class_codes : sequence of int, default=None
+        The input code of each class; when given, the output layer is tied to the input
+        embedding, as in :class:`~sklearn_seqlab.modules.LSTMNextState`.
     nhead : int, default=4
         Number of attention heads.
     dim_feedforward : int or None, default=None
@@ -123,6 +130,8 @@ class TransformerNextState(nn.Module):
         hidden_dim=128,
         num_layers=1,
         dropout=0.0,
+        embedding_dropout=0.0,
+        class_codes=None,
         *,
         nhead=4,
         dim_feedforward=None,
@@ -136,6 +145,7 @@ class TransformerNextState(nn.Module):
             )
         self.max_len = max_len
         self.token_embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
+        self.embedding_dropout = embedding_dropout
         self.position_embedding = nn.Embedding(max_len, embedding_dim)
         self.dropout = nn.Dropout(dropout)
         width = hidden_dim if dim_feedforward is None else dim_feedforward
@@ -143,9 +153,26 @@ class TransformerNextState(nn.Module):
             TransformerBlock(embedding_dim, nhead, width, dropout) for _ in range(num_layers)
         )
         self.norm = nn.LayerNorm(embedding_dim)
-        self.head = nn.Linear(embedding_dim, n_classes)
         self.register_buffer("positions_trained", torch.zeros((), dtype=torch.long))
         self.apply(_init_weights)
+        if class_codes is None:
+            self.head = nn.Linear(embedding_dim, n_classes)
+            _init_weights(self.head)
+        else:  # built after the initialisation, which would overwrite its zero bias anyway
+            self.head = TiedOutput(embedding_dim, self.token_embedding, class_codes)
+
+    def embed(self, tokens):
+        """Token embeddings, whole state types dropped in training: (B, T) -> (B, T, D).
+
+        The same type dropout as :meth:`LSTMNextState.embed
+        <sklearn_seqlab.modules.LSTMNextState.embed>`.
+        """
+        weight = self.token_embedding.weight  # (V, D)
+        if self.training and self.embedding_dropout > 0:
+            keep = 1.0 - self.embedding_dropout
+            mask = torch.bernoulli(torch.full((weight.shape[0], 1), keep, device=weight.device))
+            weight = weight * mask / keep
+        return F.embedding(tokens, weight, padding_idx=PAD)
 
     def hidden(self, tokens):
         """Outputs of the last block, normalised, at every position: (B, T) -> (B, T, D)."""
@@ -157,7 +184,7 @@ class TransformerNextState(nn.Module):
         trained = self.positions_trained.clamp(max=self.max_len)
         last_position = torch.where(trained > 0, trained, self.max_len) - 1
         positions = torch.minimum(torch.arange(T, device=tokens.device), last_position)  # (T,)
-        x = self.dropout(self.token_embedding(tokens) + self.position_embedding(positions))
+        x = self.dropout(self.embed(tokens) + self.position_embedding(positions))
         causal = torch.ones(T, T, dtype=torch.bool, device=tokens.device).tril()
         # position 0 is always real and allowed, so no query row is fully masked
         allowed = (causal & mask[:, None, :])[:, None]  # (B, 1, T, T)

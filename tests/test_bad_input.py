@@ -97,8 +97,13 @@ HYPER = {
         ({"lr": -1.0}, "lr"),
         ({"validation_fraction": 0.0, "patience": 1}, "validation_fraction"),
         ({"validation_fraction": 1.0, "patience": 1}, "validation_fraction"),
-        ({"module": "transformer"}, "module"),
+        ({"module": "gru"}, "module"),
         ({"num_layers": 0}, "num_layers"),
+    ],
+    "transformer": [
+        ({"nhead": 0}, "nhead"),
+        ({"nhead": 3}, "multiple of nhead=3"),
+        ({"dim_feedforward": 0}, "dim_feedforward"),
     ],
 }
 

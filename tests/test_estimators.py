@@ -218,16 +218,26 @@ def test_bad_input_is_named(pipe, chords):
         pipe.named_steps["clf"].predict(other)
 
 
+def _held_out(clf, X):
+    """The validation inputs a fitted ``clf`` would hold out of ``X``."""
+    return {x.tobytes() for x in clf._split(*clf._targets_for_more_training(X, None))[1].inputs}
+
+
 def test_validation_split_is_stable_across_partial_fit_calls(chords):
     clf = NextStateClassifier(**TINY)
     clf.partial_fit(chords)
-    dataset = clf._training_dataset(*clf._targets_for_more_training(chords, None))
-    first = {x.tobytes() for x in clf._split(dataset)[1].inputs}
+    first = _held_out(clf, chords)
     clf.partial_fit(chords[::-1])
-    reordered = clf._training_dataset(*clf._targets_for_more_training(chords[::-1], None))
-    assert {x.tobytes() for x in clf._split(reordered)[1].inputs} == first
+    assert _held_out(clf, chords[::-1]) == first
     # identical sequences are never split between training and validation
-    train, valid = clf._split(
-        clf._training_dataset(*clf._targets_for_more_training(chords * 2, None))
-    )
+    train, valid = clf._split(*clf._targets_for_more_training(chords * 2, None))
+    assert not {x.tobytes() for x in train.inputs} & {x.tobytes() for x in valid.inputs}
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_runs_of_duplicates_stay_on_one_side(seed):
+    # issue 10, defect 1: the hash sort used to cut through a run of identical sequences
+    X = [list("abcd")] * 12 + [list("bcda")] * 12 + [list("cdab")] * 6
+    clf = NextStateClassifier(**{**TINY, "random_state": seed}).partial_fit(X)
+    train, valid = clf._split(*clf._targets_for_more_training(X, None))
     assert not {x.tobytes() for x in train.inputs} & {x.tobytes() for x in valid.inputs}

@@ -97,6 +97,8 @@ def fitted(second_order):
         embedding_dim=32,
         hidden_dim=64,
         nhead=4,
+        dropout=0.0,  # this exact rule is learned slowly through dropout
+        tie_weights=False,
         lr=0.003,
         batch_size=16,
         max_epochs=20,
@@ -120,7 +122,7 @@ def test_parameters_reach_the_module(fitted):
     assert fitted.net_.module_.positions_trained.item() == 7
     clf = NextStateClassifier(
         "transformer", embedding_dim=8, nhead=2, dim_feedforward=24, num_layers=2, max_epochs=1
-    ).fit([["a", "b", "c"]] * 10)
+    ).fit([["a", "b", "c"], ["b", "c", "a"], ["c", "a", "b"]] * 4)
     blocks = clf.net_.module_.blocks
     assert len(blocks) == 2 and blocks[1].attention.nhead == 2
     assert blocks[1].feed_forward[0].out_features == 24

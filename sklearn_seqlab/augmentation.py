@@ -1,0 +1,68 @@
+"""Augmenters: make extra training sequences from the training sequences.
+
+An augmenter is any callable that takes a list of sequences and returns, for each one, a list
+of new sequences (its copies), possibly empty. Give one to ``StateEncoder(augment=...)``: the
+copies are then made in ``fit_transform`` only, which is what a ``Pipeline`` calls while
+fitting, and the classifiers train on the copies of their training sequences only (never on
+copies of the sequences they hold out for validation, nor of the sequences they score).
+"""
+
+from sklearn.base import BaseEstimator
+
+from .chords import SPELLINGS, parse_chord, transpose_chord
+
+
+class KeyTransposer(BaseEstimator):
+    """Copies of chord sequences transposed into other keys.
+
+    Each sequence is transposed by every shift in ``semitones``; its chord symbols (Harte,
+    such as ``A:min7/b7``, or plain, such as ``F#m``) move, anything else (``N``, Roman
+    numerals, which are already relative to the key) stays. A sequence without a chord
+    symbol gets no copies. Roots are written in one spelling per pitch class, so that ``Db``
+    and ``C#`` merge; :class:`~sklearn_seqlab.chords.ChordNormalizer` spells the untransposed
+    data the same way.
+
+    Parameters
+    ----------
+    semitones : list of int, default=None
+        The shifts to make copies for; None means all 11 other keys (1 to 11).
+    spelling : {"pop", "flat", "sharp"}, default="pop"
+        How transposed roots are spelled (see :data:`sklearn_seqlab.chords.SPELLINGS`).
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.augmentation import KeyTransposer
+    >>> KeyTransposer(semitones=[2, 5])([["C:maj", "A:min7", "N"], ["I", "IV"]])
+    [[['D:maj', 'B:min7', 'N'], ['F:maj', 'D:min7', 'N']], []]
+    """
+
+    def __init__(self, semitones=None, spelling="pop"):
+        self.semitones = semitones
+        self.spelling = spelling
+
+    def __call__(self, sequences):
+        shifts = self._check_params()
+        copies = []
+        for seq in sequences:
+            if not any(parse_chord(s) is not None for s in seq):
+                copies.append([])
+                continue
+            copies.append(
+                [[transpose_chord(s, k, spelling=self.spelling) for s in seq] for k in shifts]
+            )
+        return copies
+
+    def _check_params(self):
+        if self.spelling not in SPELLINGS:
+            raise ValueError(f"spelling must be one of {sorted(SPELLINGS)}, got {self.spelling!r}.")
+        if self.semitones is None:
+            return list(range(1, 12))
+        try:
+            shifts = [int(k) for k in self.semitones]
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"semitones must be a list of integers, got {self.semitones!r}."
+            ) from None
+        if any(k != s for k, s in zip(shifts, self.semitones, strict=True)):
+            raise TypeError(f"semitones must be a list of integers, got {self.semitones!r}.")
+        return shifts

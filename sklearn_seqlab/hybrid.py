@@ -1,0 +1,217 @@
+"""HybridClassifier: neural next-state models mixed with a count model.
+
+Count models generalise from rare contexts by backing off; networks share what they learn
+across similar states. Their errors differ, so a mixture of the two probabilities beats
+either one, a standard result in language modelling (Mikolov's RNNME; Chen et al., ASRU
+2015). Averaging networks trained from different seeds lowers their variance as well.
+"""
+
+import numpy as np
+from joblib import Parallel, delayed
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from ._base import BaseNextStateClassifier
+from ._validation import check_fraction, check_size
+from .baselines import VariableOrderMarkovClassifier
+from .encoding import N_RESERVED, EncodedSequences
+from .estimators import NextStateClassifier
+from .splitting import holdout_split
+
+MIX_GRID = np.linspace(0.0, 1.0, 21)
+"""The network weights tried; the one with the best validation log-likelihood is kept."""
+
+
+class HybridClassifier(BaseNextStateClassifier):
+    """Mix the averaged probabilities of several networks with those of a count model.
+
+    ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
+    fitted ``network_weight_``) maximises the log-likelihood of the next state at every
+    position of a validation split of whole training sequences: sequences the components
+    were not trained on, never test data. The count model is then refitted on all training sequences, which
+    costs little; the networks keep the training they had.
+
+    Parameters
+    ----------
+    network : NextStateClassifier, default=None
+        The network to train ``n_networks`` times from different seeds; None means
+        ``NextStateClassifier()`` with its defaults.
+    n_networks : int, default=3
+        Number of networks averaged. Averaging seeds is the cheapest large gain measured on
+        small corpora (``benchmarks/README.md``).
+    count_model : estimator, default=None
+        The count model; None means ``VariableOrderMarkovClassifier(max_order=3)``.
+    network_weight : float or None, default=None
+        The weight of the averaged networks in [0, 1]; None learns it on a validation split.
+        ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
+        weight trains every component on all the training sequences.
+    validation_fraction : float, default=0.1
+        Share of the training sequences held out to learn the mixture weight.
+    n_jobs : int, default=None
+        Networks trained in parallel (joblib; -1 uses every core).
+    handle_unknown : {"use_unknown", "error"}, default="use_unknown"
+        On raw input, what to do with a state not seen in ``fit``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the validation split and the seed of each network.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The states that can be predicted.
+    encoder_ : StateEncoder or None
+        The encoder fitted on raw input; None when ``fit`` received encoded sequences.
+    n_codes_ : int
+        Size of the input vocabulary, reserved codes included.
+    unknown_proba_ : float
+        Probability that the next state is one never seen in training.
+    networks_ : list of NextStateClassifier
+        The fitted networks.
+    count_model_ : estimator
+        The fitted count model.
+    network_weight_ : float
+        The weight of the averaged networks in the mixture, in [0, 1].
+    validation_log_likelihood_ : ndarray of shape (21,) or None
+        Mean log-likelihood of the validation next states for each weight in
+        ``np.linspace(0, 1, 21)``; None when ``network_weight`` was fixed.
+
+    See Also
+    --------
+    NextStateClassifier : One network.
+    VariableOrderMarkovClassifier : The default count model.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab import HybridClassifier, NextStateClassifier
+    >>> from sklearn_seqlab.datasets import make_chord_progressions
+    >>> X = make_chord_progressions(100, random_state=0)
+    >>> net = NextStateClassifier(hidden_dim=16, max_epochs=3)
+    >>> hybrid = HybridClassifier(net, n_networks=2, random_state=0).fit(X)
+    >>> 0.0 <= hybrid.network_weight_ <= 1.0
+    True
+    >>> hybrid.predict_proba(X[:2]).sum(axis=1)
+    array([1., 1.])
+    """
+
+    def __init__(
+        self,
+        network=None,
+        *,
+        n_networks=3,
+        count_model=None,
+        network_weight=None,
+        validation_fraction=0.1,
+        n_jobs=None,
+        handle_unknown="use_unknown",
+        random_state=None,
+    ):
+        self.network = network
+        self.n_networks = n_networks
+        self.count_model = count_model
+        self.network_weight = network_weight
+        self.validation_fraction = validation_fraction
+        self.n_jobs = n_jobs
+        self.handle_unknown = handle_unknown
+        self.random_state = random_state
+
+    def _check_params(self):
+        super()._check_params()
+        check_size(self.n_networks, "n_networks")
+        check_fraction(self.validation_fraction, "validation_fraction")
+        check_fraction(self.network_weight, "network_weight", closed="both", allow_none=True)
+        if self.network is not None and not isinstance(self.network, NextStateClassifier):
+            raise TypeError(
+                f"network must be a NextStateClassifier, got {type(self.network).__name__}."
+            )
+        if self.count_model is not None and not hasattr(self.count_model, "predict_proba"):
+            raise TypeError(
+                "count_model must be a classifier with predict_proba, such as "
+                f"VariableOrderMarkovClassifier(); got {type(self.count_model).__name__}."
+            )
+
+    def _fit(self, contexts, targets):
+        rng = check_random_state(self.random_state)
+        derived = self._derived
+        # with y derived, a class is its code minus the reserved codes
+        target_codes = targets + N_RESERVED if derived else targets
+        salt = int(rng.randint(np.iinfo(np.int32).max))
+        all_rows = np.arange(len(contexts))
+        fit_rows, valid_rows = all_rows, None
+        if self.network_weight is None:
+            fit_rows, valid_rows = holdout_split(
+                contexts, target_codes, self.validation_fraction, salt
+            )
+        network = NextStateClassifier() if self.network is None else self.network
+        seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_networks)
+        networks = Parallel(n_jobs=self.n_jobs)(
+            delayed(_fit_one)(
+                clone(network).set_params(random_state=int(seed)),
+                *self._training_data(contexts, targets, fit_rows),
+            )
+            for seed in seeds
+        )
+        count = VariableOrderMarkovClassifier() if self.count_model is None else self.count_model
+        count_model = clone(count).fit(*self._training_data(contexts, targets, all_rows))
+        weight, log_likelihood = self.network_weight, None
+        if weight is None:
+            held_out = clone(count).fit(*self._training_data(contexts, targets, fit_rows))
+            valid_contexts, valid_targets = self._prefixes(
+                contexts[valid_rows], targets[valid_rows]
+            )
+            p_net = np.mean([self._aligned(m, valid_contexts) for m in networks], axis=0)
+            p_count = self._aligned(held_out, valid_contexts)
+            log_likelihood = _mixture_log_likelihood(p_net, p_count, valid_targets)
+            weight = float(MIX_GRID[np.argmax(log_likelihood)])
+        self.networks_, self.count_model_ = networks, count_model
+        self.network_weight_ = float(weight)
+        self.validation_log_likelihood_ = log_likelihood
+
+    @property
+    def _derived(self):
+        """Whether the targets were each sequence's last state (y=None in fit)."""
+        return np.array_equal(self._code_to_class[N_RESERVED:], np.arange(len(self.classes_)))
+
+    def _training_data(self, contexts, targets, rows):
+        """``(X, y)`` for a component: whole sequences with their copies, or contexts and y."""
+        subset = contexts[rows]
+        if self._derived:
+            codes = [np.append(c, t + N_RESERVED) for c, t in zip(subset.codes, targets[rows])]
+            return EncodedSequences(codes, contexts.states, subset.augmented), None
+        return subset, self.classes_[targets[rows]]
+
+    def _prefixes(self, contexts, targets):
+        """Every prefix of the sequences with the class that follows it: the next state at
+        every position is what the mixture must predict, not only the last one."""
+        codes, classes = [], []
+        for c, t in zip(contexts.codes, targets.tolist(), strict=True):
+            codes.extend(c[:k] for k in range(1, len(c) + 1))
+            classes.extend(self._code_to_class[c[1:]].tolist() + [t])
+        return EncodedSequences(codes, contexts.states), np.asarray(classes, dtype=np.int64)
+
+    def _aligned(self, model, contexts):
+        """A component's probabilities in the columns of ``classes_``."""
+        proba = model.predict_proba(contexts)
+        if np.array_equal(model.classes_, self.classes_):
+            return proba
+        index = {state: j for j, state in enumerate(self.classes_.tolist())}
+        out = np.zeros((len(contexts), len(self.classes_)))
+        out[:, [index[state] for state in model.classes_.tolist()]] = proba
+        return out
+
+    def _predict_proba(self, contexts):
+        p_net = np.mean([self._aligned(m, contexts) for m in self.networks_], axis=0)
+        p_count = self._aligned(self.count_model_, contexts)
+        return self.network_weight_ * p_net + (1.0 - self.network_weight_) * p_count
+
+
+def _fit_one(model, X, y):
+    return model.fit(X, y)
+
+
+def _mixture_log_likelihood(p_net, p_count, targets):
+    """Mean log-probability of the known targets under each weight of ``MIX_GRID``."""
+    known = targets >= 0
+    rows = np.flatnonzero(known)
+    a = p_net[rows, targets[known]]
+    b = p_count[rows, targets[known]]
+    mixed = MIX_GRID[:, None] * a[None, :] + (1.0 - MIX_GRID[:, None]) * b[None, :]
+    return np.log(np.maximum(mixed, 1e-300)).mean(axis=1)

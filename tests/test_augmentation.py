@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+from sklearn.model_selection import cross_val_score
+from sklearn.pipeline import make_pipeline
+
+from sklearn_seqlab import (
+    MarkovClassifier,
+    NextStateClassifier,
+    StateEncoder,
+    VariableOrderMarkovClassifier,
+)
+from sklearn_seqlab.augmentation import KeyTransposer
+from sklearn_seqlab.splitting import holdout_split
+
+TINY = dict(embedding_dim=8, hidden_dim=8, max_epochs=2, random_state=0)
+SONGS = [["C:maj", "F:maj", "G:maj", "C:maj"], ["A:min", "D:min", "E:7", "A:min"]] * 5
+
+
+def test_key_transposer_copies_chords_only():
+    copies = KeyTransposer()([["C:maj", "N"], ["I", "V"]])
+    assert len(copies[0]) == 11 and copies[1] == []
+    assert {c[0] for c in copies[0]} == {f"{r}:maj" for r in "Db D Eb E F F# G Ab A Bb B".split()}
+    assert all(c[1] == "N" for c in copies[0])
+    with pytest.raises(TypeError, match="semitones"):
+        KeyTransposer(semitones=[1.5])([["C:maj"]])
+
+
+def test_encoder_learns_augmented_states_and_augments_in_fit_transform_only():
+    enc = StateEncoder(augment=KeyTransposer(semitones=[2]))
+    Xt = enc.fit_transform(SONGS)
+    assert "D:maj" in enc.states_ and "B:min" in enc.states_
+    assert len(Xt) == len(SONGS) and len(Xt.augmented[0]) == 1
+    assert enc.inverse_transform(Xt.augmented[0])[0] == ["D:maj", "G:maj", "A:maj", "D:maj"]
+    assert enc.transform(SONGS).augmented is None  # scored sequences are never augmented
+    assert Xt[[1, 0]].augmented[0] is Xt.augmented[1]  # subsets keep their copies
+
+
+def test_encoder_refuses_bad_augmenters_and_y():
+    with pytest.raises(TypeError, match="augment must be a callable"):
+        StateEncoder(augment="transpose").fit(SONGS)
+    with pytest.raises(ValueError, match="one list of copies per sequence"):
+        StateEncoder(augment=lambda seqs: []).fit(SONGS)
+    with pytest.raises(ValueError, match="y=None"):
+        StateEncoder(augment=KeyTransposer()).fit_transform(SONGS, ["C:maj"] * len(SONGS))
+
+
+@pytest.mark.parametrize(
+    "clf",
+    [MarkovClassifier(), VariableOrderMarkovClassifier(), NextStateClassifier(**TINY)],
+    ids=["markov", "vomm", "neural"],
+)
+def test_classifiers_learn_transposed_progressions(clf):
+    # trained on C major only; the test asks in D major, which only the copies show
+    pipe = make_pipeline(StateEncoder(augment=KeyTransposer()), clf)
+    in_c = [["C:maj", "F:maj", "G:maj", "C:maj"], ["C:maj", "A:min", "F:maj", "G:maj"]]
+    pipe.fit(in_c * 3 + [["F:maj", "C:maj", "G:maj", "C:maj"], ["A:min", "G:maj", "C:maj"]])
+    assert "A:maj" in pipe.classes_
+    if isinstance(clf, VariableOrderMarkovClassifier):  # a context a first-order chain lacks
+        assert pipe.predict([["D:maj", "G:maj"]])[0] == "A:maj"
+    assert np.isfinite(cross_val_score(pipe, SONGS * 2, cv=2)).all()
+
+
+def test_copies_never_cross_the_validation_split():
+    # the second song is the first one a tone up: they must stay on one side
+    X = [["C:maj", "F:maj", "G:maj"], ["D:maj", "G:maj", "A:maj"], ["E:min", "A:min", "B:7"]]
+    X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 3
+    enc = StateEncoder(augment=KeyTransposer())
+    Xt = enc.fit_transform(X)
+    contexts = Xt[:]
+    contexts.codes = [c[:-1] for c in Xt.codes]
+    targets = np.array([c[-1] for c in Xt.codes])
+    for salt in range(20):
+        train, valid = holdout_split(contexts, targets, 0.3, salt)
+        assert ({0, 1} <= set(train)) or ({0, 1} <= set(valid))
+        assert len(set(train) & {3, 4, 5}) in (0, 3)

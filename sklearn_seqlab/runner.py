@@ -20,7 +20,6 @@ from sklearn.pipeline import Pipeline
 
 from .config import read_config
 from .datasets import make_chord_progressions
-from .encoding import StateEncoder
 from .metrics import (
     accuracy_scorer,
     make_top_k_scorer,
@@ -77,14 +76,15 @@ SCORERS = {
 }
 
 
-def load_dataset(spec, target_feature=None):
+def load_dataset(spec, target_feature=None, *, features=None, clean_kern=False):
     """Sequences of a data set named in a config, with their groups (or None).
 
     ``builtin:chords`` is the bundled synthetic chord data; a ``.txt`` file is SeqLab's TXT
     format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
-    ``target_feature``; an object names the columns of a table (see
-    :mod:`sklearn_seqlab.config`). Sequences shorter than 2 states are dropped: they have no
-    target.
+    ``target_feature``, or as tuples of ``features`` when given (see
+    :func:`~sklearn_seqlab.readers.read_seqlab_csv`, also for ``clean_kern``); an object
+    names the columns of a table (see :mod:`sklearn_seqlab.config`). Sequences shorter than 2
+    states are dropped: they have no target.
     """
     if isinstance(spec, dict):
         return _load_table(spec)
@@ -94,7 +94,11 @@ def load_dataset(spec, target_feature=None):
     if path.suffix == ".txt":
         return read_txt(path, min_length=2), None
     if path.suffix in (".csv", ".tsv"):
-        sequences = read_seqlab_csv(path, target=target_feature)
+        if features is not None:
+            target_feature = None  # the events are tuples of all the features
+        sequences = read_seqlab_csv(
+            path, target=target_feature, features=features, clean_kern=clean_kern
+        )
         return [s for s in sequences if len(s) >= 2], None
     raise ValueError(
         f"Data set {spec!r}: unknown format {path.suffix!r}; use .txt (one sequence a line) or "
@@ -187,12 +191,15 @@ def run_experiments(
     rows, curves = [], []
     for experiment in experiments:
         for dataset in experiment.datasets:
-            X, groups = load_dataset(dataset, experiment.target_feature)
+            X, groups, n_train = _load_experiment_data(experiment, dataset)
             name = _dataset_name(dataset)
+            n_folds = experiment.kfold_splits if n_train is None else 1
             for spec in experiment.models:
                 label = f"{experiment.name} / {name} / {spec.name}"
+                for key, reason in spec.ignored.items():
+                    progress(f"{label}: SeqLab's parameter {key!r} is left out: {reason}.")
                 for fold, (model, row) in enumerate(
-                    _cross_validate(spec, experiment, X, groups, search, n_jobs)
+                    _cross_validate(spec, experiment, X, groups, search, n_jobs, n_train)
                 ):
                     row.update(experiment=experiment.name, dataset=name, model=spec.name)
                     rows.append(row)
@@ -201,11 +208,14 @@ def run_experiments(
                     if hasattr(model[-1], "history_"):
                         curves.append((spec.name, fold, model[-1].history_))
                     progress(
-                        f"{label}: fold {fold + 1}/{experiment.kfold_splits} accuracy "
+                        f"{label}: fold {fold + 1}/{n_folds} accuracy "
                         f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
                     )
+                train = slice(n_train)  # with a test_dataset, never fitted on its sequences
                 final = _fit(
-                    _search(spec, experiment, search, n_jobs, groups is not None), X, groups
+                    _search(spec, experiment, search, n_jobs, groups is not None),
+                    X[train],
+                    None if groups is None else groups[train],
                 )
                 final = getattr(final, "best_estimator_", final)
                 file_name = _file_name(experiment.name, Path(name).stem, spec.name)
@@ -224,6 +234,29 @@ def run_experiments(
     return results
 
 
+def _load_experiment_data(experiment, dataset):
+    """The sequences of a data set as the experiment reads them, with their groups, then
+    those of its ``test_dataset`` if it has one; and the number of training sequences
+    (None without a test set)."""
+
+    def load(spec):
+        X, groups = load_dataset(
+            spec,
+            experiment.target_feature,
+            features=experiment.features(),
+            clean_kern=experiment.clean_kern,
+        )
+        return experiment.prepare(list(X)), groups
+
+    X, groups = load(dataset)
+    if experiment.test_dataset is None:
+        return X, groups, None
+    X_test, _ = load(experiment.test_dataset)
+    # test groups never split anything: the test set is one outer fold of its own
+    groups = None if groups is None else list(groups) + [None] * len(X_test)
+    return X + X_test, groups, len(X)
+
+
 def _dataset_name(dataset):
     """How a data set is named in the report: its path."""
     return dataset["path"] if isinstance(dataset, dict) else dataset
@@ -239,7 +272,7 @@ def _search(spec, experiment, search, n_jobs, grouped=False):
     estimator = spec.estimator()
     if "random_state" in estimator.get_params():
         estimator.set_params(random_state=experiment.random_state)
-    pipe = Pipeline([("enc", StateEncoder()), ("clf", estimator)])
+    pipe = Pipeline([("enc", experiment.encoder()), ("clf", estimator)])
     if not spec.ranges:
         return pipe
     inner = (
@@ -323,8 +356,14 @@ def _fit(searcher, X, groups):
     return searcher.fit(X, groups=groups)
 
 
-def _outer_folds(experiment, X, groups):
-    """The outer (train, test) splits over whole sequences; by group when there are groups."""
+def _outer_folds(experiment, X, groups, n_train=None):
+    """The outer (train, test) splits over whole sequences; by group when there are groups.
+
+    With ``n_train`` (a ``test_dataset``), one split: the first ``n_train`` sequences, then
+    the rest.
+    """
+    if n_train is not None:
+        return [(np.arange(n_train), np.arange(n_train, len(X)))]
     if groups is None:
         outer = KFold(experiment.kfold_splits, shuffle=True, random_state=experiment.random_state)
     else:
@@ -332,9 +371,9 @@ def _outer_folds(experiment, X, groups):
     return outer.split(X, groups=groups)
 
 
-def _cross_validate(spec, experiment, X, groups, search, n_jobs):
+def _cross_validate(spec, experiment, X, groups, search, n_jobs, n_train=None):
     """Yield ``(fitted model, metrics row)`` per outer fold."""
-    for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups)):
+    for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups, n_train)):
         searcher = _search(spec, experiment, search, n_jobs, grouped=groups is not None)
         start = time.perf_counter()
         _fit(

@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
-from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder
+from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder, state_codes
 
 
 def derive_targets(X, y=None):
@@ -41,8 +41,8 @@ def derive_targets(X, y=None):
                 f"least 2 states; X[{short[0]}] has {X.lengths[short[0]]}."
             )
         states = [None] * N_RESERVED + X.states.tolist()
-        targets = [states[c[-1]] for c in X.codes]
-        contexts = EncodedSequences([c[:-1] for c in X.codes], X.states, X.augmented)
+        targets = [states[state_codes(c)[-1]] for c in X.codes]
+        contexts = X.with_codes([c[:-1] for c in X.codes], X.augmented)
         return contexts, targets
     return split_last(check_sequences(X))
 
@@ -79,8 +79,10 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
 
     Fitted attributes set here: ``classes_``, ``encoder_`` (the :class:`StateEncoder` fitted
     on raw input, None when the input was already encoded), ``n_codes_`` (the size of the
-    input vocabulary, reserved codes included), ``unknown_proba_`` (the probability that the
-    next state is one never seen in training, used by the log-loss and perplexity metrics).
+    input vocabulary, reserved codes included), ``feature_sizes_`` (the number of codes of each
+    extra input feature, see ``StateEncoder(target=...)``), ``unknown_proba_`` (the
+    probability that the next state is one never seen in training, used by the log-loss and
+    perplexity metrics).
     """
 
     def fit(self, X, y=None):
@@ -180,7 +182,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
             classes = encoded.states
             code_to_class = np.arange(n_codes, dtype=np.int64) - N_RESERVED
             code_to_class[:N_RESERVED] = NO_CLASS
-            targets = code_to_class[[c[-1] for c in encoded.codes]]
+            targets = code_to_class[[state_codes(c)[-1] for c in encoded.codes]]
         else:
             contexts = encoded
             if contexts.augmented is not None:
@@ -205,6 +207,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
                 "training data; a classifier needs at least 2 next states to choose from."
             )
         self.encoder_, self.n_codes_, self.classes_ = encoder, n_codes, classes
+        self.feature_sizes_ = encoded.feature_sizes
         self._code_to_class = code_to_class
         self.unknown_proba_ = self._estimate_unknown_proba(contexts, targets, derived=y is None)
         return contexts, targets
@@ -218,7 +221,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         """
         events = [targets]
         if derived:
-            events += [self._code_to_class[c[1:]] for c in contexts.codes]
+            events += [self._code_to_class[state_codes(c)[1:]] for c in contexts.codes]
         events = np.concatenate(events)
         known = events[events != NO_CLASS]
         singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
@@ -236,8 +239,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         copies = [c for i in rows for c in contexts.augmented[i] if len(c) >= 2]
         if not copies:
             return None
-        targets = self._code_to_class[[c[-1] for c in copies]]
-        return EncodedSequences([c[:-1] for c in copies], contexts.states), targets
+        targets = self._code_to_class[[state_codes(c)[-1] for c in copies]]
+        return contexts.with_codes([c[:-1] for c in copies]), targets
 
     def _with_copies(self, contexts, targets):
         """All training contexts and targets followed by those of the augmented copies."""
@@ -245,7 +248,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         if extra is None:
             return contexts, targets
         codes = contexts.codes + extra[0].codes
-        return EncodedSequences(codes, contexts.states), np.concatenate([targets, extra[1]])
+        return contexts.with_codes(codes), np.concatenate([targets, extra[1]])
 
     def _encode(self, X):
         """Encode contexts for prediction with the vocabulary learned in ``fit``."""
@@ -254,6 +257,12 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"X was encoded with a vocabulary of {len(X.states)} states, but this "
                     f"model was fitted on {self.n_codes_ - N_RESERVED}; use the same "
+                    "StateEncoder (a Pipeline does this)."
+                )
+            if X.feature_sizes != getattr(self, "feature_sizes_", ()):
+                raise ValueError(
+                    f"X carries extra features with {list(X.feature_sizes)} codes, but this "
+                    f"model was fitted on {list(self.feature_sizes_)}; use the same "
                     "StateEncoder (a Pipeline does this)."
                 )
             encoded = X

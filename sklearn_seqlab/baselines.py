@@ -60,7 +60,7 @@ class _BaseCountClassifier(BaseNextStateClassifier):
         check_is_fitted(self)
         check_size(n_steps, "n_steps")
         rng = check_random_state(random_state)
-        encoded = self._encode(X)
+        encoded = self._encode(X).state_only()
         # a class absent from the input vocabulary (possible when y was given with encoded
         # X) continues the context as an unknown state
         class_to_code = np.full(len(self.classes_), UNK, dtype=np.int64)
@@ -145,7 +145,7 @@ class MarkovClassifier(_BaseCountClassifier):
         check_fraction(self.alpha, "alpha", low=0.0, high=np.inf, closed="left")
 
     def _fit(self, contexts, targets):
-        contexts, targets = self._with_copies(contexts, targets)
+        contexts, targets = self._with_copies(contexts.state_only(), targets)
         n_classes = len(self.classes_)
         prev, nxt = [], []
         for codes, target in zip(contexts.codes, targets.tolist(), strict=True):
@@ -166,6 +166,7 @@ class MarkovClassifier(_BaseCountClassifier):
         self.transition_counts_.sum_duplicates()
 
     def _predict_proba(self, contexts):
+        contexts = contexts.state_only()
         n_classes = len(self.classes_)
         unigram = self.unigram_counts_ + self.alpha
         total = unigram.sum()
@@ -286,7 +287,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         return window, cut
 
     def _fit(self, contexts, targets):
-        contexts, targets = self._with_copies(contexts, targets)
+        contexts, targets = self._with_copies(contexts.state_only(), targets)
         max_order = self.max_order
         kneser_ney = self.method == "kneser_ney"
         counts = [{} for _ in range(max_order + 1)]
@@ -357,7 +358,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         return rows
 
     def _predict_proba(self, contexts):
-        rows = self._lookup_rows(contexts)
+        rows = self._lookup_rows(contexts.state_only())
         proba = np.empty((len(rows), len(self.classes_)))
         for start in range(0, len(rows), _CHUNK):
             chunk = rows[start : start + _CHUNK]

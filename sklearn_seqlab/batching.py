@@ -37,8 +37,10 @@ class SequenceDataset(Dataset):
 
 
 def pad_right(rows, value):
-    """Stack 1-D integer arrays into a (B, T) tensor, right-padded with ``value``."""
-    out = np.full((len(rows), max(len(r) for r in rows)), value, dtype=np.int64)
+    """Stack integer arrays of shape (T,) or (T, F) into a (B, T) or (B, T, F) tensor,
+    right-padded with ``value``."""
+    shape = (len(rows), max(len(r) for r in rows), *np.shape(rows[0])[1:])
+    out = np.full(shape, value, dtype=np.int64)
     for i, r in enumerate(rows):
         out[i, : len(r)] = r
     return torch.from_numpy(out)

@@ -369,3 +369,34 @@ class ChordNormalizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         tags.input_tags.categorical = True
         tags.requires_fit = False
         return tags
+
+
+def chord_parts(symbol):
+    """Root, quality and bass of a chord symbol, as features for ``state_features``.
+
+    ``StateEncoder(state_features=chord_parts)`` gives the networks these three parts of
+    each chord as extra inputs, so that a rare chord (``Db:min9/b3``) shares what is learned
+    about its root, its quality and its bass with the common chords that have them.
+
+    Parameters
+    ----------
+    symbol : object
+        A state; anything that is not a chord symbol gets ``("-", "-", "-")``.
+
+    Returns
+    -------
+    parts : tuple of str
+        The root (in ``"pop"`` spelling), the quality at the ``"seventh"`` level (a Harte
+        shorthand), and the bass as an interval above the root (``"-"`` in root position).
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.chords import chord_parts
+    >>> chord_parts("C#:min9/b3"), chord_parts("F#7"), chord_parts("N")
+    (('Db', 'min7', 'b3'), ('F#', '7', '-'), ('-', '-', '-'))
+    """
+    chord = parse_chord(symbol)
+    if chord is None:
+        return ("-", "-", "-")
+    bass = "-" if chord.bass is None else _harte_degree(chord.bass)
+    return (SPELLINGS["pop"][chord.root], chord_quality(chord, "seventh"), bass)

@@ -15,6 +15,7 @@ from ._validation import (
     check_size,
     sorted_states,
 )
+from .features import FeatureVocabulary, derive_features, split_events
 
 PAD = 0
 """Code of the padding position; never the code of a state."""
@@ -25,6 +26,11 @@ N_RESERVED = 2
 NO_CLASS = -1
 """Class index of a target outside a model's ``classes_`` (an unknown state, or a position
 that is not trained on); the loss and the counts skip it."""
+
+
+def state_codes(codes):
+    """The codes of the predicted feature in one encoded sequence (column 0 of 2-D codes)."""
+    return codes if codes.ndim == 1 else codes[:, 0]
 
 
 class EncodedSequences:
@@ -39,19 +45,38 @@ class EncodedSequences:
     Parameters
     ----------
     codes : list of ndarray of int64
-        One array of codes per sequence, without padding.
+        One array of codes per sequence, without padding: of shape (length,), or of shape
+        (length, 1 + n_features) when each event has several features (column 0 holds the
+        codes of the predicted feature, the others those of the extra features).
     states : ndarray of shape (n_states,)
-        The vocabulary: code ``c >= N_RESERVED`` stands for ``states[c - N_RESERVED]``.
+        The vocabulary of the predicted feature: code ``c >= N_RESERVED`` stands for
+        ``states[c - N_RESERVED]``.
     augmented : list of list of ndarray, default=None
         For each sequence, the codes of its augmented copies (see
         ``StateEncoder(augment=...)``), which classifiers add to their training data; None
         when there are none. Subsets keep the copies of the sequences they keep.
+    feature_sizes : tuple of int, default=()
+        Number of codes of each extra feature, reserved codes included.
     """
 
-    def __init__(self, codes, states, augmented=None):
+    def __init__(self, codes, states, augmented=None, feature_sizes=()):
         self.codes = list(codes)
         self.states = states
         self.augmented = None if augmented is None else list(augmented)
+        self.feature_sizes = tuple(feature_sizes)
+
+    def with_codes(self, codes, augmented=None):
+        """New sequences with the same vocabulary and features (cut, extended, reordered)."""
+        return EncodedSequences(codes, self.states, augmented, self.feature_sizes)
+
+    def state_only(self):
+        """The same sequences with the predicted feature alone (what count models read)."""
+        if not self.feature_sizes:
+            return self
+        augmented = None
+        if self.augmented is not None:
+            augmented = [[state_codes(c) for c in copies] for copies in self.augmented]
+        return EncodedSequences([state_codes(c) for c in self.codes], self.states, augmented)
 
     @property
     def shape(self):
@@ -79,7 +104,7 @@ class EncodedSequences:
         if key.dtype == bool:
             key = np.flatnonzero(key)
         augmented = None if self.augmented is None else [self.augmented[i] for i in key]
-        return EncodedSequences([self.codes[i] for i in key], self.states, augmented)
+        return self.with_codes([self.codes[i] for i in key], augmented)
 
     def __repr__(self):
         return f"EncodedSequences(n_sequences={len(self)}, n_states={len(self.states)})"
@@ -116,6 +141,18 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         ``Pipeline`` calls while fitting) attaches their codes to its output, so that the
         classifier after it trains on them too; :meth:`transform` never augments, so scored
         sequences are never augmented. Copies are of whole sequences, so ``y`` must be None.
+    target : int or hashable, default=None
+        None: every state is one state, a tuple too (a joint state). Otherwise each event is
+        a tuple (``target`` is a position) or a mapping (``target`` is a key) of features:
+        ``states_`` is the vocabulary of the target feature, the one classifiers predict, and
+        every other feature gets a vocabulary of its own (``feature_states_``) and rides
+        along as an extra input of the networks. Count models read the target feature alone.
+    state_features : callable, default=None
+        Derives extra features from each state of the target feature, for example
+        :func:`sklearn_seqlab.chords.chord_parts` (root, quality, bass), so that a rare
+        state shares what the network learns about its parts. Returns a tuple of the same
+        length for every state. The derived features take the same path as the extra
+        features of ``target``.
 
     Attributes
     ----------
@@ -125,6 +162,13 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         States seen in ``fit`` but left out by ``min_frequency`` or ``max_states``.
     state_counts_ : ndarray of shape (n_states,)
         How often each state of ``states_`` occurred in ``fit``.
+    feature_names_ : list
+        Names of the other features of the events (positions or keys) with ``target``; empty
+        without it.
+    feature_states_ : list of ndarray
+        The vocabulary of each extra feature: those named in ``feature_names_``, then those
+        of ``state_features``. Value ``feature_states_[f][i]`` has code ``i + 2``; a value
+        not seen in ``fit`` is ``UNK``.
 
     See Also
     --------
@@ -151,6 +195,8 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         max_length=None,
         split_strings=False,
         augment=None,
+        target=None,
+        state_features=None,
     ):
         self.handle_unknown = handle_unknown
         self.min_frequency = min_frequency
@@ -158,6 +204,8 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.max_length = max_length
         self.split_strings = split_strings
         self.augment = augment
+        self.target = target
+        self.state_features = state_features
 
     def fit(self, X, y=None):
         """Learn the vocabulary of states.
@@ -174,8 +222,9 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self : StateEncoder
         """
         self._check_params()
-        sequences = check_sequences(X, split_strings=self.split_strings)
-        self._fit(sequences + [c for copies in self._copies(sequences) for c in copies])
+        sequences, extra, names = self._columns(X)
+        copies = [c for seq_copies in self._copies(sequences) for c in seq_copies]
+        self._fit(sequences + copies, extra, names)
         return self
 
     def fit_transform(self, X, y=None):
@@ -200,13 +249,20 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 "augment makes copies of whole sequences, so it needs y=None (each "
                 "sequence's last state is then its target); got y as well."
             )
-        sequences = check_sequences(X, split_strings=self.split_strings)
+        sequences, extra, names = self._columns(X)
         copies = self._copies(sequences)
-        self._fit(sequences + [c for seq_copies in copies for c in seq_copies])
-        encoded = self._transform(sequences)
+        self._fit(sequences + [c for seq_copies in copies for c in seq_copies], extra, names)
+        encoded = self._transform(sequences, extra)
         if self.augment is not None:
             encoded.augmented = [self._transform(c).codes if c else [] for c in copies]
         return encoded
+
+    def _columns(self, X):
+        """Trusted lists of the target feature's states, and of each other event feature."""
+        if self.target is None:
+            return check_sequences(X, split_strings=self.split_strings), [], []
+        names, sequences, extra = split_events(X, self.target)
+        return sequences, extra, names
 
     def _copies(self, sequences):
         """The augmenter's copies of each sequence, checked (empty lists without one)."""
@@ -221,8 +277,8 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             )
         return [check_sequences(c, name="augmented copies") if len(c) else [] for c in copies]
 
-    def _fit(self, sequences):
-        """Learn the vocabulary from trusted lists of states."""
+    def _fit(self, sequences, extra=(), names=()):
+        """Learn the vocabularies from trusted lists of states (and of extra features)."""
         counts = Counter(state for seq in sequences for state in seq)
         if not counts:
             raise ValueError("X holds only empty sequences; there are no states to learn.")
@@ -245,15 +301,23 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 "min_frequency and max_states leave no state in the vocabulary; lower "
                 "min_frequency."
             )
+        # extra features: those of the events, then those derived from the states
+        extra = list(extra)
+        if self.state_features is not None:
+            extra += derive_features(sequences, self.state_features)
+        # set only once everything is checked, so a failed refit leaves the encoder as it was
         self.states_ = as_state_array(states[keep].tolist())
         self.infrequent_states_ = as_state_array(states[~keep].tolist())
         self.state_counts_ = freq[keep]
+        self.feature_names_ = list(names)
+        self.feature_states_ = [FeatureVocabulary.learn(col).values for col in extra]
         self._index_vocabulary()
 
     def _index_vocabulary(self):
         """Build the lookups ``transform`` uses from ``states_`` and ``infrequent_states_``."""
         self._codes = {s: i + N_RESERVED for i, s in enumerate(self.states_.tolist())}
         self._infrequent = set(self.infrequent_states_.tolist())
+        self._feature_vocabularies = [FeatureVocabulary(v) for v in self.feature_states_]
 
     def _check_params(self):
         check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))
@@ -264,6 +328,16 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         check_size(self.max_states, "max_states", allow_none=True)
         check_size(self.max_length, "max_length", allow_none=True)
         check_option(self.split_strings, "split_strings", (True, False))
+        if self.state_features is not None and not callable(self.state_features):
+            raise TypeError(
+                "state_features must be a callable that maps a state to a tuple of features "
+                f"(such as chord_parts), got {type(self.state_features).__name__}."
+            )
+        if self.target is not None and self.augment is not None:
+            raise ValueError(
+                "augment works on sequences of single states; it cannot be combined with "
+                "target (events of several features)."
+            )
         if self.augment is not None and not callable(self.augment):
             raise TypeError(
                 "augment must be a callable that returns copies of sequences (such as "
@@ -284,10 +358,17 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             One array of codes per sequence, with the vocabulary attached.
         """
         check_is_fitted(self)
-        return self._transform(check_sequences(X, split_strings=self.split_strings))
+        sequences, extra, names = self._columns(X)
+        fitted = self.feature_names_
+        if names != fitted:
+            raise ValueError(
+                f"The events of X have the features {names} besides the target, but the "
+                f"encoder was fitted on events with {fitted}."
+            )
+        return self._transform(sequences, extra)
 
-    def _transform(self, sequences):
-        """Encode trusted lists of states."""
+    def _transform(self, sequences, extra=()):
+        """Encode trusted lists of states (and of the extra event features)."""
         codes = self._codes
         if self.handle_unknown == "error":
             unseen = {
@@ -305,7 +386,18 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
             np.fromiter((codes.get(s, UNK) for s in seq[start:]), dtype=np.int64)
             for seq in sequences
         ]
-        return EncodedSequences(encoded, self.states_)
+        vocabularies = self._feature_vocabularies
+        if not vocabularies:
+            return EncodedSequences(encoded, self.states_)
+        columns = list(extra)
+        if self.state_features is not None:
+            columns += derive_features(sequences, self.state_features)
+        pairs = list(zip(vocabularies, columns, strict=True))
+        encoded = [
+            np.column_stack([state, *(v.encode(col[i][start:]) for v, col in pairs)])
+            for i, state in enumerate(encoded)
+        ]
+        return EncodedSequences(encoded, self.states_, feature_sizes=map(len, vocabularies))
 
     def inverse_transform(self, X):
         """Turn integer codes back into states.

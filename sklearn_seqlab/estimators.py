@@ -14,7 +14,7 @@ from skorch.helper import predefined_split
 from ._base import BaseNextStateClassifier, derive_targets
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
+from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences, state_codes
 from .modules import MODULES, SequenceCrossEntropy
 from .splitting import holdout_split
 from .training import (
@@ -318,6 +318,7 @@ class NextStateClassifier(BaseNextStateClassifier):
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
             module__embedding_dropout=self.embedding_dropout,
+            module__feature_sizes=self.feature_sizes_,
             module__class_codes=self._class_codes() if self.tie_weights else None,
             # parameters only some modules take (the transformer's nhead, dim_feedforward)
             **{
@@ -364,7 +365,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         if self.train_on == "all":
             to_class = self._code_to_class
             position_targets = [
-                np.append(to_class[c[1:]], t) for c, t in zip(inputs, targets.tolist(), strict=True)
+                np.append(to_class[state_codes(c)[1:]], t)
+                for c, t in zip(inputs, targets.tolist(), strict=True)
             ]
         else:
             position_targets = [
@@ -392,9 +394,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         train_contexts, train_targets = contexts[rows], targets[rows]
         copies = self._copies_of(contexts, rows)
         if copies is not None:
-            train_contexts = EncodedSequences(
-                train_contexts.codes + copies[0].codes, contexts.states
-            )
+            train_contexts = contexts.with_codes(train_contexts.codes + copies[0].codes)
             train_targets = np.concatenate([train_targets, copies[1]])
         return self._training_dataset(train_contexts, train_targets), valid
 

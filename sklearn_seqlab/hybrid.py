@@ -14,7 +14,7 @@ from sklearn.utils import check_random_state
 from ._base import BaseNextStateClassifier
 from ._validation import check_fraction, check_size
 from .baselines import VariableOrderMarkovClassifier
-from .encoding import N_RESERVED, EncodedSequences
+from .encoding import N_RESERVED, EncodedSequences, state_codes
 from .estimators import NextStateClassifier
 from .splitting import holdout_split
 
@@ -28,8 +28,8 @@ class HybridClassifier(BaseNextStateClassifier):
     ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
     fitted ``network_weight_``) maximises the log-likelihood of the next state at every
     position of a validation split of whole training sequences: sequences the components
-    were not trained on, never test data. The count model is then refitted on all training sequences, which
-    costs little; the networks keep the training they had.
+    were not trained on, never test data. The count model is then refitted on all training
+    sequences, which costs little; the networks keep the training they had.
 
     Parameters
     ----------
@@ -128,11 +128,33 @@ class HybridClassifier(BaseNextStateClassifier):
                 f"VariableOrderMarkovClassifier(); got {type(self.count_model).__name__}."
             )
 
-    def _fit(self, contexts, targets):
+    def fit(self, X, y=None):
+        """Fit the networks and the count model, and learn the mixture weight.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            With ``y`` None, whole sequences: each one's last state is the target and the
+            rest its context. With ``y``, the contexts.
+        y : array-like of shape (n_sequences,), default=None
+            The state that follows each context in ``X``.
+
+        Returns
+        -------
+        self : HybridClassifier
+        """
+        self._check_params()
+        contexts, targets = self._fit_vocabulary(X, y)
+        # the components take the same input as the hybrid: whole sequences, or contexts and y
+        encoded = X if isinstance(X, EncodedSequences) else self.encoder_.transform(X)
+        y = None if y is None else self.classes_[targets]
+        self._fit_components(contexts, targets, encoded, y)
+        return self
+
+    def _fit_components(self, contexts, targets, encoded, y):
         rng = check_random_state(self.random_state)
-        derived = self._derived
         # with y derived, a class is its code minus the reserved codes
-        target_codes = targets + N_RESERVED if derived else targets
+        target_codes = targets + N_RESERVED if y is None else targets
         salt = int(rng.randint(np.iinfo(np.int32).max))
         all_rows = np.arange(len(contexts))
         fit_rows, valid_rows = all_rows, None
@@ -140,20 +162,21 @@ class HybridClassifier(BaseNextStateClassifier):
             fit_rows, valid_rows = holdout_split(
                 contexts, target_codes, self.validation_fraction, salt
             )
+
+        def rows_of(rows):
+            return encoded[rows], None if y is None else y[rows]
+
         network = NextStateClassifier() if self.network is None else self.network
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_networks)
         networks = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(
-                clone(network).set_params(random_state=int(seed)),
-                *self._training_data(contexts, targets, fit_rows),
-            )
+            delayed(_fit_one)(clone(network).set_params(random_state=int(seed)), *rows_of(fit_rows))
             for seed in seeds
         )
         count = VariableOrderMarkovClassifier() if self.count_model is None else self.count_model
-        count_model = clone(count).fit(*self._training_data(contexts, targets, all_rows))
+        count_model = clone(count).fit(*rows_of(all_rows))
         weight, log_likelihood = self.network_weight, None
         if weight is None:
-            held_out = clone(count).fit(*self._training_data(contexts, targets, fit_rows))
+            held_out = clone(count).fit(*rows_of(fit_rows))
             valid_contexts, valid_targets = self._prefixes(
                 contexts[valid_rows], targets[valid_rows]
             )
@@ -165,27 +188,14 @@ class HybridClassifier(BaseNextStateClassifier):
         self.network_weight_ = float(weight)
         self.validation_log_likelihood_ = log_likelihood
 
-    @property
-    def _derived(self):
-        """Whether the targets were each sequence's last state (y=None in fit)."""
-        return np.array_equal(self._code_to_class[N_RESERVED:], np.arange(len(self.classes_)))
-
-    def _training_data(self, contexts, targets, rows):
-        """``(X, y)`` for a component: whole sequences with their copies, or contexts and y."""
-        subset = contexts[rows]
-        if self._derived:
-            codes = [np.append(c, t + N_RESERVED) for c, t in zip(subset.codes, targets[rows])]
-            return EncodedSequences(codes, contexts.states, subset.augmented), None
-        return subset, self.classes_[targets[rows]]
-
     def _prefixes(self, contexts, targets):
         """Every prefix of the sequences with the class that follows it: the next state at
         every position is what the mixture must predict, not only the last one."""
         codes, classes = [], []
         for c, t in zip(contexts.codes, targets.tolist(), strict=True):
             codes.extend(c[:k] for k in range(1, len(c) + 1))
-            classes.extend(self._code_to_class[c[1:]].tolist() + [t])
-        return EncodedSequences(codes, contexts.states), np.asarray(classes, dtype=np.int64)
+            classes.extend(self._code_to_class[state_codes(c)[1:]].tolist() + [t])
+        return contexts.with_codes(codes), np.asarray(classes, dtype=np.int64)
 
     def _aligned(self, model, contexts):
         """A component's probabilities in the columns of ``classes_``."""

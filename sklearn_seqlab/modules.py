@@ -19,6 +19,12 @@ from torch import nn
 from .encoding import NO_CLASS, PAD
 
 
+def real_positions(tokens):
+    """(B, T) mask of the positions that are not padding, for tokens (B, T) or (B, T, 1 + F)."""
+    states = tokens if tokens.dim() == 2 else tokens[..., 0]
+    return states != PAD
+
+
 class LSTMNextState(nn.Module):
     """Embedding, LSTM and a linear layer to next-state logits.
 
@@ -40,6 +46,11 @@ class LSTMNextState(nn.Module):
         In training, the probability that a state type is dropped from a whole batch: every
         occurrence of it reads a zero embedding (Gal & Ghahramani 2016; Merity et al. 2017).
         The other embeddings are scaled up to keep their expected size.
+    feature_sizes : sequence of int, default=()
+        Number of codes of each extra input feature (see ``StateEncoder(target=...)`` and
+        ``state_features``). Each feature has its own embedding, and the embeddings of an
+        event's features are summed with its state's: tokens are then (B, T, 1 + F), the
+        state codes in column 0.
     class_codes : sequence of int, default=None
         The input code of each class. When given, the output layer is tied to the input
         embedding (Press & Wolf 2017): the logit of a class is the dot product of a
@@ -56,10 +67,14 @@ class LSTMNextState(nn.Module):
         num_layers=1,
         dropout=0.0,
         embedding_dropout=0.0,
+        feature_sizes=(),
         class_codes=None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
+        self.feature_embeddings = nn.ModuleList(
+            nn.Embedding(n, embedding_dim, padding_idx=PAD) for n in feature_sizes
+        )
         self.embedding_dropout = embedding_dropout
         self.lstm = nn.LSTM(
             embedding_dim,
@@ -79,13 +94,20 @@ class LSTMNextState(nn.Module):
         return hidden_dim
 
     def embed(self, tokens):
-        """Embeddings of the tokens, whole state types dropped in training: -> (B, T, E)."""
+        """Embeddings of the events, whole state types dropped in training: -> (B, T, E).
+
+        Tokens of shape (B, T, 1 + F) carry extra features, whose embeddings are added.
+        """
+        states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
         weight = self.embedding.weight  # (V, E)
         if self.training and self.embedding_dropout > 0:
             keep = 1.0 - self.embedding_dropout
             mask = torch.bernoulli(torch.full((weight.shape[0], 1), keep, device=weight.device))
             weight = weight * mask / keep
-        return F.embedding(tokens, weight, padding_idx=PAD)
+        x = F.embedding(states, weight, padding_idx=PAD)
+        for f, embedding in enumerate(self.feature_embeddings, start=1):
+            x = x + embedding(tokens[..., f])
+        return x
 
     def hidden(self, tokens):
         """LSTM outputs at every position: (B, T) -> (B, T, H)."""
@@ -94,10 +116,10 @@ class LSTMNextState(nn.Module):
 
     def forward(self, tokens):
         h = self.hidden(tokens)  # (B, T, H)
-        return self.head(self.dropout(self.readout(h, tokens != PAD)))  # (B, T, C)
+        return self.head(self.dropout(self.readout(h, real_positions(tokens))))  # (B, T, C)
 
     def forward_last(self, tokens):
-        mask = tokens != PAD  # (B, T)
+        mask = real_positions(tokens)  # (B, T)
         h = self.hidden(tokens)  # (B, T, H)
         last = mask.sum(dim=1) - 1  # (B,)
         return self.head(self.dropout(self.readout_last(h, mask, last)))  # (B, C)

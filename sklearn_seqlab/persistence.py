@@ -190,6 +190,8 @@ def _dump_encoder(enc, arrays):
     state = {
         "states": _states_to_json(enc.states_),
         "infrequent_states": _states_to_json(enc.infrequent_states_),
+        "feature_names": [_state_to_json(name) for name in enc.feature_names_],
+        "feature_states": [_states_to_json(v) for v in enc.feature_states_],
     }
     return state, {"state_counts": enc.state_counts_}
 
@@ -198,6 +200,8 @@ def _load_encoder(enc, state, own, arrays):
     enc.states_ = as_state_array(_states_from_json(state["states"]))
     enc.infrequent_states_ = as_state_array(_states_from_json(state["infrequent_states"]))
     enc.state_counts_ = own["state_counts"]
+    enc.feature_names_ = [_state_from_json(name) for name in state["feature_names"]]
+    enc.feature_states_ = [as_state_array(_states_from_json(v)) for v in state["feature_states"]]
     enc._index_vocabulary()
 
 
@@ -206,6 +210,7 @@ def _dump_classifier_base(clf, arrays):
     state = {
         "classes": _states_to_json(clf.classes_),
         "n_codes": int(clf.n_codes_),
+        "feature_sizes": [int(n) for n in clf.feature_sizes_],
         "unknown_proba": float(clf.unknown_proba_),
         "encoder": None if clf.encoder_ is None else _dump(clf.encoder_, arrays),
     }
@@ -215,6 +220,7 @@ def _dump_classifier_base(clf, arrays):
 def _load_classifier_base(clf, state, own, arrays):
     clf.classes_ = as_state_array(_states_from_json(state["classes"]))
     clf.n_codes_ = state["n_codes"]
+    clf.feature_sizes_ = tuple(state["feature_sizes"])
     clf.unknown_proba_ = state["unknown_proba"]
     clf.encoder_ = None if state["encoder"] is None else _load(state["encoder"], arrays)
     clf._code_to_class = own["code_to_class"]

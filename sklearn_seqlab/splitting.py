@@ -14,6 +14,8 @@ import zlib
 
 import numpy as np
 
+from .encoding import state_codes
+
 
 def holdout_split(contexts, targets, fraction, salt):
     """Split sequences into training and validation rows, by groups of equal content.
@@ -49,7 +51,9 @@ def holdout_split(contexts, targets, fraction, salt):
             "validation or none for training; pass more sequences or set "
             "validation_fraction=None (and patience=None)."
         )
-    full = [np.append(c, t).tobytes() for c, t in zip(contexts.codes, targets, strict=True)]
+    full = [
+        np.append(state_codes(c), t).tobytes() for c, t in zip(contexts.codes, targets, strict=True)
+    ]
     parent = list(range(n))
 
     def root(i):
@@ -64,7 +68,7 @@ def holdout_split(contexts, targets, fraction, salt):
     if contexts.augmented is not None:
         for i, copies in enumerate(contexts.augmented):
             for copy in copies:
-                j = first.get(np.asarray(copy, dtype=np.int64).tobytes())
+                j = first.get(state_codes(np.asarray(copy, dtype=np.int64)).tobytes())
                 if j is not None:
                     parent[root(i)] = root(j)
 

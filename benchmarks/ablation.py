@@ -1,0 +1,111 @@
+"""What each technique earns, measured on training data only.
+
+For each chosen outer fold of McGill's SeqLab protocol (``real_data.py``), the fold's
+*training* phrases are split again: 80% to fit, 20% to score (each held-out phrase's last
+chord from the rest, contexts of one chord not scored). The outer test fold is never read, so
+these figures may guide the package's defaults without leaking into ``real_data.py``'s.
+
+Usage::
+
+    python benchmarks/ablation.py --mcgill ../shared/data/mcgill_seqlab.txt \\
+        [--folds 0 1] [--configs kn net ...] [--out ablation.md]
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from real_data import augmented, mcgill_splits
+from sklearn.model_selection import KFold
+from sklearn.pipeline import make_pipeline
+
+from sklearn_seqlab import (
+    HybridClassifier,
+    NextStateClassifier,
+    StateEncoder,
+    VariableOrderMarkovClassifier,
+)
+from sklearn_seqlab.chords import chord_parts
+from sklearn_seqlab.metrics import next_state_accuracy
+
+
+def net(**params):
+    return NextStateClassifier(random_state=0, **params)
+
+
+CONFIGS = {
+    "kn": ("KN order 3", lambda: VariableOrderMarkovClassifier(max_order=3)),
+    "net": ("network, defaults (tied, dropout 0.3)", lambda: net()),
+    "untied": ("network, tie_weights=False", lambda: net(tie_weights=False)),
+    "no_dropout": ("network, dropout=0", lambda: net(dropout=0.0)),
+    "emb_dropout": ("network, embedding_dropout=0.1", lambda: net(embedding_dropout=0.1)),
+    "parts": (
+        "network, chord parts as extra inputs",
+        lambda: make_pipeline(StateEncoder(state_features=chord_parts), net()),
+    ),
+    "small": ("network, embedding 64, hidden 128", lambda: net(embedding_dim=64, hidden_dim=128)),
+    "ensemble3": (
+        "3 networks averaged",
+        lambda: HybridClassifier(n_networks=3, network_weight=1.0, random_state=0),
+    ),
+    "hybrid1": ("hybrid, 1 network + KN", lambda: HybridClassifier(n_networks=1, random_state=0)),
+    "hybrid3": ("hybrid, 3 networks + KN", lambda: HybridClassifier(random_state=0)),
+    "fixed_half": (
+        "hybrid, 3 networks + KN, weight fixed at 0.5",
+        lambda: HybridClassifier(network_weight=0.5, random_state=0),
+    ),
+    "kn_aug": ("KN order 3, 12 keys", lambda: augmented(VariableOrderMarkovClassifier())),
+    "net_aug": ("network, 12 keys", lambda: augmented(net())),
+    "hybrid1_aug": (
+        "hybrid, 1 network + KN, 12 keys",
+        lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
+    ),
+}
+
+
+def inner_split(train):
+    """80% of an outer fold's training phrases to fit, 20% to score."""
+    fit_rows, score_rows = next(KFold(5, shuffle=True, random_state=0).split(train))
+    fit = [train[i] for i in fit_rows]
+    scored = [train[i] for i in score_rows if len(train[i]) > 2]
+    return fit, [p[:-1] for p in scored], [p[-1] for p in scored]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mcgill", required=True, help="path to mcgill_seqlab.txt")
+    parser.add_argument("--folds", type=int, nargs="+", default=[0, 1])
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--out", help="also write the table to this file")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+
+    outer = list(mcgill_splits(args.mcgill, 7))
+    splits = {k: inner_split(outer[k][0]) for k in args.folds}
+    lines = [
+        "| technique | " + " | ".join(f"fold {k}" for k in args.folds) + " | mean | fit s |",
+        "|---|" + "---|" * (len(args.folds) + 2),
+    ]
+    for name in args.configs:
+        label, make = CONFIGS[name]
+        scores, seconds = [], []
+        for k in args.folds:
+            fit, contexts, targets = splits[k]
+            model = make()
+            start = time.perf_counter()
+            model.fit(fit)
+            seconds.append(time.perf_counter() - start)
+            scores.append(next_state_accuracy(targets, model.predict(contexts)))
+        cells = " | ".join(f"{s:.3f}" for s in scores)
+        row = f"| {label} | {cells} | {np.mean(scores):.3f} | {np.median(seconds):.0f} |"
+        lines.append(row)
+        print(row, flush=True)
+    if args.out:
+        Path(args.out).write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .encoding import PAD
-from .modules import TiedOutput
+from .modules import TiedOutput, real_positions
 
 
 class CausalSelfAttention(nn.Module):
@@ -94,6 +94,10 @@ class TransformerNextState(nn.Module):
     embedding_dropout : float, default=0.0
         In training, the probability that a state type is dropped from a whole batch, as in
         :class:`~sklearn_seqlab.modules.LSTMNextState`.
+    feature_sizes : sequence of int, default=()
+        Number of codes of each extra input feature: each has its own embedding, summed
+        with the state's, and tokens are then (B, T, 1 + F), the states in column 0, as in
+        :class:`~sklearn_seqlab.modules.LSTMNextState`.
     class_codes : sequence of int, default=None
         The input code of each class; when given, the output layer is tied to the input
         embedding, as in :class:`~sklearn_seqlab.modules.LSTMNextState`.
@@ -131,6 +135,7 @@ class TransformerNextState(nn.Module):
         num_layers=1,
         dropout=0.0,
         embedding_dropout=0.0,
+        feature_sizes=(),
         class_codes=None,
         *,
         nhead=4,
@@ -145,6 +150,9 @@ class TransformerNextState(nn.Module):
             )
         self.max_len = max_len
         self.token_embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
+        self.feature_embeddings = nn.ModuleList(
+            nn.Embedding(n, embedding_dim, padding_idx=PAD) for n in feature_sizes
+        )
         self.embedding_dropout = embedding_dropout
         self.position_embedding = nn.Embedding(max_len, embedding_dim)
         self.dropout = nn.Dropout(dropout)
@@ -162,22 +170,29 @@ class TransformerNextState(nn.Module):
             self.head = TiedOutput(embedding_dim, self.token_embedding, class_codes)
 
     def embed(self, tokens):
-        """Token embeddings, whole state types dropped in training: (B, T) -> (B, T, D).
+        """Event embeddings, whole state types dropped in training: -> (B, T, D).
 
-        The same type dropout as :meth:`LSTMNextState.embed
-        <sklearn_seqlab.modules.LSTMNextState.embed>`.
+        The same as :meth:`LSTMNextState.embed <sklearn_seqlab.modules.LSTMNextState.embed>`:
+        the state's embedding, plus those of the extra features of (B, T, 1 + F) tokens.
         """
+        states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
         weight = self.token_embedding.weight  # (V, D)
         if self.training and self.embedding_dropout > 0:
             keep = 1.0 - self.embedding_dropout
             mask = torch.bernoulli(torch.full((weight.shape[0], 1), keep, device=weight.device))
             weight = weight * mask / keep
-        return F.embedding(tokens, weight, padding_idx=PAD)
+        x = F.embedding(states, weight, padding_idx=PAD)
+        for f, embedding in enumerate(self.feature_embeddings, start=1):
+            x = x + embedding(tokens[..., f])
+        return x
 
     def hidden(self, tokens):
-        """Outputs of the last block, normalised, at every position: (B, T) -> (B, T, D)."""
+        """Outputs of the last block, normalised, at every position: -> (B, T, D).
+
+        ``tokens`` are (B, T) states, or (B, T, 1 + F) events with extra features.
+        """
         T = tokens.shape[1]
-        mask = tokens != PAD  # (B, T)
+        mask = real_positions(tokens)  # (B, T)
         if self.training:
             longest = mask.sum(dim=1).max()
             self.positions_trained.copy_(torch.maximum(self.positions_trained, longest))
@@ -197,7 +212,7 @@ class TransformerNextState(nn.Module):
 
     def forward_last(self, tokens):
         h = self.hidden(tokens)  # (B, T, D)
-        last = (tokens != PAD).sum(dim=1) - 1  # (B,)
+        last = real_positions(tokens).sum(dim=1) - 1  # (B,)
         return self.head(h[torch.arange(h.shape[0], device=h.device), last])  # (B, C)
 
 

@@ -7,8 +7,9 @@ test_modules.py; these cover what only the transformer has: positions, heads, it
 import numpy as np
 import pytest
 import torch
+from sklearn.pipeline import Pipeline
 
-from sklearn_seqlab import NextStateClassifier, load_model, save_model
+from sklearn_seqlab import NextStateClassifier, StateEncoder, load_model, save_model
 from sklearn_seqlab.batching import pad_right
 from sklearn_seqlab.transformer import TransformerNextState
 
@@ -136,3 +137,43 @@ def test_save_and_load_keep_predictions_past_the_trained_length(fitted, second_o
     assert loaded.get_params() == fitted.get_params()
     np.testing.assert_allclose(loaded.predict_proba(longer), fitted.predict_proba(longer))
     np.testing.assert_array_equal(loaded.predict(test), fitted.predict(test))
+
+
+def test_extra_features_are_embedded_and_padding_still_unread():
+    net = module(feature_sizes=[5]).eval()
+    events = torch.tensor([[[2, 2], [3, 4], [4, 3]]])  # (B, T, 1 + F)
+    other_melody = events.clone()
+    other_melody[0, 1, 1] = 2
+    a, b = net(events), net(other_melody)
+    torch.testing.assert_close(a[:, 0], b[:, 0])  # causal in the features too
+    assert not torch.allclose(a[:, 1], b[:, 1])
+    padded = torch.cat([events, torch.zeros(1, 4, 2, dtype=torch.long)], dim=1)
+    batch = torch.cat([padded, torch.full((1, 7, 2), 3)], dim=0)
+    torch.testing.assert_close(net.forward_last(batch)[0], net.forward_last(events)[0])
+
+
+def test_multi_feature_pipeline_predicts_the_target_feature():
+    """Chords with a melody note each: the chord follows from the previous melody note."""
+    rng = np.random.RandomState(0)
+    chords, notes = ["C", "F", "G", "Am"], ["c", "d", "e", "f"]
+    X = []
+    for _ in range(150):
+        melody = rng.randint(4, size=6)
+        # the next chord is named by the current note; the chords alone carry no signal
+        X.append(
+            [(chords[m_prev], notes[m]) for m_prev, m in zip(melody[:-1], melody[1:], strict=True)]
+        )
+    train, test = X[:120], X[120:]
+    pipe = Pipeline(
+        [
+            ("enc", StateEncoder(target=0)),
+            (
+                "clf",
+                NextStateClassifier(
+                    "transformer", embedding_dim=16, nhead=2, lr=0.01, max_epochs=15, random_state=0
+                ),
+            ),
+        ]
+    ).fit(train)
+    assert set(pipe.predict(test)) <= set(chords)
+    assert pipe.score(test) > 0.9

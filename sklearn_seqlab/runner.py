@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, KFold, RandomizedSearchCV
+from sklearn.base import clone
+from sklearn.model_selection import GroupKFold, KFold, ParameterSampler, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 
 from .config import read_config
@@ -287,6 +288,8 @@ def _random_search(pipe, spec, experiment, inner, n_jobs):
     if all(isinstance(d, list) for d in distributions.values()):
         # a grid smaller than the budget: try each candidate once
         n_iter = min(n_iter, int(np.prod([len(d) for d in distributions.values()])))
+    if n_iter == 1:
+        return _OneCandidate(pipe, distributions, experiment.random_state)
     return RandomizedSearchCV(
         pipe,
         distributions,
@@ -296,6 +299,20 @@ def _random_search(pipe, spec, experiment, inner, n_jobs):
         random_state=experiment.random_state,
         n_jobs=n_jobs,
     )
+
+
+class _OneCandidate:
+    """The candidate ``RandomizedSearchCV(n_iter=1)`` would draw, fitted without the inner
+    folds, which cannot change a choice among one."""
+
+    def __init__(self, pipe, distributions, random_state):
+        self.pipe, self.distributions, self.random_state = pipe, distributions, random_state
+
+    def fit(self, X, groups=None):
+        sampler = ParameterSampler(self.distributions, 1, random_state=self.random_state)
+        self.best_params_ = next(iter(sampler))
+        self.best_estimator_ = clone(self.pipe).set_params(**self.best_params_).fit(X)
+        return self
 
 
 def _optuna_search(pipe, spec, experiment, inner, n_jobs):

@@ -207,8 +207,10 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         """Good-Turing estimate of the chance that the next state is one never seen.
 
         The next states of the training data that occur once, plus those outside
-        ``classes_`` (unknown or too rare), over all next states; add-one keeps it above zero.
-        With ``y`` derived every position's next state counts, else only the targets.
+        ``classes_`` (unknown or too rare), over all next states. Add-one on both outcomes
+        (novel, known) keeps it strictly inside (0, 1), even when every next state is new,
+        so log-loss and perplexity stay finite. With ``y`` derived every position's next
+        state counts, else only the targets.
         """
         events = [targets]
         if derived:
@@ -217,7 +219,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         known = events[events != NO_CLASS]
         singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
         novel = singletons + (len(events) - len(known))
-        return (novel + 1) / (len(events) + 1)
+        return (novel + 1) / (len(events) + 2)
 
     def _encode(self, X):
         """Encode contexts for prediction with the vocabulary learned in ``fit``."""

@@ -54,6 +54,11 @@ BAD_X = [
     ("mixed types", [[1, "1", 2]] * 3, TypeError, "mixed types"),
     ("unhashable states", [[["C"], ["G"]]] * 3, TypeError, "not hashable"),
     ("a non-iterable", 42, TypeError, "iterable of sequences"),
+    # a set's order depends on PYTHONHASHSEED, so the predictions would too
+    ("a set as a sequence", [{"C", "G", "Am"}] * 3, TypeError, "set.*no order"),
+    ("a frozenset as a sequence", [frozenset("CGA")] * 3, TypeError, "frozenset.*no order"),
+    ("a mapping as a sequence", [{"C": 1, "G": 2}] * 3, ValueError, "dict.*not a sequence"),
+    ("a set of sequences", {("C", "G"), ("G", "C")}, TypeError, "set.*no order"),
 ]
 
 
@@ -70,6 +75,12 @@ def test_sequences_too_short_to_derive_y(name):
         CLASSIFIERS[name]().fit([["C", "G"], ["C"]])
     with pytest.raises(ValueError, match="X\\[0\\] has 0"):
         CLASSIFIERS[name]().fit([[], ["C", "G"]])
+
+
+@pytest.mark.parametrize("name", list(CLASSIFIERS))
+def test_y_as_a_set_is_refused(name):
+    with pytest.raises(TypeError, match="y is a set.*no order"):
+        CLASSIFIERS[name]().fit([["C"], ["G"], ["F"]], {"G", "C", "F"})
 
 
 @pytest.mark.parametrize("name", list(CLASSIFIERS))

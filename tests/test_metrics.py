@@ -79,6 +79,14 @@ def test_unknown_proba_is_positive_and_reflects_rare_states():
     assert np.isfinite(neg_perplexity_scorer(common, [["a", "zzz"]]))
 
 
+def test_unknown_proba_stays_below_one_when_every_next_state_is_new():
+    # every next state occurs once: the Good-Turing estimate alone would be exactly 1
+    clf = MarkovClassifier().fit([["a", "b"], ["c", "d"], ["e", "f"]])
+    assert 0 < clf.unknown_proba_ < 1
+    assert np.isfinite(neg_log_loss_scorer(clf, [["a", "b"], ["c", "z"]]))
+    assert np.isfinite(neg_perplexity_scorer(clf, [["a", "b"], ["c", "z"]]))
+
+
 def test_scorers_in_cross_validate_and_search(markov):
     pipe = Pipeline([("enc", StateEncoder()), ("clf", VariableOrderMarkovClassifier())])
     result = cross_validate(pipe, X, cv=3, scoring=SCORERS)

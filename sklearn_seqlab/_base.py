@@ -73,6 +73,12 @@ def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
     return float(np.average(hits, weights=sample_weight))
 
 
+def _same_states(a, b):
+    """Whether two vocabularies are the same states in the same order (same codes)."""
+    # a Pipeline passes its encoder's own array: the identity check makes that case free
+    return a is b or (len(a) == len(b) and a.tolist() == b.tolist())
+
+
 class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     """Base of the estimators that predict the next state of a sequence.
 
@@ -200,6 +206,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
             )
         self.encoder_, self.n_codes_, self.classes_ = encoder, n_codes, classes
         self._code_to_class = code_to_class
+        # the vocabulary the codes stand for: input coded by another encoder is refused
+        self._input_states = encoded.states
         self.unknown_proba_ = self._estimate_unknown_proba(contexts, targets, derived=y is None)
         return contexts, targets
 
@@ -229,6 +237,12 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
                     f"X was encoded with a vocabulary of {len(X.states)} states, but this "
                     f"model was fitted on {self.n_codes_ - N_RESERVED}; use the same "
                     "StateEncoder (a Pipeline does this)."
+                )
+            if not _same_states(X.states, self._input_states):
+                raise ValueError(
+                    "X was encoded with another vocabulary than this model was fitted on (same "
+                    "size, other states), so its codes would stand for other states; use the "
+                    "same StateEncoder (a Pipeline does this)."
                 )
             encoded = X
         elif self.encoder_ is None:

@@ -208,6 +208,8 @@ def _dump_classifier_base(clf, arrays):
         "n_codes": int(clf.n_codes_),
         "unknown_proba": float(clf.unknown_proba_),
         "encoder": None if clf.encoder_ is None else _dump(clf.encoder_, arrays),
+        # fitted on encoded input, the vocabulary of its codes is not the encoder's
+        "input_states": None if clf.encoder_ is not None else _states_to_json(clf._input_states),
     }
     return state, {"code_to_class": clf._code_to_class}
 
@@ -218,6 +220,10 @@ def _load_classifier_base(clf, state, own, arrays):
     clf.unknown_proba_ = state["unknown_proba"]
     clf.encoder_ = None if state["encoder"] is None else _load(state["encoder"], arrays)
     clf._code_to_class = own["code_to_class"]
+    if clf.encoder_ is not None:
+        clf._input_states = clf.encoder_.states_
+    else:
+        clf._input_states = as_state_array(_states_from_json(state["input_states"]))
 
 
 def _dump_neural(clf, arrays):

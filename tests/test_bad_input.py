@@ -173,6 +173,18 @@ def test_sequences_far_longer_than_seen(name):
     assert model.predict([long, ["C"]]).shape == (2,)
 
 
+@pytest.mark.parametrize("name", list(CLASSIFIERS))
+def test_input_of_another_encoder_with_a_vocabulary_of_the_same_size(name):
+    enc_a = StateEncoder().fit([["a", "b", "c"]])
+    enc_b = StateEncoder().fit([["x", "y", "z"]])
+    model = CLASSIFIERS[name]().fit(enc_a.transform([["a", "b", "c", "a"]] * 6))
+    with pytest.raises(ValueError, match="another vocabulary.*same StateEncoder"):
+        model.predict(enc_b.transform([["x", "y"]]))
+    # the same vocabulary from a refitted encoder is fine
+    refit = StateEncoder().fit([["c", "a", "b"]])
+    assert model.predict(refit.transform([["a", "b"]])).shape == (1,)
+
+
 def test_encoder_max_length_keeps_the_most_recent_states():
     codes = StateEncoder(max_length=3).fit(X).transform([["C", "G", "Am", "F"] * 500])[0]
     assert len(codes) == 3

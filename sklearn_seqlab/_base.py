@@ -5,12 +5,15 @@ integer codes; this base turns raw sequences or :class:`EncodedSequences` into t
 derives targets when ``y`` is None, and maps class indices back to states.
 """
 
+import functools
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
 from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder
+from .training import NonFiniteLossError
 
 
 def derive_targets(X, y=None):
@@ -73,6 +76,33 @@ def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
     return float(np.average(hits, weights=sample_weight))
 
 
+def keep_previous_on_error(method):
+    """Decorate ``fit``-like methods: if they raise, the estimator is put back as it was.
+
+    The attributes are restored as a whole, so a refit that fails anywhere (a bad parameter
+    found late, a validation split that cannot be made, a net that cannot be built) leaves
+    the previous model usable, and a failed first fit leaves no half-fitted estimator.
+    The exception is :class:`~sklearn_seqlab.training.NonFiniteLossError`, which keeps the new
+    model with the weights of its last good epoch, as its message says. Objects changed in
+    place are not restored: an epoch of ``partial_fit`` that fails midway has already moved
+    the weights.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        previous = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except NonFiniteLossError:
+            raise
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
+
+    return wrapper
+
+
 def _same_states(a, b):
     """Whether two vocabularies are the same states in the same order (same codes)."""
     # a Pipeline passes its encoder's own array: the identity check makes that case free
@@ -88,6 +118,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     next state is one never seen in training, used by the log-loss and perplexity metrics).
     """
 
+    @keep_previous_on_error
     def fit(self, X, y=None):
         """Fit the model.
 
@@ -103,6 +134,12 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Notes
+        -----
+        A fit that raises leaves the estimator as it was before the call (see
+        :func:`keep_previous_on_error`), except that a non-finite loss keeps the new model
+        with its last good weights.
         """
         self._check_params()
         contexts, targets = self._fit_vocabulary(X, y)
@@ -169,8 +206,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     def _fit_vocabulary(self, X, y):
         """Learn ``classes_`` and the encoder; return contexts and target class indices.
 
-        Everything is checked before any attribute is set, so a failed refit leaves the
-        previous model as it was.
+        Sets attributes: callers restore them when a later step fails (``fit`` does).
         """
         if isinstance(X, EncodedSequences):
             encoder, encoded = None, X

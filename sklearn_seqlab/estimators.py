@@ -12,7 +12,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
-from ._base import BaseNextStateClassifier, derive_targets
+from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import NO_CLASS, PAD, EncodedSequences
@@ -20,6 +20,8 @@ from .modules import MODULES, SequenceCrossEntropy
 from .training import (
     FiniteLossGuard,
     ResumableCheckpoint,
+    check_callbacks,
+    check_device,
     fit_fingerprint,
     fresh_checkpoint_dir,
 )
@@ -160,6 +162,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
+    @keep_previous_on_error
     def partial_fit(self, X, y=None, classes=None):
         """Train for one more epoch on ``X``; the first call also learns the vocabulary.
 
@@ -225,6 +228,8 @@ class NextStateClassifier(BaseNextStateClassifier):
             raise TypeError(
                 f"callbacks must be a list of skorch callbacks, got {type(self.callbacks)}."
             )
+        check_callbacks(self.callbacks)
+        check_device(self.device)
 
     def _fit(self, contexts, targets):
         self._initialize_net(contexts, targets)

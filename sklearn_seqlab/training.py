@@ -17,8 +17,16 @@ import torch
 from skorch.callbacks import Callback, Checkpoint
 
 
+class NonFiniteLossError(FloatingPointError):
+    """Training stopped at a NaN or infinite loss; the model holds the last good weights.
+
+    Unlike other errors in ``fit``, this one leaves the new, partly trained model in place
+    (its weights are those of the last completed epoch), as the message says.
+    """
+
+
 class FiniteLossGuard(Callback):
-    """Raise ``FloatingPointError`` when a batch loss is not finite, keeping good weights.
+    """Raise :class:`NonFiniteLossError` when a batch loss is not finite, keeping good weights.
 
     The weights at the end of the last completed epoch (or the initial weights) are copied
     back into the module before raising, so the estimator stays usable.
@@ -34,7 +42,7 @@ class FiniteLossGuard(Callback):
         if loss is not None and not torch.isfinite(loss).all():
             net.module_.load_state_dict(self.good_weights_)
             epoch = len(net.history)
-            raise FloatingPointError(
+            raise NonFiniteLossError(
                 f"The {'training' if training else 'validation'} loss became "
                 f"{loss.item()} in epoch {epoch}; training stopped and the weights of the last "
                 f"completed epoch were kept. Try a smaller learning rate (lr={net.lr})."
@@ -133,3 +141,47 @@ def fresh_checkpoint_dir(callback):
         os.makedirs(base, exist_ok=True)
         cb.dirname = tempfile.mkdtemp(prefix="fit-", dir=base)
     return callback
+
+
+def check_callbacks(callbacks):
+    """Raise a TypeError unless every entry is a skorch callback or a (name, callback) pair."""
+    for i, entry in enumerate(callbacks or []):
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
+            entry = entry[1]
+        if not isinstance(entry, Callback):
+            raise TypeError(
+                f"callbacks[{i}] is a {type(entry).__name__}, not a skorch callback (an instance "
+                "of skorch.callbacks.Callback) or a (name, callback) pair."
+            )
+
+
+def check_device(device):
+    """Raise unless ``device`` names a torch device that works on this machine.
+
+    Raises
+    ------
+    TypeError
+        If ``device`` is not a string or a ``torch.device``.
+    ValueError
+        If torch does not know the device, or this machine cannot use it (no CUDA, no such
+        GPU); the message names ``device``.
+    """
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(
+            f"device must be a string such as 'cpu' or 'cuda', got {type(device).__name__} "
+            f"{device!r}."
+        )
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use e.g. 'cpu', 'cuda' or 'cuda:0'."
+        ) from None
+    if parsed.type == "meta":
+        raise ValueError("device='meta' holds no data, so a model cannot be trained on it.")
+    try:  # the one reliable test: can a tensor live there?
+        torch.empty(0, device=parsed)
+    except (RuntimeError, AssertionError) as exc:
+        raise ValueError(
+            f"device={device!r} cannot be used on this machine ({exc}); use device='cpu'."
+        ) from None

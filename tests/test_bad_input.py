@@ -206,6 +206,45 @@ def test_a_failed_fit_leaves_the_previous_model(fitted):
     np.testing.assert_array_equal(fitted.predict_proba(X), before)
 
 
+FAILING_REFITS = {
+    "too few sequences to split": (dict(validation_fraction=0.1, patience=1), 3, ValueError),
+    "validation_fraction=0.99": (dict(validation_fraction=0.99, patience=1), None, ValueError),
+    "a callback that is no callback": (dict(callbacks=[object()]), None, TypeError),
+    "an unknown device": (dict(device="bogus"), None, ValueError),
+    "a device this machine lacks": (dict(device="cuda:99"), None, ValueError),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILING_REFITS))
+def test_a_failed_refit_keeps_every_fitted_attribute(case):
+    params, n_sequences, error = FAILING_REFITS[case]
+    model = CLASSIFIERS["lstm"]().fit(X)
+    before = dict(vars(model))
+    proba = model.predict_proba(X)
+    data = [["x", "y", "z"], ["y", "z", "x"], ["z", "x", "y"]] if n_sequences else X
+    with pytest.raises(error):
+        model.set_params(**params).fit(data)
+    assert vars(model).keys() == before.keys()
+    assert all(vars(model)[key] is value for key, value in before.items() if key.endswith("_"))
+    np.testing.assert_array_equal(model.predict_proba(X), proba)
+    # and the estimator is usable again once the parameter is put right
+    model.set_params(**CLASSIFIERS["lstm"]().get_params()).fit(X)
+    assert model.predict(X[:2]).shape == (2,)
+
+
+@pytest.mark.parametrize("device", ["bogus", "cuda:99", 3, "meta"])
+def test_device_is_checked_at_fit(device):
+    with pytest.raises((ValueError, TypeError), match="device"):
+        CLASSIFIERS["lstm"](device=device).fit(X)
+
+
+def test_a_failed_first_partial_fit_leaves_no_fitted_attribute():
+    model = CLASSIFIERS["lstm"](validation_fraction=0.99, patience=1)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        model.partial_fit(X)
+    assert not [key for key in vars(model) if key.endswith("_") or key.startswith("_")]
+
+
 # ---- property-based ----------------------------------------------------------------------------
 
 STATES = st.one_of(

@@ -24,6 +24,7 @@ from .training import (
     check_device,
     fit_fingerprint,
     fresh_checkpoint_dir,
+    stop_checkpointing,
 )
 
 # Batches of ~256 length-sorted sequences are the fastest for CPU inference measured here;
@@ -79,7 +80,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         that was killed resumes from there when ``fit`` is called again with the same
         parameters and data; a finished one is loaded instead of trained again. The fits of a
         search or a cross-validation differ in parameters or data, so they never share a
-        directory, even in parallel.
+        directory, even in parallel. :meth:`partial_fit` never writes a checkpoint.
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"
         On raw input, what to do with a state not seen in ``fit``: treat it as unknown, or
         raise. On :class:`StateEncoder` output the encoder decides.
@@ -108,7 +109,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         Losses and timings per epoch. A fit interrupted with Ctrl-C returns early with the
         epochs done so far and, with early stopping, the best weights so far.
     checkpoint_path_ : str or None
-        Where this fit's checkpoint lives, when ``checkpoint_dir`` is set.
+        Where this fit's checkpoint lives, when ``checkpoint_dir`` is set; None after
+        :meth:`partial_fit` and in a loaded model.
 
     See Also
     --------
@@ -200,6 +202,9 @@ class NextStateClassifier(BaseNextStateClassifier):
                 )
         if first_call:
             self._initialize_net(contexts, targets)
+        # checkpoint_dir is for fit: these epochs must not land in a fit's checkpoint
+        stop_checkpointing(self.net_)
+        self.checkpoint_path_ = None
         with self._seeded():
             self._train(contexts, targets, epochs=1)
         return self

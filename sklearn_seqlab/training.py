@@ -72,6 +72,8 @@ class ResumableCheckpoint(Callback):
         self.dirname = dirname
 
     def on_epoch_end(self, net, **kwargs):
+        if self.dirname is None:  # detached: see stop_checkpointing
+            return
         directory = Path(self.dirname)
         if net.history[-1].get("valid_loss_best", False):
             _save_atomically(net, directory, f_params=self.BEST)
@@ -118,19 +120,49 @@ def _save_atomically(net, directory, **files):
 def fit_fingerprint(params, contexts, targets, classes):
     """A short hash of a fit's parameters and data: the name of its checkpoint directory.
 
-    Fits that differ in parameters or data (the fits of a search, the folds of a
+    Fits that differ in parameters, callbacks or data (the fits of a search, the folds of a
     cross-validation) get different directories, so running them in parallel is safe, while
     calling ``fit`` again with the same parameters and data finds the same checkpoint.
     """
     digest = hashlib.sha256()
     skip = {"callbacks", "checkpoint_dir", "verbose", "device"}
     digest.update(repr(sorted((k, v) for k, v in params.items() if k not in skip)).encode())
+    # callbacks change training (a learning-rate schedule, say), so they name the directory
+    digest.update(repr(_callbacks_key(params.get("callbacks"))).encode())
     digest.update(repr(classes.tolist()).encode())
     digest.update(np.fromiter(map(len, contexts.codes), dtype=np.int64).tobytes())
     for codes in contexts.codes:
         digest.update(codes.tobytes())
     digest.update(np.asarray(targets, dtype=np.int64).tobytes())
     return digest.hexdigest()[:16]
+
+
+def _callbacks_key(callbacks):
+    """The callbacks as plain text: name, class and parameters of each.
+
+    A callback without ``get_params``, or a parameter whose text holds an address (a lambda),
+    gives text that differs between sessions: such fits never share a checkpoint, which is
+    the safe side.
+    """
+    key = []
+    for entry in callbacks or []:
+        name, cb = entry if isinstance(entry, tuple) else (None, entry)
+        kind = f"{type(cb).__module__}.{type(cb).__qualname__}"
+        params = sorted(cb.get_params().items()) if hasattr(cb, "get_params") else repr(cb)
+        key.append((name, kind, params))
+    return key
+
+
+def stop_checkpointing(net):
+    """Detach ``net`` from its :class:`ResumableCheckpoint`: later epochs write nothing.
+
+    ``partial_fit`` trains a model that no checkpoint stands for; writing its epochs into the
+    directory of the ``fit`` it started from would hand them to a later ``fit`` with the same
+    parameters and data.
+    """
+    for _, cb in net.callbacks_:
+        if isinstance(cb, ResumableCheckpoint):
+            cb.dirname = None
 
 
 def fresh_checkpoint_dir(callback):

@@ -263,7 +263,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         known = events[events != NO_CLASS]
         singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
         novel = singletons + (len(events) - len(known))
-        return (novel + 1) / (len(events) + 2)
+        return float((novel + 1) / (len(events) + 2))
 
     def _encode(self, X):
         """Encode contexts for prediction with the vocabulary learned in ``fit``."""

@@ -39,6 +39,10 @@ json.dump({"threads": torch.get_num_threads(), "wall": time.perf_counter() - sta
 """
 
 
+TIMEOUT = 120
+"""Seconds after which a fit is stopped and reported as taking longer."""
+
+
 def _spin():
     while True:
         pass
@@ -50,9 +54,17 @@ def measure(threads, passive):
         env["OMP_WAIT_POLICY"] = "PASSIVE"
     else:
         env.pop("OMP_WAIT_POLICY", None)
-    run = subprocess.run(
-        [sys.executable, "-c", FIT], env=env, capture_output=True, text=True, check=True
-    )
+    try:
+        run = subprocess.run(
+            [sys.executable, "-c", FIT],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=TIMEOUT,
+        )
+    except subprocess.TimeoutExpired:  # a fit this slow has made the point
+        return {"threads": threads, "wall": float("inf"), "cpu": float("nan")}
     return json.loads(run.stdout)
 
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import torch
 from joblib import parallel_config
+from joblib.parallel import LokyBackend, get_active_backend
 from sklearn.model_selection import GroupKFold, KFold, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 
@@ -303,12 +304,18 @@ class _ResultsFile:
         self.path, self.rows = path, list(done.values())
 
     def __enter__(self):
-        self.file = open(self.path, "w", newline="", encoding="utf-8")
+        # the kept rows go to a new file that replaces the old one whole: a run killed
+        # right now still finds them
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        with open(temporary, "w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, RESULT_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(self.rows)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.path)
+        self.file = open(self.path, "a", newline="", encoding="utf-8")
         self.writer = csv.DictWriter(self.file, RESULT_COLUMNS, extrasaction="ignore")
-        self.writer.writeheader()
-        for row in self.rows:
-            self.writer.writerow(row)
-        self._flush()
         return self
 
     def write(self, row):
@@ -403,8 +410,11 @@ def _torch_threads(threads):
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        # loky starts its workers with OMP_NUM_THREADS and the like set to this
-        with parallel_config(backend="loky", inner_max_num_threads=threads):
+        with ExitStack() as stack:
+            # loky starts its workers with OMP_NUM_THREADS and the like set to this; another
+            # backend the caller chose (dask, say) is left alone
+            if isinstance(get_active_backend()[0], LokyBackend):
+                stack.enter_context(parallel_config(backend="loky", inner_max_num_threads=threads))
             yield
     finally:
         torch.set_num_threads(before)

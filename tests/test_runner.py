@@ -373,3 +373,15 @@ def test_one_thread_per_worker_when_searches_run_in_parallel():
     assert _thread_count(None, n_jobs=-1) == 1
     assert _thread_count(3, n_jobs=2) == 3
     assert _thread_count(None, n_jobs=None) is None
+
+
+def test_thread_settings_leave_a_chosen_joblib_backend_alone():
+    from joblib import parallel_config
+    from joblib.parallel import ThreadingBackend, get_active_backend
+
+    from sklearn_seqlab.runner import _torch_threads
+
+    with parallel_config(backend="threading"), _torch_threads(1):
+        assert isinstance(get_active_backend()[0], ThreadingBackend)
+    with _torch_threads(1):
+        assert get_active_backend()[0].inner_max_num_threads == 1

@@ -104,9 +104,13 @@ def keep_previous_on_error(method):
 
 
 def _same_states(a, b):
-    """Whether two vocabularies are the same states in the same order (same codes)."""
+    """Whether two vocabularies are the same states in the same order (same codes).
+
+    ``b`` is None for a model loaded from a format-version-1 file, which did not save its
+    input vocabulary: only the size can be checked then.
+    """
     # a Pipeline passes its encoder's own array: the identity check makes that case free
-    return a is b or (len(a) == len(b) and a.tolist() == b.tolist())
+    return a is b or b is None or (len(a) == len(b) and a.tolist() == b.tolist())
 
 
 class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):

@@ -5,12 +5,15 @@ integer codes; this base turns raw sequences or :class:`EncodedSequences` into t
 derives targets when ``y`` is None, and maps class indices back to states.
 """
 
+import functools
+
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
 from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder, state_codes
+from .training import NonFiniteLossError
 
 
 def derive_targets(X, y=None):
@@ -74,6 +77,43 @@ def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
     return float(np.average(hits, weights=sample_weight))
 
 
+def keep_previous_on_error(method):
+    """Decorate ``fit``-like methods: if they raise, the estimator is put back as it was.
+
+    The attributes are restored as a whole, so a refit that fails anywhere (a bad parameter
+    found late, a validation split that cannot be made, a net that cannot be built) leaves
+    the previous model usable, and a failed first fit leaves no half-fitted estimator.
+    The exception is :class:`~sklearn_seqlab.training.NonFiniteLossError`, which keeps the new
+    model with the weights of its last good epoch, as its message says. Objects changed in
+    place are not restored: an epoch of ``partial_fit`` that fails midway has already moved
+    the weights.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        previous = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except NonFiniteLossError:
+            raise
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(previous)
+            raise
+
+    return wrapper
+
+
+def _same_states(a, b):
+    """Whether two vocabularies are the same states in the same order (same codes).
+
+    ``b`` is None for a model loaded from a format-version-1 file, which did not save its
+    input vocabulary: only the size can be checked then.
+    """
+    # a Pipeline passes its encoder's own array: the identity check makes that case free
+    return a is b or b is None or (len(a) == len(b) and a.tolist() == b.tolist())
+
+
 class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     """Base of the estimators that predict the next state of a sequence.
 
@@ -85,6 +125,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     perplexity metrics).
     """
 
+    @keep_previous_on_error
     def fit(self, X, y=None):
         """Fit the model.
 
@@ -100,6 +141,12 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         -------
         self : object
             The fitted estimator.
+
+        Notes
+        -----
+        A fit that raises leaves the estimator as it was before the call (see
+        :func:`keep_previous_on_error`), except that a non-finite loss keeps the new model
+        with its last good weights.
         """
         self._check_params()
         contexts, targets = self._fit_vocabulary(X, y)
@@ -166,8 +213,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     def _fit_vocabulary(self, X, y):
         """Learn ``classes_`` and the encoder; return contexts and target class indices.
 
-        Everything is checked before any attribute is set, so a failed refit leaves the
-        previous model as it was.
+        Sets attributes: callers restore them when a later step fails (``fit`` does).
         """
         if isinstance(X, EncodedSequences):
             encoder, encoded = None, X
@@ -209,6 +255,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         self.encoder_, self.n_codes_, self.classes_ = encoder, n_codes, classes
         self.feature_sizes_ = encoded.feature_sizes
         self._code_to_class = code_to_class
+        # the vocabulary the codes stand for: input coded by another encoder is refused
+        self._input_states = encoded.states
         self.unknown_proba_ = self._estimate_unknown_proba(contexts, targets, derived=y is None)
         return contexts, targets
 
@@ -216,8 +264,10 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         """Good-Turing estimate of the chance that the next state is one never seen.
 
         The next states of the training data that occur once, plus those outside
-        ``classes_`` (unknown or too rare), over all next states; add-one keeps it above zero.
-        With ``y`` derived every position's next state counts, else only the targets.
+        ``classes_`` (unknown or too rare), over all next states. Add-one on both outcomes
+        (novel, known) keeps it strictly inside (0, 1), even when every next state is new,
+        so log-loss and perplexity stay finite. With ``y`` derived every position's next
+        state counts, else only the targets.
         """
         events = [targets]
         if derived:
@@ -226,7 +276,7 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         known = events[events != NO_CLASS]
         singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
         novel = singletons + (len(events) - len(known))
-        return (novel + 1) / (len(events) + 1)
+        return float((novel + 1) / (len(events) + 2))
 
     def _copies_of(self, contexts, rows):
         """Contexts and target classes of the augmented copies of the sequences ``rows``.
@@ -259,7 +309,13 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
                     f"model was fitted on {self.n_codes_ - N_RESERVED}; use the same "
                     "StateEncoder (a Pipeline does this)."
                 )
-            if X.feature_sizes != getattr(self, "feature_sizes_", ()):
+            if not _same_states(X.states, self._input_states):
+                raise ValueError(
+                    "X was encoded with another vocabulary than this model was fitted on (same "
+                    "size, other states), so its codes would stand for other states; use the "
+                    "same StateEncoder (a Pipeline does this)."
+                )
+            if X.feature_sizes != self.feature_sizes_:
                 raise ValueError(
                     f"X carries extra features with {list(X.feature_sizes)} codes, but this "
                     f"model was fitted on {list(self.feature_sizes_)}; use the same "

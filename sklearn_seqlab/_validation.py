@@ -6,7 +6,8 @@ a bad input gets the same clear message wherever it is passed.
 
 import math
 import numbers
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 import scipy.sparse
@@ -37,7 +38,8 @@ def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
     Raises
     ------
     TypeError
-        If ``X`` is a single string, a flat sequence of states, or holds unhashable states.
+        If ``X`` is not iterable, holds unhashable states, or ``X`` or one of its sequences
+        is a set (whose order, and so every prediction, would depend on the hash seed).
     ValueError
         If ``X`` is empty, holds missing states (None or NaN), or a sequence is shorter than
         ``min_length``.
@@ -72,6 +74,8 @@ def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
             )
     elif not isinstance(X, Iterable):
         raise TypeError(f"{name} must be an iterable of sequences, got {type(X).__name__}.")
+    else:
+        _check_ordered(X, name)
 
     sequences = []
     for i, seq in enumerate(X):
@@ -103,12 +107,14 @@ def _check_one_sequence(seq, i, split_strings, name):
         seq = seq.tolist()
     elif hasattr(seq, "iloc"):
         seq = seq.tolist()
-    elif isinstance(seq, dict) or not isinstance(seq, Iterable):
+    elif isinstance(seq, Mapping) or not isinstance(seq, Iterable):
         raise ValueError(
             f"{name}[{i}] is a {type(seq).__name__}, not a sequence of states. {name} must "
             "hold one sequence per sample; a flat list of states is one sequence: Reshape your "
             "data as [X]."
         )
+    else:
+        _check_ordered(seq, f"{name}[{i}]")
     seq = list(seq)
     for state in seq:
         if state is None or (isinstance(state, numbers.Real) and not math.isfinite(state)):
@@ -123,6 +129,16 @@ def _check_one_sequence(seq, i, split_strings, name):
                 "hashable; states must be hashable (strings, numbers, tuples)."
             )
     return seq
+
+
+def _check_ordered(values, name):
+    """Refuse sets: their iteration order depends on ``PYTHONHASHSEED``, so a sequence read
+    from one, and every prediction made from it, would change from one run to the next."""
+    if isinstance(values, AbstractSet):
+        raise TypeError(
+            f"{name} is a {type(values).__name__}, which has no order; sequences (and the "
+            "list of sequences) must be ordered, e.g. lists or tuples."
+        )
 
 
 def sorted_states(states):
@@ -193,6 +209,7 @@ def check_targets(y, n_sequences):
             raise ValueError(f"y must be 1-D: one next state per sequence; got shape {y.shape}.")
         y = y.tolist()
     else:
+        _check_ordered(y, "y")
         y = list(y)
     if len(y) != n_sequences:
         raise ValueError(f"y has {len(y)} entries but X has {n_sequences} sequences.")

@@ -1,4 +1,5 @@
-"""Command line: ``sklearn-seqlab run [CONFIG] [--output DIR] [--n-jobs N] [--quiet]``."""
+"""Command line: ``sklearn-seqlab run [CONFIG] [--output DIR] [--resume] [--n-jobs N]
+[--threads N] [--quiet]``."""
 
 import argparse
 import logging
@@ -27,7 +28,21 @@ def main(argv=None):
         default="random",
         help="inner search: RandomizedSearchCV, or optuna's OptunaSearchCV (needs optuna)",
     )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows of OUTPUT/results.csv from a killed run of this config and run "
+        "only what is missing",
+    )
     run.add_argument("--n-jobs", type=int, default=None, help="parallel search candidates")
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads per fit (default 1: more threads busy-wait for each other and "
+        "can take many times the CPU on a busy machine; 0 keeps torch's default); with "
+        "--n-jobs, each worker gets 1 unless set",
+    )
     run.add_argument(
         "--mlflow",
         nargs="?",
@@ -55,6 +70,8 @@ def main(argv=None):
             n_jobs=args.n_jobs,
             mlflow_uri=mlflow_uri,
             progress=progress,
+            resume=args.resume,
+            threads=args.threads or None,
         )
     except (ConfigError, FileNotFoundError, ValueError, ImportError) as exc:
         print(f"sklearn-seqlab: error: {exc}", file=sys.stderr)

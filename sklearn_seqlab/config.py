@@ -474,6 +474,7 @@ def _model(body, where):
                 params[param] = spec
             else:
                 ranges.append(_range(param, spec, f"{where}: optimization_config.{key}"))
+    _check_values(name, params, ranges, where)
     spec = ModelSpec(name=name, params=params, ranges=ranges, ignored=ignored)
     if spec.estimator().get_params().get("module") == "transformer":
         _check_heads(spec, where)
@@ -503,6 +504,28 @@ def _check_heads(spec, where):
                     f"among {candidates['embedding_dim']}); each head reads embedding_dim / "
                     "nhead of the embedding."
                 )
+
+
+def _check_values(name, params, ranges, where):
+    """Check every value a model can get as its ``fit`` checks it, so that a bad value in
+    the last model stops the run before the first one starts, not hours later.
+
+    Each searched value (each choice, and both bounds of a range) is checked on top of the
+    fixed parameters.
+    """
+    try:
+        model = MODELS[name]().set_params(**params)
+        model._check_params()
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    for r in ranges:
+        for value in r.values if r.kind == "choice" else (r.low, r.high):
+            try:
+                MODELS[name]().set_params(**params, **{r.name: value})._check_params()
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(
+                    f"{where}: optimization_config.{r.name} holds {value!r}: {exc}"
+                ) from None
 
 
 def _range(name, spec, where):

@@ -11,7 +11,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping
 from skorch.helper import predefined_split
 
-from ._base import BaseNextStateClassifier, derive_targets
+from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
 from ._validation import check_fraction, check_option, check_size
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences, state_codes
@@ -20,8 +20,11 @@ from .splitting import holdout_split
 from .training import (
     FiniteLossGuard,
     ResumableCheckpoint,
+    check_callbacks,
+    check_device,
     fit_fingerprint,
     fresh_checkpoint_dir,
+    stop_checkpointing,
 )
 
 # Batches of ~256 length-sorted sequences are the fastest for CPU inference measured here;
@@ -94,7 +97,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         that was killed resumes from there when ``fit`` is called again with the same
         parameters and data; a finished one is loaded instead of trained again. The fits of a
         search or a cross-validation differ in parameters or data, so they never share a
-        directory, even in parallel.
+        directory, even in parallel. :meth:`partial_fit` never writes a checkpoint.
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"
         On raw input, what to do with a state not seen in ``fit``: treat it as unknown, or
         raise. On :class:`StateEncoder` output the encoder decides.
@@ -123,7 +126,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         Losses and timings per epoch. A fit interrupted with Ctrl-C returns early with the
         epochs done so far and, with early stopping, the best weights so far.
     checkpoint_path_ : str or None
-        Where this fit's checkpoint lives, when ``checkpoint_dir`` is set.
+        Where this fit's checkpoint lives, when ``checkpoint_dir`` is set; None after
+        :meth:`partial_fit` and in a loaded model.
 
     See Also
     --------
@@ -185,6 +189,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.random_state = random_state
         self.verbose = verbose
 
+    @keep_previous_on_error
     def partial_fit(self, X, y=None, classes=None):
         """Train for one more epoch on ``X``; the first call also learns the vocabulary.
 
@@ -222,6 +227,9 @@ class NextStateClassifier(BaseNextStateClassifier):
                 )
         if first_call:
             self._initialize_net(contexts, targets)
+        # checkpoint_dir is for fit: these epochs must not land in a fit's checkpoint
+        stop_checkpointing(self.net_)
+        self.checkpoint_path_ = None
         with self._seeded():
             self._train(contexts, targets, epochs=1)
         return self
@@ -259,6 +267,8 @@ class NextStateClassifier(BaseNextStateClassifier):
             raise TypeError(
                 f"callbacks must be a list of skorch callbacks, got {type(self.callbacks)}."
             )
+        check_callbacks(self.callbacks)
+        check_device(self.device)
 
     def _fit(self, contexts, targets):
         self._initialize_net(contexts, targets)

@@ -155,9 +155,26 @@ def _final(estimator):
     return final
 
 
-def _predicted(estimator, X, y):
+def _contexts(estimator, X, y):
+    """``(final estimator, contexts, y_true)``, with X seen exactly as ``score`` sees it.
+
+    A Pipeline's ``score`` transforms the whole sequences first and splits the target off
+    the transformed data; so do the scorers. Splitting first would truncate (``max_length``)
+    a different window, and would not read strings as ``split_strings`` says.
+    """
+    if isinstance(estimator, Pipeline):
+        final = estimator[-1]
+        check_is_fitted(final)
+        X = estimator[:-1].transform(X)
+    else:
+        final = estimator
     contexts, y_true = derive_targets(X, y)
-    return y_true, estimator.predict_proba(contexts), estimator.classes_
+    return final, contexts, y_true
+
+
+def _predicted(estimator, X, y):
+    final, contexts, y_true = _contexts(estimator, X, y)
+    return y_true, final.predict_proba(contexts), final.classes_
 
 
 def accuracy_scorer(estimator, X, y=None):
@@ -209,8 +226,8 @@ def embedding_similarity_scorer(estimator, X, y=None):
             f"embedding_similarity_scorer needs a NextStateClassifier, which learns state "
             f"embeddings; {type(final).__name__} has none."
         )
-    contexts, y_true = derive_targets(X, y)
-    y_pred = estimator.predict(contexts)
+    _, contexts, y_true = _contexts(estimator, X, y)
+    y_pred = final.predict(contexts)
     weight = final.net_.module_.embedding.weight.detach().cpu().numpy()
     # embedding rows are input codes; keep the rows of states that are also classes
     to_class = final._code_to_class

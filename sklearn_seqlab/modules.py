@@ -150,7 +150,10 @@ class TiedOutput(nn.Module):
         super().__init__()
         self.embedding = embedding
         self.project = nn.Linear(in_dim, embedding.embedding_dim)
-        self.register_buffer("class_codes", torch.as_tensor(class_codes, dtype=torch.long))
+        # derived from the vocabulary, so rebuilt with the module rather than saved with it
+        self.register_buffer(
+            "class_codes", torch.as_tensor(class_codes, dtype=torch.long), persistent=False
+        )
         self.bias = nn.Parameter(torch.zeros(len(class_codes)))
 
     def forward(self, x):

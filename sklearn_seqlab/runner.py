@@ -7,14 +7,21 @@ is refitted on the training fold (neural models stop early on a split of it) and
 outer test fold. No test sequence ever takes part in choosing a model.
 """
 
+import csv
 import json
+import os
 import re
 import time
 import warnings
+from collections import Counter
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
+from joblib import parallel_config
+from joblib.parallel import LokyBackend, get_active_backend
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, KFold, ParameterSampler, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
@@ -119,6 +126,8 @@ def _load_table(spec):
     path = _existing(spec["path"])
     sep = spec.get("sep", "\t" if path.suffix == ".tsv" else ",")
     table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
+    if spec.get("order") in table:  # states stay text; events are ordered by real values
+        table[spec["order"]] = _typed(table[spec["order"]])
     group = spec.get("group")
     missing = [c for c in (spec.get("phrase"), group) if c is not None and c not in table]
     if missing:
@@ -140,6 +149,25 @@ def _load_table(spec):
     return sequences, None if groups is None else [groups[i] for i in keep]
 
 
+def _typed(column):
+    """An order column as numbers, else as times, else as text: read as text, "10" would
+    sort before "2"."""
+    try:
+        return pd.to_numeric(column)
+    except (ValueError, TypeError):
+        pass
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pandas' notes on format inference
+            return pd.to_datetime(column, format="mixed")
+    except (ValueError, TypeError, OverflowError):
+        return column
+
+
+RESULT_COLUMNS = ["experiment", "dataset", "model", "fold", "params", *SCORERS, "fit_seconds"]
+"""The columns of ``results.csv``: one row per experiment, data set, model and outer fold."""
+
+
 def run_experiments(
     config=None,
     output="seqlab_results",
@@ -148,15 +176,20 @@ def run_experiments(
     n_jobs=None,
     mlflow_uri=None,
     progress=print,
+    resume=False,
+    threads=1,
 ):
     """Run every experiment of a config and write the report.
 
     Parameters
     ----------
     config : str, path-like, dict or None, default=None
-        A SeqLab config; None runs :data:`DEFAULT_CONFIG`.
+        A SeqLab config; None runs :data:`DEFAULT_CONFIG`. Every parameter value is checked
+        when it is read, before any model runs.
     output : str or path-like, default="seqlab_results"
-        Directory of the report, created if needed.
+        Directory of the report, created if needed. Each (data set, model, fold) row is
+        appended to ``results.csv`` as soon as it is done, so a killed run loses at most
+        the fold it was in.
     search : {"random", "optuna"}, default="random"
         The inner search: scikit-learn's ``RandomizedSearchCV``, or optuna's ``OptunaSearchCV``
         (needs ``pip install optuna optuna-integration``). Either runs ``number_of_trials``
@@ -169,63 +202,100 @@ def run_experiments(
         named ``sklearn_seqlab``; see :class:`~sklearn_seqlab.tracking.MlflowTracker`.
     progress : callable, default=print
         Receives one line of progress at a time; ``lambda line: None`` silences it.
+    resume : bool, default=False
+        Keep the rows of ``results.csv`` already in ``output`` (from a run of the same config
+        that was killed) and run only the folds and final models missing. Without it, an
+        earlier ``results.csv`` in ``output`` is replaced.
+    threads : int or None, default=1
+        Torch threads of each fit. With ``n_jobs`` other than 1, each parallel worker gets
+        one thread unless ``threads`` says otherwise. One thread is the default because
+        torch's threads busy-wait for each other: on a machine whose cores are busy with
+        other work, two threads took 5 to 15 times the wall time and 5 to 7 times the CPU
+        time of one (``benchmarks/threads.py``), while on a quiet machine they gain at most
+        1.6x. None leaves torch's own setting (as many threads as cores).
 
     Returns
     -------
     results : pandas.DataFrame
-        One row per experiment, data set, model and fold.
+        One row per experiment, data set, model and fold, in the order of the config. Two
+        models of the same name are told apart as ``name-1``, ``name-2``, ... in every output.
+
+    Raises
+    ------
+    ValueError
+        If ``output`` is an existing file, ``threads`` is not a positive integer, or
+        ``resume`` finds the output of another config.
+    ConfigError
+        If the config, or any parameter value in it, is invalid.
     """
     if search not in SEARCHES:
         raise ValueError(f"search must be one of {sorted(SEARCHES)}, got {search!r}.")
+    if threads is not None and (
+        not isinstance(threads, (int, np.integer)) or isinstance(threads, bool) or threads < 1
+    ):
+        raise ValueError(f"threads must be a positive integer or None, got {threads!r}.")
+    output = Path(output)
+    if output.exists() and not output.is_dir():
+        raise ValueError(
+            f"The output {str(output)!r} is a file; name a directory for the report "
+            "(it is created if needed)."
+        )
     raw = DEFAULT_CONFIG if config is None else config
     experiments = read_config(raw)
-    output = Path(output)
+    config_text = json.dumps(raw, indent=2) if isinstance(raw, dict) else Path(raw).read_text()
+    done = _rows_done(output, config_text) if resume else {}
     (output / "models").mkdir(parents=True, exist_ok=True)
-    if isinstance(raw, dict):
-        (output / "config.json").write_text(json.dumps(raw, indent=2))
-    else:
-        (output / "config.json").write_text(Path(raw).read_text())
+    (output / "config.json").write_text(config_text)
 
     tracker = None
     if mlflow_uri is not None:
         tracker = MlflowTracker(mlflow_uri, "sklearn_seqlab", artifact_dir=output / "mlartifacts")
-    rows, curves = [], []
-    for experiment in experiments:
-        for dataset in experiment.datasets:
-            X, groups, n_train = _load_experiment_data(experiment, dataset)
-            name = _dataset_name(dataset)
-            n_folds = experiment.kfold_splits if n_train is None else 1
-            for spec in experiment.models:
-                label = f"{experiment.name} / {name} / {spec.name}"
-                for key, reason in spec.ignored.items():
-                    progress(f"{label}: SeqLab's parameter {key!r} is left out: {reason}.")
-                for fold, (model, row) in enumerate(
-                    _cross_validate(spec, experiment, X, groups, search, n_jobs, n_train)
-                ):
-                    row.update(experiment=experiment.name, dataset=name, model=spec.name)
-                    rows.append(row)
-                    if tracker is not None:
-                        tracker.log_fold(row, SCORERS)
-                    if hasattr(model[-1], "history_"):
-                        curves.append((spec.name, fold, model[-1].history_))
-                    progress(
-                        f"{label}: fold {fold + 1}/{n_folds} accuracy "
-                        f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
+    curves, file_names = [], set()
+    with ExitStack() as stack:
+        stack.enter_context(_torch_threads(_thread_count(threads, n_jobs)))
+        results_file = stack.enter_context(_ResultsFile(output / "results.csv", done))
+        for experiment in experiments:
+            labels = _model_labels(experiment.models)
+            for dataset in experiment.datasets:
+                X, groups, n_train = _load_experiment_data(experiment, dataset)
+                name = _dataset_name(dataset)
+                n_folds = experiment.kfold_splits if n_train is None else 1
+                for spec, model_name in zip(experiment.models, labels, strict=True):
+                    key = (experiment.name, name, model_name)
+                    label = " / ".join(key)
+                    for param, reason in spec.ignored.items():
+                        progress(f"{label}: SeqLab's parameter {param!r} is left out: {reason}.")
+                    skip = {fold for (*k, fold) in done if tuple(k) == key}
+                    for fold, model, row in _cross_validate(
+                        spec, experiment, X, groups, search, n_jobs, skip=skip, n_train=n_train
+                    ):
+                        row.update(experiment=experiment.name, dataset=name, model=model_name)
+                        results_file.write(row)
+                        if tracker is not None:
+                            tracker.log_fold(row, SCORERS)
+                        if hasattr(model[-1], "history_"):
+                            curves.append((model_name, fold, model[-1].history_))
+                        progress(
+                            f"{label}: fold {fold + 1}/{n_folds} accuracy "
+                            f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
+                        )
+                    path = (
+                        output
+                        / "models"
+                        / _unique(
+                            _file_name(experiment.name, Path(name).stem, model_name), file_names
+                        )
                     )
-                train = slice(n_train)  # with a test_dataset, never fitted on its sequences
-                final = _fit(
-                    _search(spec, experiment, search, n_jobs, groups is not None),
-                    X[train],
-                    None if groups is None else groups[train],
-                )
-                final = getattr(final, "best_estimator_", final)
-                file_name = _file_name(experiment.name, Path(name).stem, spec.name)
-                save_model(final, output / "models" / file_name)
+                    if not (resume and path.exists()):
+                        train = slice(n_train)  # with a test_dataset, never its sequences
+                        final = _fit(
+                            _search(spec, experiment, search, n_jobs, groups is not None),
+                            X[train],
+                            None if groups is None else groups[train],
+                        )
+                        _save_atomically(getattr(final, "best_estimator_", final), path)
 
-    results = pd.DataFrame(rows)
-    columns = ["experiment", "dataset", "model", "fold", "params", *SCORERS, "fit_seconds"]
-    results = results[columns]
-    results.to_csv(output / "results.csv", index=False)
+    results = results_file.ordered()
     (output / "summary.md").write_text(summarize(results))
     _plot(results, curves, output)
     if tracker is not None:
@@ -233,6 +303,130 @@ def run_experiments(
         progress(f"Logged to MLflow at {mlflow_uri}")
     progress(f"Report written to {output / 'summary.md'}")
     return results
+
+
+class _ResultsFile:
+    """``results.csv``, written one row at a time and flushed, so that a killed run keeps
+    every row it finished. Rows kept from an earlier run (``done``) stay first."""
+
+    def __init__(self, path, done):
+        self.path, self.rows = path, list(done.values())
+
+    def __enter__(self):
+        # the kept rows go to a new file that replaces the old one whole: a run killed
+        # right now still finds them
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        with open(temporary, "w", newline="", encoding="utf-8") as file:
+            writer = csv.DictWriter(file, RESULT_COLUMNS, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(self.rows)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, self.path)
+        self.file = open(self.path, "a", newline="", encoding="utf-8")
+        self.writer = csv.DictWriter(self.file, RESULT_COLUMNS, extrasaction="ignore")
+        return self
+
+    def write(self, row):
+        self.writer.writerow(row)
+        self._flush()
+        self.rows.append(row)
+
+    def _flush(self):
+        self.file.flush()
+        os.fsync(self.file.fileno())
+
+    def __exit__(self, *exc):
+        self.file.close()
+
+    def ordered(self):
+        """Every row, read back from the file, sorted as the config orders them."""
+        text = dict.fromkeys(["experiment", "dataset", "model", "params"], str)
+        results = pd.read_csv(self.path, keep_default_na=False, dtype=text)
+        position = {}
+        for i, row in enumerate(self.rows):
+            position.setdefault((row["experiment"], row["dataset"], row["model"]), i)
+        order = sorted(
+            range(len(results)),
+            key=lambda i: (
+                position[
+                    tuple(str(results.iloc[i][c]) for c in ("experiment", "dataset", "model"))
+                ],
+                int(results.iloc[i]["fold"]),
+            ),
+        )
+        return results.iloc[order].reset_index(drop=True)
+
+
+def _rows_done(output, config_text):
+    """The rows of an earlier run of this config in ``output``, by (experiment, data set,
+    model, fold)."""
+    path = output / "results.csv"
+    if not path.exists():
+        return {}
+    previous = output / "config.json"
+    if previous.exists() and previous.read_text() != config_text:
+        raise ValueError(
+            f"Cannot resume: {str(output)!r} holds the results of another config; use "
+            "another output directory, or run without --resume to replace them."
+        )
+    with open(path, newline="", encoding="utf-8") as file:
+        rows = list(csv.DictReader(file))
+    return {(r["experiment"], r["dataset"], r["model"], int(r["fold"])): r for r in rows}
+
+
+def _model_labels(models):
+    """A name per model configuration: SeqLab's name, numbered when it occurs twice."""
+    counts = Counter(spec.name for spec in models)
+    seen = Counter()
+    labels = []
+    for spec in models:
+        seen[spec.name] += 1
+        labels.append(spec.name if counts[spec.name] == 1 else f"{spec.name}-{seen[spec.name]}")
+    return labels
+
+
+def _unique(file_name, used):
+    """``file_name``, or a numbered variant when the run already used it."""
+    stem, n, candidate = file_name.removesuffix(".seqlab"), 1, file_name
+    while candidate in used:
+        n += 1
+        candidate = f"{stem}-{n}.seqlab"
+    used.add(candidate)
+    return candidate
+
+
+def _save_atomically(model, path):
+    """A model file is complete or absent: resume trusts a file that exists."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    save_model(model, temporary)
+    os.replace(temporary, path)
+
+
+def _thread_count(threads, n_jobs):
+    """Torch threads per fit: one per worker when searches run in parallel."""
+    if threads is None and n_jobs is not None and n_jobs != 1:
+        return 1
+    return threads
+
+
+@contextmanager
+def _torch_threads(threads):
+    """Run fits with ``threads`` torch threads, here and in joblib's worker processes."""
+    if threads is None:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with ExitStack() as stack:
+            # loky starts its workers with OMP_NUM_THREADS and the like set to this; another
+            # backend the caller chose (dask, say) is left alone
+            if isinstance(get_active_backend()[0], LokyBackend):
+                stack.enter_context(parallel_config(backend="loky", inner_max_num_threads=threads))
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _load_experiment_data(experiment, dataset):
@@ -388,9 +582,12 @@ def _outer_folds(experiment, X, groups, n_train=None):
     return outer.split(X, groups=groups)
 
 
-def _cross_validate(spec, experiment, X, groups, search, n_jobs, n_train=None):
-    """Yield ``(fitted model, metrics row)`` per outer fold."""
+def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=(), n_train=None):
+    """Yield ``(fold, fitted model, metrics row)`` per outer fold, except the folds in
+    ``skip`` (done in an earlier run: the folds are the same, seeded by the config)."""
     for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups, n_train)):
+        if fold in skip:
+            continue
         searcher = _search(spec, experiment, search, n_jobs, grouped=groups is not None)
         start = time.perf_counter()
         _fit(
@@ -402,7 +599,7 @@ def _cross_validate(spec, experiment, X, groups, search, n_jobs, n_train=None):
         test_X = [X[i] for i in test]
         row = {name: scorer(model, test_X) for name, scorer in SCORERS.items()}
         row.update(fold=fold, params=json.dumps(params, default=str), fit_seconds=seconds)
-        yield model, row
+        yield fold, model, row
 
 
 def summarize(results):

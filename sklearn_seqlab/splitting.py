@@ -7,7 +7,9 @@ copies of them (a progression in another key), so a split by position would put 
 sequence on both sides and measure memory, not generalisation. Here sequences are grouped
 first: identical sequences form one group, and so do a sequence and every sequence equal to
 one of its augmented copies. Whole groups then go to one side, chosen by a seeded hash of
-their content, so that a sequence keeps its side across ``partial_fit`` calls.
+their content, so that a sequence keeps its side across ``partial_fit`` calls. Groups are held
+out while they fit in the validation share, so a group larger than that share (the commonest
+path of a process log) always stays in training.
 """
 
 import zlib
@@ -79,12 +81,14 @@ def holdout_split(contexts, targets, fraction, salt):
     order = sorted(
         groups.values(), key=lambda rows: (zlib.crc32(min(full[r] for r in rows), salt), rows[0])
     )
-    valid, taken = [], 0
+    # groups go to validation while they fit: a large group (the commonest path of a process,
+    # a standard cadence) stays in training, where leaving it out would cost the most
+    valid = []
     for rows in order:
-        if taken >= n_valid:
-            break
-        valid.extend(rows)
-        taken += len(rows)
+        if len(valid) + len(rows) <= n_valid:
+            valid.extend(rows)
+    if not valid:  # every group is larger than the share: hold out the smallest one
+        valid = min(order, key=len)
     valid = np.sort(np.asarray(valid, dtype=np.int64))
     train = np.setdiff1d(np.arange(n), valid)
     if len(train) == 0:

@@ -17,8 +17,16 @@ import torch
 from skorch.callbacks import Callback, Checkpoint
 
 
+class NonFiniteLossError(FloatingPointError):
+    """Training stopped at a NaN or infinite loss; the model holds the last good weights.
+
+    Unlike other errors in ``fit``, this one leaves the new, partly trained model in place
+    (its weights are those of the last completed epoch), as the message says.
+    """
+
+
 class FiniteLossGuard(Callback):
-    """Raise ``FloatingPointError`` when a batch loss is not finite, keeping good weights.
+    """Raise :class:`NonFiniteLossError` when a batch loss is not finite, keeping good weights.
 
     The weights at the end of the last completed epoch (or the initial weights) are copied
     back into the module before raising, so the estimator stays usable.
@@ -34,7 +42,7 @@ class FiniteLossGuard(Callback):
         if loss is not None and not torch.isfinite(loss).all():
             net.module_.load_state_dict(self.good_weights_)
             epoch = len(net.history)
-            raise FloatingPointError(
+            raise NonFiniteLossError(
                 f"The {'training' if training else 'validation'} loss became "
                 f"{loss.item()} in epoch {epoch}; training stopped and the weights of the last "
                 f"completed epoch were kept. Try a smaller learning rate (lr={net.lr})."
@@ -64,6 +72,8 @@ class ResumableCheckpoint(Callback):
         self.dirname = dirname
 
     def on_epoch_end(self, net, **kwargs):
+        if self.dirname is None:  # detached: see stop_checkpointing
+            return
         directory = Path(self.dirname)
         if net.history[-1].get("valid_loss_best", False):
             _save_atomically(net, directory, f_params=self.BEST)
@@ -110,19 +120,49 @@ def _save_atomically(net, directory, **files):
 def fit_fingerprint(params, contexts, targets, classes):
     """A short hash of a fit's parameters and data: the name of its checkpoint directory.
 
-    Fits that differ in parameters or data (the fits of a search, the folds of a
+    Fits that differ in parameters, callbacks or data (the fits of a search, the folds of a
     cross-validation) get different directories, so running them in parallel is safe, while
     calling ``fit`` again with the same parameters and data finds the same checkpoint.
     """
     digest = hashlib.sha256()
     skip = {"callbacks", "checkpoint_dir", "verbose", "device"}
     digest.update(repr(sorted((k, v) for k, v in params.items() if k not in skip)).encode())
+    # callbacks change training (a learning-rate schedule, say), so they name the directory
+    digest.update(repr(_callbacks_key(params.get("callbacks"))).encode())
     digest.update(repr(classes.tolist()).encode())
     digest.update(np.fromiter(map(len, contexts.codes), dtype=np.int64).tobytes())
     for codes in contexts.codes:
         digest.update(codes.tobytes())
     digest.update(np.asarray(targets, dtype=np.int64).tobytes())
     return digest.hexdigest()[:16]
+
+
+def _callbacks_key(callbacks):
+    """The callbacks as plain text: name, class and parameters of each.
+
+    A callback without ``get_params``, or a parameter whose text holds an address (a lambda),
+    gives text that differs between sessions: such fits never share a checkpoint, which is
+    the safe side.
+    """
+    key = []
+    for entry in callbacks or []:
+        name, cb = entry if isinstance(entry, tuple) else (None, entry)
+        kind = f"{type(cb).__module__}.{type(cb).__qualname__}"
+        params = sorted(cb.get_params().items()) if hasattr(cb, "get_params") else repr(cb)
+        key.append((name, kind, params))
+    return key
+
+
+def stop_checkpointing(net):
+    """Detach ``net`` from its :class:`ResumableCheckpoint`: later epochs write nothing.
+
+    ``partial_fit`` trains a model that no checkpoint stands for; writing its epochs into the
+    directory of the ``fit`` it started from would hand them to a later ``fit`` with the same
+    parameters and data.
+    """
+    for _, cb in net.callbacks_:
+        if isinstance(cb, ResumableCheckpoint):
+            cb.dirname = None
 
 
 def fresh_checkpoint_dir(callback):
@@ -133,3 +173,47 @@ def fresh_checkpoint_dir(callback):
         os.makedirs(base, exist_ok=True)
         cb.dirname = tempfile.mkdtemp(prefix="fit-", dir=base)
     return callback
+
+
+def check_callbacks(callbacks):
+    """Raise a TypeError unless every entry is a skorch callback or a (name, callback) pair."""
+    for i, entry in enumerate(callbacks or []):
+        if isinstance(entry, tuple) and len(entry) == 2 and isinstance(entry[0], str):
+            entry = entry[1]
+        if not isinstance(entry, Callback):
+            raise TypeError(
+                f"callbacks[{i}] is a {type(entry).__name__}, not a skorch callback (an instance "
+                "of skorch.callbacks.Callback) or a (name, callback) pair."
+            )
+
+
+def check_device(device):
+    """Raise unless ``device`` names a torch device that works on this machine.
+
+    Raises
+    ------
+    TypeError
+        If ``device`` is not a string or a ``torch.device``.
+    ValueError
+        If torch does not know the device, or this machine cannot use it (no CUDA, no such
+        GPU); the message names ``device``.
+    """
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(
+            f"device must be a string such as 'cpu' or 'cuda', got {type(device).__name__} "
+            f"{device!r}."
+        )
+    try:
+        parsed = torch.device(device)
+    except RuntimeError:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use e.g. 'cpu', 'cuda' or 'cuda:0'."
+        ) from None
+    if parsed.type == "meta":
+        raise ValueError("device='meta' holds no data, so a model cannot be trained on it.")
+    try:  # the one reliable test: can a tensor live there?
+        torch.empty(0, device=parsed)
+    except (RuntimeError, AssertionError) as exc:
+        raise ValueError(
+            f"device={device!r} cannot be used on this machine ({exc}); use device='cpu'."
+        ) from None

@@ -161,7 +161,8 @@ class TransformerNextState(nn.Module):
             TransformerBlock(embedding_dim, nhead, width, dropout) for _ in range(num_layers)
         )
         self.norm = nn.LayerNorm(embedding_dim)
-        self.register_buffer("positions_trained", torch.zeros((), dtype=torch.long))
+        # a float, as every saved weight is (model files hold float arrays only)
+        self.register_buffer("positions_trained", torch.zeros(()))
         self.apply(_init_weights)
         if class_codes is None:
             self.head = nn.Linear(embedding_dim, n_classes)
@@ -194,9 +195,9 @@ class TransformerNextState(nn.Module):
         T = tokens.shape[1]
         mask = real_positions(tokens)  # (B, T)
         if self.training:
-            longest = mask.sum(dim=1).max()
+            longest = mask.sum(dim=1).max().to(self.positions_trained.dtype)
             self.positions_trained.copy_(torch.maximum(self.positions_trained, longest))
-        trained = self.positions_trained.clamp(max=self.max_len)
+        trained = self.positions_trained.long().clamp(max=self.max_len)
         last_position = torch.where(trained > 0, trained, self.max_len) - 1
         positions = torch.minimum(torch.arange(T, device=tokens.device), last_position)  # (T,)
         x = self.dropout(self.embed(tokens) + self.position_embedding(positions))

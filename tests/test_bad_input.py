@@ -57,6 +57,11 @@ BAD_X = [
     ("mixed types", [[1, "1", 2]] * 3, TypeError, "mixed types"),
     ("unhashable states", [[["C"], ["G"]]] * 3, TypeError, "not hashable"),
     ("a non-iterable", 42, TypeError, "iterable of sequences"),
+    # a set's order depends on PYTHONHASHSEED, so the predictions would too
+    ("a set as a sequence", [{"C", "G", "Am"}] * 3, TypeError, "set.*no order"),
+    ("a frozenset as a sequence", [frozenset("CGA")] * 3, TypeError, "frozenset.*no order"),
+    ("a mapping as a sequence", [{"C": 1, "G": 2}] * 3, ValueError, "dict.*not a sequence"),
+    ("a set of sequences", {("C", "G"), ("G", "C")}, TypeError, "set.*no order"),
 ]
 
 
@@ -73,6 +78,12 @@ def test_sequences_too_short_to_derive_y(name):
         CLASSIFIERS[name]().fit([["C", "G"], ["C"]])
     with pytest.raises(ValueError, match="X\\[0\\] has 0"):
         CLASSIFIERS[name]().fit([[], ["C", "G"]])
+
+
+@pytest.mark.parametrize("name", list(CLASSIFIERS))
+def test_y_as_a_set_is_refused(name):
+    with pytest.raises(TypeError, match="y is a set.*no order"):
+        CLASSIFIERS[name]().fit([["C"], ["G"], ["F"]], {"G", "C", "F"})
 
 
 @pytest.mark.parametrize("name", list(CLASSIFIERS))
@@ -170,6 +181,18 @@ def test_sequences_far_longer_than_seen(name):
     assert model.predict([long, ["C"]]).shape == (2,)
 
 
+@pytest.mark.parametrize("name", list(CLASSIFIERS))
+def test_input_of_another_encoder_with_a_vocabulary_of_the_same_size(name):
+    enc_a = StateEncoder().fit([["a", "b", "c"]])
+    enc_b = StateEncoder().fit([["x", "y", "z"]])
+    model = CLASSIFIERS[name]().fit(enc_a.transform([["a", "b", "c", "a"]] * 6))
+    with pytest.raises(ValueError, match="another vocabulary.*same StateEncoder"):
+        model.predict(enc_b.transform([["x", "y"]]))
+    # the same vocabulary from a refitted encoder is fine
+    refit = StateEncoder().fit([["c", "a", "b"]])
+    assert model.predict(refit.transform([["a", "b"]])).shape == (1,)
+
+
 def test_encoder_max_length_keeps_the_most_recent_states():
     codes = StateEncoder(max_length=3).fit(X).transform([["C", "G", "Am", "F"] * 500])[0]
     assert len(codes) == 3
@@ -189,6 +212,45 @@ def test_a_failed_fit_leaves_the_previous_model(fitted):
     with pytest.raises(ValueError):
         fitted.fit([])
     np.testing.assert_array_equal(fitted.predict_proba(X), before)
+
+
+FAILING_REFITS = {
+    "too few sequences to split": (dict(validation_fraction=0.1, patience=1), 3, ValueError),
+    "validation_fraction=0.99": (dict(validation_fraction=0.99, patience=1), None, ValueError),
+    "a callback that is no callback": (dict(callbacks=[object()]), None, TypeError),
+    "an unknown device": (dict(device="bogus"), None, ValueError),
+    "a device this machine lacks": (dict(device="cuda:99"), None, ValueError),
+}
+
+
+@pytest.mark.parametrize("case", list(FAILING_REFITS))
+def test_a_failed_refit_keeps_every_fitted_attribute(case):
+    params, n_sequences, error = FAILING_REFITS[case]
+    model = CLASSIFIERS["lstm"]().fit(X)
+    before = dict(vars(model))
+    proba = model.predict_proba(X)
+    data = [["x", "y", "z"], ["y", "z", "x"], ["z", "x", "y"]] if n_sequences else X
+    with pytest.raises(error):
+        model.set_params(**params).fit(data)
+    assert vars(model).keys() == before.keys()
+    assert all(vars(model)[key] is value for key, value in before.items() if key.endswith("_"))
+    np.testing.assert_array_equal(model.predict_proba(X), proba)
+    # and the estimator is usable again once the parameter is put right
+    model.set_params(**CLASSIFIERS["lstm"]().get_params()).fit(X)
+    assert model.predict(X[:2]).shape == (2,)
+
+
+@pytest.mark.parametrize("device", ["bogus", "cuda:99", 3, "meta"])
+def test_device_is_checked_at_fit(device):
+    with pytest.raises((ValueError, TypeError), match="device"):
+        CLASSIFIERS["lstm"](device=device).fit(X)
+
+
+def test_a_failed_first_partial_fit_leaves_no_fitted_attribute():
+    model = CLASSIFIERS["lstm"](validation_fraction=0.99, patience=1)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        model.partial_fit(X)
+    assert not [key for key in vars(model) if key.endswith("_") or key.startswith("_")]
 
 
 # ---- property-based ----------------------------------------------------------------------------

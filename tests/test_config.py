@@ -266,7 +266,17 @@ def test_bad_many_to_one_experiments(edit, match):
         ({"name": "MultiGPTModel"}, "models\\[0\\] \\(MultiGPTModel\\) predicts from several"),
         (
             {"name": "TransformerModel", "optimization_config": {"nhead": {"values": [2, 3]}}},
-            "nhead=3 does not divide embedding_dim=128",
+            "nhead holds 3: embedding_dim=128 must be a multiple of nhead=3",
+        ),
+        (  # each value fits the defaults (nhead 4, embedding 128), not every pair
+            {
+                "name": "TransformerModel",
+                "optimization_config": {
+                    "nhead": {"values": [4, 8]},
+                    "embed_size": {"values": [128, 12]},
+                },
+            },
+            "nhead=8 does not divide embedding_dim=12",
         ),
         (
             {

@@ -79,6 +79,39 @@ def test_unknown_proba_is_positive_and_reflects_rare_states():
     assert np.isfinite(neg_perplexity_scorer(common, [["a", "zzz"]]))
 
 
+@pytest.mark.parametrize(
+    "encoder, data",
+    [
+        (StateEncoder(max_length=2), X),
+        (StateEncoder(split_strings=True), [" ".join(s) for s in X]),
+        (StateEncoder(max_length=3, split_strings=True), [" ".join(s) for s in X]),
+    ],
+    ids=["max_length", "split_strings", "both"],
+)
+def test_scorers_see_the_data_as_the_pipeline_does(encoder, data):
+    pipe = Pipeline([("enc", encoder), ("clf", VariableOrderMarkovClassifier())]).fit(data)
+    assert accuracy_scorer(pipe, data) == pytest.approx(pipe.score(data))
+    assert make_top_k_scorer(1)(pipe, data) == pytest.approx(pipe.score(data))
+    assert np.isfinite(neg_log_loss_scorer(pipe, data))
+    result = cross_validate(pipe, data, cv=3, scoring=SCORERS, error_score="raise")
+    assert all(np.isfinite(result[f"test_{name}"]).all() for name in SCORERS)
+
+
+def test_embedding_similarity_scorer_through_an_encoder():
+    clf = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=1, random_state=0)
+    data = [" ".join(s) for s in X]
+    pipe = Pipeline([("enc", StateEncoder(split_strings=True)), ("clf", clf)]).fit(data)
+    assert -1 <= embedding_similarity_scorer(pipe, data) <= 1
+
+
+def test_unknown_proba_stays_below_one_when_every_next_state_is_new():
+    # every next state occurs once: the Good-Turing estimate alone would be exactly 1
+    clf = MarkovClassifier().fit([["a", "b"], ["c", "d"], ["e", "f"]])
+    assert 0 < clf.unknown_proba_ < 1
+    assert np.isfinite(neg_log_loss_scorer(clf, [["a", "b"], ["c", "z"]]))
+    assert np.isfinite(neg_perplexity_scorer(clf, [["a", "b"], ["c", "z"]]))
+
+
 def test_scorers_in_cross_validate_and_search(markov):
     pipe = Pipeline([("enc", StateEncoder()), ("clf", VariableOrderMarkovClassifier())])
     result = cross_validate(pipe, X, cv=3, scoring=SCORERS)

@@ -1,6 +1,9 @@
 """The experiment runner and its command line, on tiny configs."""
 
 import json
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -9,7 +12,7 @@ from sklearn.model_selection import GroupKFold
 
 from sklearn_seqlab import load_model
 from sklearn_seqlab.cli import main
-from sklearn_seqlab.config import read_config
+from sklearn_seqlab.config import ConfigError, read_config
 from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.runner import (
     DEFAULT_CONFIG,
@@ -185,3 +188,200 @@ def test_event_log_tables(tmp_path):
         {"path": str(path), "sequence": "case", "state": "activity", "order": "time"}
     )
     assert len(X) == 12 and X[0] == ["a0", "a1", "a2", "a0"] and groups is None
+
+
+def test_a_numeric_order_column_is_sorted_as_numbers(tmp_path):
+    path = tmp_path / "log.csv"
+    # ten events a case: as text, "10" would sort before "2"
+    rows = [(f"c{i}", f"a{k}", k) for i in range(3) for k in range(1, 11)]
+    path.write_text("case,activity,step\n" + "".join(f"{c},{a},{k}\n" for c, a, k in rows[::-1]))
+    X, _ = load_dataset(
+        {"path": str(path), "sequence": "case", "state": "activity", "order": "step"}
+    )
+    assert X[0] == [f"a{k}" for k in range(1, 11)]
+
+
+def test_an_order_column_of_timestamps_is_sorted_as_times(tmp_path):
+    path = tmp_path / "log.csv"
+    times = ["9/1/2020 10:00", "10/1/2020 09:00", "10/1/2020 11:00"]  # text order: 10/1 first
+    path.write_text("case,activity,time\n" + "".join(f"c,a{i},{t}\n" for i, t in enumerate(times)))
+    X, _ = load_dataset(
+        {"path": str(path), "sequence": "case", "state": "activity", "order": "time"}
+    )
+    assert X[0] == ["a0", "a1", "a2"]
+
+
+def markov_pair_config(data_file, folds=2):
+    return {
+        "tiny": {
+            "datasets": [str(data_file)],
+            "kfold_splits": folds,
+            "models": [
+                {"name": "MarkovModel", "params": {"alpha": 0.01}},
+                {"name": "MarkovModel", "params": {"alpha": 100.0}},
+            ],
+        }
+    }
+
+
+def test_models_of_the_same_name_get_names_of_their_own(data_file, tmp_path):
+    results = run_experiments(markov_pair_config(data_file), tmp_path, progress=lambda s: None)
+    assert sorted(set(results["model"])) == ["MarkovModel-1", "MarkovModel-2"]
+    summary = (tmp_path / "summary.md").read_text()
+    assert "| MarkovModel-1 |" in summary and "| MarkovModel-2 |" in summary
+    files = sorted(p.name for p in (tmp_path / "models").iterdir())
+    assert len(files) == 2 and all("MarkovModel-" in f for f in files)
+    alphas = sorted(load_model(tmp_path / "models" / f)[-1].alpha for f in files)
+    assert alphas == [0.01, 100.0]
+
+
+def test_datasets_of_the_same_file_name_get_model_files_of_their_own(data_file, tmp_path):
+    other = tmp_path / "other" / data_file.name
+    other.parent.mkdir()
+    other.write_text(data_file.read_text())
+    config = {
+        "x": {
+            "datasets": [str(data_file), str(other)],
+            "kfold_splits": 2,
+            "models": [{"name": "MarkovModel"}],
+        }
+    }
+    run_experiments(config, tmp_path / "out", progress=lambda s: None)
+    assert len(list((tmp_path / "out" / "models").iterdir())) == 2
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"batch_size": 0}, "batch_size"),
+        ({"hidden_dim": "abc"}, "hidden_dim"),
+        ({"device": "bogus"}, "device"),
+    ],
+)
+def test_every_parameter_value_is_checked_when_the_config_is_read(data_file, params, match):
+    config = markov_pair_config(data_file)
+    config["tiny"]["models"].append({"name": "LSTMModel", "params": params})
+    with pytest.raises(ConfigError, match=f"models\\[2\\].*{match}"):
+        read_config(config)
+
+
+@pytest.mark.parametrize(
+    "search, match",
+    [
+        ({"hidden_dim": {"values": [8, 0]}}, "hidden_dim"),
+        ({"lr": {"min": -1.0, "max": 0.1}}, "lr"),
+        ({"dropout": {"values": [0.1, 1.5]}}, "dropout"),
+    ],
+)
+def test_every_searched_value_is_checked_when_the_config_is_read(data_file, search, match):
+    config = markov_pair_config(data_file)
+    config["tiny"]["models"].append({"name": "LSTMModel", "optimization_config": search})
+    with pytest.raises(ConfigError, match=f"optimization_config.*{match}"):
+        read_config(config)
+
+
+def test_a_bad_value_in_a_later_model_stops_the_run_before_it_starts(data_file, tmp_path, capsys):
+    config = markov_pair_config(data_file)
+    config["tiny"]["models"].append({"name": "LSTMModel", "params": {"batch_size": 0}})
+    out = tmp_path / "out"
+    assert main(["run", json_file(tmp_path, config), "--output", str(out)]) == 2
+    assert "batch_size" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_output_naming_a_file_is_a_clear_error(data_file, tmp_path, capsys):
+    taken = tmp_path / "taken"
+    taken.write_text("not a directory")
+    config = json_file(tmp_path, markov_pair_config(data_file))
+    assert main(["run", config, "--output", str(taken)]) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert taken.read_text() == "not a directory"
+
+
+KILLED_RUN = textwrap.dedent(
+    """
+    import os, sys
+    from sklearn_seqlab.cli import main
+
+    def die_after_the_first_row(line):
+        if "fold 1/" in line:
+            os._exit(3)  # as kill -9: nothing is flushed or cleaned up
+
+    import sklearn_seqlab.cli
+    sklearn_seqlab.cli.print = die_after_the_first_row
+    main(["run", sys.argv[1], "--output", sys.argv[2]])
+    """
+)
+
+
+def test_resume_after_a_killed_run_skips_the_rows_done(data_file, tmp_path):
+    config = json_file(tmp_path, markov_pair_config(data_file, folds=3))
+    out = tmp_path / "out"
+    run = subprocess.run(
+        [sys.executable, "-c", KILLED_RUN, config, str(out)], capture_output=True, text=True
+    )
+    assert run.returncode == 3, run.stderr
+    first = pd.read_csv(out / "results.csv")
+    assert len(first) == 1  # written as soon as it was done
+    assert not (out / "summary.md").exists()
+
+    lines = []
+    results = run_experiments(config, out, resume=True, progress=lines.append)
+    assert len(results) == 6 and not results.duplicated(["model", "fold"]).any()
+    assert sum("fold" in line for line in lines) == 5  # the first row was not run again
+    pd.testing.assert_frame_equal(results.iloc[:1], first)
+    on_disk = pd.read_csv(out / "results.csv")
+    pd.testing.assert_frame_equal(on_disk, results)
+    fresh = run_experiments(config, tmp_path / "fresh", progress=lambda s: None)
+    pd.testing.assert_frame_equal(
+        results.drop(columns="fit_seconds"), fresh.drop(columns="fit_seconds")
+    )
+    assert len(list((out / "models").iterdir())) == 2
+
+    # resuming a finished run does nothing more
+    lines.clear()
+    again = run_experiments(config, out, resume=True, progress=lines.append)
+    pd.testing.assert_frame_equal(again, results)
+    assert not any("fold" in line for line in lines)
+
+
+def test_resume_refuses_the_output_of_another_config(data_file, tmp_path):
+    run_experiments(markov_pair_config(data_file), tmp_path, progress=lambda s: None)
+    other = markov_pair_config(data_file, folds=3)
+    with pytest.raises(ValueError, match="another config"):
+        run_experiments(other, tmp_path, resume=True, progress=lambda s: None)
+
+
+def test_threads_are_set_for_the_run_and_restored(data_file, tmp_path):
+    import torch
+
+    before = torch.get_num_threads()
+    seen = []
+    config = markov_pair_config(data_file)
+    run_experiments(
+        config, tmp_path, threads=1, progress=lambda s: seen.append(torch.get_num_threads())
+    )
+    assert set(seen) == {1} and torch.get_num_threads() == before
+    with pytest.raises(ValueError, match="threads"):
+        run_experiments(config, tmp_path / "b", threads=0)
+
+
+def test_one_thread_per_worker_when_searches_run_in_parallel():
+    from sklearn_seqlab.runner import _thread_count
+
+    assert _thread_count(None, n_jobs=2) == 1
+    assert _thread_count(None, n_jobs=-1) == 1
+    assert _thread_count(3, n_jobs=2) == 3
+    assert _thread_count(None, n_jobs=None) is None
+
+
+def test_thread_settings_leave_a_chosen_joblib_backend_alone():
+    from joblib import parallel_config
+    from joblib.parallel import ThreadingBackend, get_active_backend
+
+    from sklearn_seqlab.runner import _torch_threads
+
+    with parallel_config(backend="threading"), _torch_threads(1):
+        assert isinstance(get_active_backend()[0], ThreadingBackend)
+    with _torch_threads(1):
+        assert get_active_backend()[0].inner_max_num_threads == 1

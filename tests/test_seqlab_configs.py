@@ -140,12 +140,6 @@ def test_one_trial_is_the_candidate_a_search_would_draw(chords):
     assert fitted.best_estimator_[-1].alpha == fitted.best_params_["clf__alpha"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the scorers split the target off raw events, so a many-to-one target is a tuple; "
-    "fixed on branch rel (27fe5bd, scorers transform X through the pipeline first): remove "
-    "this mark when it is merged",
-)
 def test_many_to_one_scores_the_target_feature(tmp_path):
     """Chords cycle, the melody is noise: the count model reads the chords alone and is
     always right, and the metrics compare chords with chords."""

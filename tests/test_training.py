@@ -8,7 +8,8 @@ import textwrap
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import Callback
+from sklearn.base import clone
+from skorch.callbacks import Callback, LRScheduler
 
 from sklearn_seqlab import NextStateClassifier
 from sklearn_seqlab.datasets import make_markov_sequences
@@ -54,20 +55,20 @@ def test_interrupted_fit_leaves_a_usable_estimator():
 KILLED_FIT = textwrap.dedent(
     """
     import os, sys
-    from skorch.callbacks import Callback
     from sklearn_seqlab import NextStateClassifier
     from sklearn_seqlab.datasets import make_markov_sequences
+    from sklearn_seqlab.training import FiniteLossGuard
 
-    class Kill(Callback):
-        def on_batch_end(self, net, **kwargs):
-            if len(net.history) == 3 and len(net.history[-1]["batches"]) == 1:
-                os._exit(3)  # the process dies mid-epoch, as with kill -9
+    # no callback of the user's: those take part in the checkpoint's name
+    def kill(self, net, **kwargs):
+        if len(net.history) == 3 and len(net.history[-1]["batches"]) == 1:
+            os._exit(3)  # the process dies mid-epoch, as with kill -9
+    FiniteLossGuard.on_batch_end = kill
 
     X = make_markov_sequences(
         120, n_states=6, order=1, min_length=4, max_length=10, random_state=0)
     NextStateClassifier(embedding_dim=8, hidden_dim=8, random_state=0, max_epochs=6,
-                        batch_size=16, checkpoint_dir=sys.argv[1],
-                        callbacks=[Kill()]).fit(X)
+                        batch_size=16, checkpoint_dir=sys.argv[1]).fit(X)
     """
 )
 
@@ -91,6 +92,44 @@ def test_killed_fit_resumes_from_its_checkpoint(tmp_path):
     again = NextStateClassifier(**params).fit(X)
     assert len(again.history_) == 6
     np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+
+
+def _checkpoint_files(directory):
+    return {p.relative_to(directory): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+
+
+def test_partial_fit_after_fit_leaves_that_fit_s_checkpoint_alone(tmp_path):
+    clf = NextStateClassifier(**SMALL, max_epochs=2, checkpoint_dir=tmp_path).fit(X)
+    proba = clf.predict_proba(X)
+    saved = _checkpoint_files(tmp_path)
+    clf.partial_fit(X)
+    clf.partial_fit(X)
+    assert _checkpoint_files(tmp_path) == saved
+    assert clf.checkpoint_path_ is None  # the model no longer matches a checkpoint
+    # a later fit with the same parameters and data loads the fit's own weights
+    np.testing.assert_array_equal(clone(clf).fit(X).predict_proba(X), proba)
+
+
+def test_callbacks_take_part_in_the_checkpoint_name(tmp_path):
+    scheduled = NextStateClassifier(
+        **SMALL,
+        max_epochs=3,
+        checkpoint_dir=tmp_path,
+        callbacks=[LRScheduler(policy="StepLR", step_size=1, gamma=0.01)],
+    ).fit(X)
+    plain = NextStateClassifier(**SMALL, max_epochs=3, checkpoint_dir=tmp_path).fit(X)
+    assert plain.checkpoint_path_ != scheduled.checkpoint_path_
+    fresh = NextStateClassifier(**SMALL, max_epochs=3).fit(X)
+    np.testing.assert_array_equal(plain.predict_proba(X), fresh.predict_proba(X))
+    assert not np.array_equal(plain.predict_proba(X), scheduled.predict_proba(X))
+    # the same callback settings find the same checkpoint
+    again = NextStateClassifier(
+        **SMALL,
+        max_epochs=3,
+        checkpoint_dir=tmp_path,
+        callbacks=[LRScheduler(policy="StepLR", step_size=1, gamma=0.01)],
+    ).fit(X)
+    assert again.checkpoint_path_ == scheduled.checkpoint_path_
 
 
 SEEDED_FIT = textwrap.dedent(

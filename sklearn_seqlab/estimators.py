@@ -127,7 +127,11 @@ class NextStateClassifier(BaseNextStateClassifier):
     --------
     >>> from sklearn_seqlab import NextStateClassifier
     >>> X = [["C", "G", "Am", "F"] * 3] * 20
-    >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=15, lr=0.05, random_state=0)
+    >>> # one repeated song: nothing can be held out for early stopping
+    >>> clf = NextStateClassifier(
+    ...     hidden_dim=16, max_epochs=15, lr=0.05, validation_fraction=None, patience=None,
+    ...     random_state=0,
+    ... )
     >>> clf.fit(X).predict([["C", "G"], ["Am"]])
     array(['Am', 'F'], dtype=object)
     """

@@ -435,6 +435,29 @@ class NextStateClassifier(BaseNextStateClassifier):
             random_state=random_state,
         )
 
+    def attention_weights(self, X):
+        """Per sequence, the attention weights over its positions for the next-state prediction.
+
+        Only for modules with attention (``module="attention"``). The weights are those the
+        prediction after the whole sequence (at its last real step) gives to each of its
+        states; padding is excluded. :func:`sklearn_seqlab.inspection.plot_attention` draws
+        them along a sequence as a heat map.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts.
+
+        Returns
+        -------
+        weights : list of ndarray
+            One array per sequence, as long as the sequence (or the encoder's
+            ``max_length``, which keeps the last states), summing to 1.
+        """
+        from .inspection import attention_weights
+
+        return attention_weights(self, X)
+
 
 class _Seeded:
     """Context manager: torch's CPU RNG forked and seeded inside, restored on exit."""

@@ -420,7 +420,9 @@ class NextStateClassifier(BaseNextStateClassifier):
         --------
         >>> from sklearn_seqlab import NextStateClassifier
         >>> X = [["C", "G", "Am", "F"] * 3] * 20
-        >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=15, lr=0.05, random_state=0)
+        >>> clf = NextStateClassifier(
+        ...     hidden_dim=16, lr=0.05, validation_fraction=None, patience=None, random_state=0
+        ... )
         >>> clf.fit(X).sample(2, 4, prefix=["C"], temperature=0.1, random_state=0)
         [['G', 'Am', 'F', 'C'], ['G', 'Am', 'F', 'C']]
         """

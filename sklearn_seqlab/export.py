@@ -72,8 +72,9 @@ def export_onnx(model, path):
     Raises
     ------
     TypeError
-        For a model that is not a neural next-state model (the count baselines have no
-        network to export) or a pipeline of other steps.
+        For a model that is not a :class:`NextStateClassifier` (the count baselines and
+        the hybrid hold counts, which the graph would not carry) or a pipeline of other
+        steps.
     sklearn.exceptions.NotFittedError
         For a model that is not fitted.
     ImportError
@@ -92,7 +93,9 @@ def export_onnx(model, path):
     >>> import json, onnx, onnxruntime
     >>> from sklearn_seqlab import NextStateClassifier, StateEncoder, export_onnx
     >>> X = [["C", "G", "Am", "F"] * 3] * 20
-    >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=15, lr=0.05, random_state=0).fit(X)
+    >>> clf = NextStateClassifier(
+    ...     hidden_dim=16, lr=0.05, validation_fraction=None, patience=None, random_state=0
+    ... ).fit(X)
     >>> path = export_onnx(clf, getfixture("tmp_path") / "chords.onnx")
     >>> props = {p.key: p.value for p in onnx.load(path).metadata_props}
     >>> meta = json.loads(props["sklearn_seqlab"])
@@ -153,8 +156,9 @@ def _unpack(model):
         check_is_fitted(encoder)
     if isinstance(clf, BaseNextStateClassifier) and not isinstance(clf, NextStateClassifier):
         raise TypeError(
-            f"{type(clf).__name__} is a count model with no network to export; export_onnx "
-            "exports NextStateClassifier models. Use save_model to store it instead."
+            f"{type(clf).__name__} has no single network to export (count models and hybrids "
+            "hold n-gram counts); export_onnx exports NextStateClassifier models. Use "
+            "save_model to store it instead."
         )
     if not isinstance(clf, NextStateClassifier):
         raise TypeError(

@@ -124,7 +124,9 @@ def plot_attention(model, sequence, *, ax=None, cmap="viridis"):
     >>> from sklearn_seqlab import NextStateClassifier
     >>> from sklearn_seqlab.inspection import plot_attention
     >>> X = [["C", "G", "Am", "F"] * 3] * 20
-    >>> clf = NextStateClassifier("attention", hidden_dim=16, max_epochs=2).fit(X)
+    >>> clf = NextStateClassifier(
+    ...     "attention", hidden_dim=16, max_epochs=2, validation_fraction=None, patience=None
+    ... ).fit(X)
     >>> ax = plot_attention(clf, ["C", "G", "Am", "F"])
     >>> [t.get_text() for t in ax.get_xticklabels()]
     ['C', 'G', 'Am', 'F']

@@ -143,7 +143,7 @@ def test_pipeline_parity_and_vocabulary(exported_pipeline):
             NotFittedError,
             "not fitted",
         ),
-        (MarkovClassifier().fit(X), TypeError, "count model"),
+        (MarkovClassifier().fit(X), TypeError, "no single network"),
         (
             Pipeline([("enc", StateEncoder()), ("clf", VariableOrderMarkovClassifier())]).fit(X),
             TypeError,

@@ -9,14 +9,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (
-    check_option,
-    check_sequences,
-    check_size,
-    check_targets,
-    sorted_states,
-    split_last,
-)
+from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
 from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder
 
 
@@ -272,6 +265,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_sequences, k)
             Their probabilities, in decreasing order (ties keep the order of ``classes_``).
         """
+        from ._validation import check_size  # here, so the shared import block stays as it is
+
         check_is_fitted(self)
         check_size(k, "k")
         if k > len(self.classes_):

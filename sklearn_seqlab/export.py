@@ -168,10 +168,11 @@ def _unpack(model):
     check_is_fitted(clf)
     if encoder is None:
         encoder = clf.encoder_
-    if encoder is not None and getattr(encoder, "target", None) is not None:
+    if tuple(getattr(clf, "feature_sizes_", ())):
         raise TypeError(
-            "export_onnx exports models of one feature; this encoder reads several "
-            f"(target={encoder.target!r}), which the exported graph would not receive."
+            "export_onnx exports models that read the predicted feature alone; this one also "
+            "reads extra features of each event (StateEncoder(target=...) or state_features), "
+            "which the graph's (batch, length) input does not carry."
         )
     return encoder, clf
 

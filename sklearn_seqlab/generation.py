@@ -33,6 +33,12 @@ def sample_sequences(clf, n_sequences, length, *, prefix=None, temperature=1.0, 
     check_size(n_sequences, "n_sequences")
     check_size(length, "length")
     check_fraction(temperature, "temperature", high=np.inf)
+    if tuple(getattr(clf, "feature_sizes_", ())):
+        raise TypeError(
+            "sample draws states of the predicted feature only, so it cannot feed a model that "
+            "also reads extra features of each event (StateEncoder(target=...) or "
+            "state_features)."
+        )
     rng = check_random_state(random_state)
     class_to_code = _class_to_code(clf)
 

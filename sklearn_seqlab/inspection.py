@@ -45,7 +45,8 @@ def last_step_attention(module, tokens):
             "NextStateClassifier(module='attention')."
         )
     # AttentionNextState.readout_last, up to the softmax
-    mask = tokens != PAD  # (B, T)
+    # tokens are (B, T), or (B, T, 1 + F) with extra features beside the state in column 0
+    mask = (tokens if tokens.dim() == 2 else tokens[..., 0]) != PAD  # (B, T)
     h = module.hidden(tokens)  # (B, T, H)
     last = mask.sum(dim=1) - 1  # (B,)
     h_last = h[torch.arange(h.shape[0], device=h.device), last]  # (B, H)

@@ -1,5 +1,6 @@
 """ONNX export: onnxruntime gives what PyTorch gives, at any batch size and length."""
 
+import copy
 import json
 
 import numpy as np
@@ -164,4 +165,11 @@ def test_encoded_input_with_states_outside_the_classes_is_refused(tmp_path):
     y = ["a" if i % 2 else "b" for i in range(len(X))]
     clf = NextStateClassifier(**TINY, validation_fraction=None, patience=None).fit(encoded, y)
     with pytest.raises(ValueError, match="Pipeline"):
+        export_onnx(clf, tmp_path / "model.onnx")
+
+
+def test_models_reading_extra_features_are_refused(exported_pipeline, tmp_path):
+    clf = copy.deepcopy(exported_pipeline[0][-1])
+    clf.feature_sizes_ = (5,)  # what fit records for StateEncoder(target=...) input
+    with pytest.raises(TypeError, match="extra features"):
         export_onnx(clf, tmp_path / "model.onnx")

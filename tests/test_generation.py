@@ -1,5 +1,7 @@
 """predict_top_k for every classifier, and NextStateClassifier.sample."""
 
+import copy
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -148,3 +150,10 @@ def test_sample_errors(markov_lstm, kwargs, error, match):
 def test_sample_needs_a_fitted_model():
     with pytest.raises(NotFittedError):
         NextStateClassifier().sample(2, 2)
+
+
+def test_sample_refuses_models_reading_extra_features(markov_lstm):
+    clf = copy.deepcopy(markov_lstm)
+    clf.feature_sizes_ = (5,)  # what fit records for StateEncoder(target=...) input
+    with pytest.raises(TypeError, match="extra features"):
+        clf.sample(2, 2, prefix=X[0][:2])

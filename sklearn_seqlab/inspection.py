@@ -7,6 +7,7 @@ whose weights are recomputed here from its own layers.
 """
 
 import math
+import os
 
 import numpy as np
 import torch
@@ -160,4 +161,53 @@ def plot_attention(model, sequence, *, ax=None, cmap="viridis"):
     ax.set_xlabel("attended state")
     ax.set_ylabel("prediction after this state")
     ax.figure.colorbar(image, ax=ax, label="attention weight")
+    return ax
+
+
+def plot_best_attention(finals, results, path, *, max_states=24):
+    """Save the attention heat map of a report's best attention model, if it has one.
+
+    Among the final models that have attention, the one whose cross-validated accuracy is
+    the highest is drawn with :func:`plot_attention` on the first sequence of its data with
+    4 to ``max_states`` states (else the last ``max_states`` states of the first sequence).
+
+    Parameters
+    ----------
+    finals : list of (experiment, dataset, model, fitted model, X)
+        The final model of each experiment, data set and model name, with its sequences.
+    results : pandas.DataFrame
+        The report's results, one row per fold, with those three columns and ``accuracy``.
+    path : str or path-like
+        The PNG file to write.
+    max_states : int, default=24
+        Longest sequence drawn.
+
+    Returns
+    -------
+    ax : matplotlib.axes.Axes or None
+        The heat map written to ``path``, titled with the model's name; None (and no file)
+        when no final model has attention.
+    """
+    mean = results.groupby(["experiment", "dataset", "model"])["accuracy"].mean()
+    best = None
+    for experiment, dataset, name, model, X in finals:
+        clf = model[-1] if isinstance(model, Pipeline) else model
+        module = getattr(getattr(clf, "net_", None), "module_", None)
+        if module is None or not (
+            hasattr(module, "attention_last") or isinstance(module, AttentionNextState)
+        ):
+            continue
+        score = mean.get((experiment, dataset, name), -np.inf)
+        if best is None or score > best[0]:
+            # a data set is named by its path: its file name is enough for a title
+            label = f"{experiment} / {os.path.basename(str(dataset))} / {name}"
+            best = (score, label, model, X)
+    if best is None:
+        return None
+    score, label, model, X = best
+    sequences = check_sequences(X)
+    shown = next((s for s in sequences if 4 <= len(s) <= max_states), sequences[0][-max_states:])
+    ax = plot_attention(model, shown)
+    ax.set_title(f"{label} (accuracy {score:.3f})", fontsize=9)
+    ax.figure.savefig(path, dpi=120, bbox_inches="tight")
     return ax

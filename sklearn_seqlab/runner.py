@@ -21,6 +21,7 @@ from sklearn.pipeline import Pipeline
 from .config import read_config
 from .datasets import make_chord_progressions
 from .encoding import StateEncoder
+from .inspection import plot_best_attention
 from .metrics import (
     accuracy_scorer,
     make_top_k_scorer,
@@ -185,6 +186,7 @@ def run_experiments(
     if mlflow_uri is not None:
         tracker = MlflowTracker(mlflow_uri, "sklearn_seqlab", artifact_dir=output / "mlartifacts")
     rows, curves = [], []
+    finals = []  # (experiment, dataset, model, fitted model, X), for the attention plot
     for experiment in experiments:
         for dataset in experiment.datasets:
             X, groups = load_dataset(dataset, experiment.target_feature)
@@ -210,6 +212,7 @@ def run_experiments(
                 final = getattr(final, "best_estimator_", final)
                 file_name = _file_name(experiment.name, Path(name).stem, spec.name)
                 save_model(final, output / "models" / file_name)
+                finals.append((experiment.name, name, spec.name, final, X))
 
     results = pd.DataFrame(rows)
     columns = ["experiment", "dataset", "model", "fold", "params", *SCORERS, "fit_seconds"]
@@ -217,6 +220,7 @@ def run_experiments(
     results.to_csv(output / "results.csv", index=False)
     (output / "summary.md").write_text(summarize(results))
     _plot(results, curves, output)
+    plot_best_attention(finals, results, output / "attention.png")
     if tracker is not None:
         tracker.log_report(output)
         progress(f"Logged to MLflow at {mlflow_uri}")

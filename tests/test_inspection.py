@@ -1,6 +1,7 @@
 """attention_weights and plot_attention."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.exceptions import NotFittedError
@@ -10,8 +11,9 @@ from sklearn_seqlab import NextStateClassifier, StateEncoder
 from sklearn_seqlab.batching import pad_right
 from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.encoding import PAD
-from sklearn_seqlab.inspection import last_step_attention, plot_attention
+from sklearn_seqlab.inspection import last_step_attention, plot_attention, plot_best_attention
 from sklearn_seqlab.modules import MODULES, LSTMNextState
+from sklearn_seqlab.runner import run_experiments
 
 X = make_markov_sequences(150, n_states=6, order=2, min_length=3, max_length=12, random_state=0)
 TINY = dict(embedding_dim=8, hidden_dim=16, max_epochs=2, random_state=0)
@@ -100,3 +102,34 @@ def test_heat_map_of_a_pipeline_with_max_length():
     matrix = np.ma.filled(ax.get_images()[0].get_array(), np.nan)
     last = pipe[-1].attention_weights(pipe[0].transform([seq]))[0]
     np.testing.assert_allclose(matrix[-1], last, atol=1e-6)
+
+
+def test_best_attention_model_of_a_report_is_drawn(attention, tmp_path):
+    lstm = NextStateClassifier(**TINY).fit(X)
+    other = NextStateClassifier("attention", **TINY, dropout=0.1).fit(X)
+    results = pd.DataFrame(
+        {
+            "experiment": ["e"] * 6,
+            "dataset": ["d"] * 6,
+            "model": ["lstm", "lstm", "att", "att", "att2", "att2"],
+            "accuracy": [0.9, 0.9, 0.5, 0.6, 0.4, 0.4],
+        }
+    )
+    finals = [("e", "d", "lstm", lstm, X), ("e", "d", "att", attention, X)]
+    finals.append(("e", "d", "att2", other, X))
+    ax = plot_best_attention(finals, results, tmp_path / "attention.png")
+    assert (tmp_path / "attention.png").stat().st_size > 0
+    # the lstm scores best but has no attention: the better attention model is drawn
+    assert ax.get_title() == "e / d / att (accuracy 0.550)"
+    assert plot_best_attention(finals[:1], results, tmp_path / "none.png") is None
+    assert not (tmp_path / "none.png").exists()
+
+
+def test_runner_report_holds_the_attention_plot(tmp_path):
+    data = tmp_path / "chords.txt"
+    data.write_text("\n".join(" ".join(s) for s in X[:60]) + "\n")
+    model = {"name": "LSTMModelWithAttention", "epochs": 2, "params": {"hidden_dim": 4}}
+    config = {"experiments": {"tiny": {"datasets": [str(data)], "kfold_splits": 2}}}
+    config["experiments"]["tiny"]["models"] = [model]
+    run_experiments(config, tmp_path / "report", progress=lambda line: None)
+    assert (tmp_path / "report" / "attention.png").stat().st_size > 0

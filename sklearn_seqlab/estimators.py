@@ -421,6 +421,78 @@ class NextStateClassifier(BaseNextStateClassifier):
                 proba[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
         return proba
 
+    def sample(self, n_sequences, length, prefix=None, temperature=1.0, random_state=None):
+        """Draw new sequences from the model, one state after another.
+
+        Each state is drawn from the predicted next-state distribution given the prefix and
+        the states drawn before it. The count baselines' ``sample(X, n_steps)`` continues
+        given contexts; this draws ``n_sequences`` sequences from one start.
+
+        Parameters
+        ----------
+        n_sequences : int
+            Number of sequences to draw.
+        length : int
+            Number of states to draw in each.
+        prefix : sequence of states, default=None
+            States every sequence starts from; they are not repeated in the output. States
+            never seen in training are read as unknown. None draws the first state from the
+            training frequency of the states (which needs a model fitted on raw sequences).
+        temperature : float, default=1.0
+            Divides the logits before the softmax: below 1 sharpens the distribution towards
+            the most probable state, above 1 flattens it. Must be > 0.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; an int gives the same sequences on every call.
+
+        Returns
+        -------
+        sequences : list of list
+            ``n_sequences`` lists of ``length`` states from ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn_seqlab import NextStateClassifier
+        >>> X = [["C", "G", "Am", "F"] * 3] * 20
+        >>> clf = NextStateClassifier(
+        ...     hidden_dim=16, lr=0.05, validation_fraction=None, patience=None, random_state=0
+        ... )
+        >>> clf.fit(X).sample(2, 4, prefix=["C"], temperature=0.1, random_state=0)
+        [['G', 'Am', 'F', 'C'], ['G', 'Am', 'F', 'C']]
+        """
+        from .generation import sample_sequences
+
+        return sample_sequences(
+            self,
+            n_sequences,
+            length,
+            prefix=prefix,
+            temperature=temperature,
+            random_state=random_state,
+        )
+
+    def attention_weights(self, X):
+        """Per sequence, the attention weights over its positions for the next-state prediction.
+
+        Only for modules with attention (``module="attention"``). The weights are those the
+        prediction after the whole sequence (at its last real step) gives to each of its
+        states; padding is excluded. :func:`sklearn_seqlab.inspection.plot_attention` draws
+        them along a sequence as a heat map.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts.
+
+        Returns
+        -------
+        weights : list of ndarray
+            One array per sequence, as long as the sequence (or the encoder's
+            ``max_length``, which keeps the last states), summing to 1.
+        """
+        from .inspection import attention_weights
+
+        return attention_weights(self, X)
+
 
 class _Seeded:
     """Context manager: torch's CPU RNG forked and seeded inside, restored on exit."""

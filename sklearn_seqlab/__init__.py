@@ -3,8 +3,8 @@
 from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import PAD, UNK, EncodedSequences, StateEncoder
 from .estimators import NextStateClassifier
-from .hybrid import HybridClassifier
 from .export import export_onnx
+from .hybrid import HybridClassifier
 from .persistence import load_model, save_model
 from .readers import read_event_log, read_seqlab_csv, read_txt, sequences_from_frame
 

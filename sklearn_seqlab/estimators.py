@@ -54,9 +54,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         Number of stacked LSTM layers.
     dropout : float, default=0.3
         Dropout probability, in [0, 1).
-    embedding_dropout : float, default=0.0
-        Probability, in [0, 1), that a state type is dropped from a whole training batch
-        (every occurrence reads a zero embedding), as in AWD-LSTM.
     tie_weights : bool, default=True
         Whether the output layer shares the input embedding (Press & Wolf 2017): a class's
         logit is a projection of the readout times that state's embedding, so a rare state
@@ -144,7 +141,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         hidden_dim=256,
         num_layers=1,
         dropout=0.3,
-        embedding_dropout=0.0,
         tie_weights=True,
         lr=3e-3,
         batch_size=64,
@@ -164,7 +160,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.hidden_dim = hidden_dim
         self.num_layers = num_layers
         self.dropout = dropout
-        self.embedding_dropout = embedding_dropout
         self.tie_weights = tie_weights
         self.lr = lr
         self.batch_size = batch_size
@@ -237,7 +232,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         check_size(self.patience, "patience", allow_none=True)
         check_size(self.verbose, "verbose", minimum=0)
         check_fraction(self.dropout, "dropout", closed="left")
-        check_fraction(self.embedding_dropout, "embedding_dropout", closed="left")
         check_option(self.tie_weights, "tie_weights", (True, False))
         check_fraction(self.lr, "lr", high=np.inf)
         check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
@@ -310,7 +304,6 @@ class NextStateClassifier(BaseNextStateClassifier):
             module__hidden_dim=self.hidden_dim,
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
-            module__embedding_dropout=self.embedding_dropout,
             module__feature_sizes=self.feature_sizes_,
             module__class_codes=self._class_codes() if self.tie_weights else None,
             criterion=SequenceCrossEntropy,

@@ -40,7 +40,6 @@ CONFIGS = {
     "net": ("network, defaults (tied, dropout 0.3)", lambda: net()),
     "untied": ("network, tie_weights=False", lambda: net(tie_weights=False)),
     "no_dropout": ("network, dropout=0", lambda: net(dropout=0.0)),
-    "emb_dropout": ("network, embedding_dropout=0.1", lambda: net(embedding_dropout=0.1)),
     "parts": (
         "network, chord parts as extra inputs",
         lambda: make_pipeline(StateEncoder(state_features=chord_parts), net()),

@@ -3,6 +3,7 @@
 from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import PAD, UNK, EncodedSequences, StateEncoder
 from .estimators import NextStateClassifier
+from .export import export_onnx
 from .hybrid import HybridClassifier
 from .persistence import load_model, save_model
 from .readers import read_event_log, read_seqlab_csv, read_txt, sequences_from_frame
@@ -19,6 +20,7 @@ __all__ = [
     "StateEncoder",
     "VariableOrderMarkovClassifier",
     "__version__",
+    "export_onnx",
     "load_model",
     "read_event_log",
     "read_seqlab_csv",

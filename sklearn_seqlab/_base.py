@@ -340,3 +340,30 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         tags.input_tags.categorical = True
         tags.target_tags.required = False
         return tags
+
+    def predict_top_k(self, X, k=3):
+        """The ``k`` most probable next states, most probable first, with their probabilities.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts: the state that follows the whole of each sequence is predicted.
+        k : int, default=3
+            How many states to return per sequence, at most ``len(classes_)``.
+
+        Returns
+        -------
+        states : ndarray of shape (n_sequences, k)
+            States from ``classes_``; ``states[:, 0]`` is what :meth:`predict` returns.
+        proba : ndarray of shape (n_sequences, k)
+            Their probabilities, in decreasing order (ties keep the order of ``classes_``).
+        """
+        from ._validation import check_size  # here, so the shared import block stays as it is
+
+        check_is_fitted(self)
+        check_size(k, "k")
+        if k > len(self.classes_):
+            raise ValueError(f"k={k} is more than the {len(self.classes_)} classes of this model.")
+        proba = self.predict_proba(X)
+        top = np.argsort(-proba, axis=1, kind="stable")[:, :k]
+        return self.classes_[top], np.take_along_axis(proba, top, axis=1)

@@ -1,12 +1,14 @@
 """Command line: ``sklearn-seqlab run [CONFIG] [--output DIR] [--resume] [--n-jobs N]
-[--threads N] [--quiet]``."""
+[--threads N] [--dask ADDRESS] [--quiet]``."""
 
 import argparse
+import contextlib
 import logging
 import sys
 from pathlib import Path
 
 from .config import ConfigError
+from .dask_support import dask_backend
 from .runner import run_experiments
 
 
@@ -52,6 +54,12 @@ def main(argv=None):
         help="also log to MLflow (needs mlflow-skinny); default store: OUTPUT/mlflow.db",
     )
     run.add_argument("--quiet", action="store_true", help="log progress instead of printing")
+    run.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run the inner searches' candidates on Dask (needs dask, distributed): a "
+        "scheduler address, or 'local' to start a LocalCluster; --n-jobs defaults to -1",
+    )
     args = parser.parse_args(argv)
 
     if args.quiet:
@@ -63,17 +71,20 @@ def main(argv=None):
         mlflow_uri = args.mlflow
         if mlflow_uri == "":  # --mlflow without a URI: a SQLite file beside the report
             mlflow_uri = "sqlite:///" + str(Path(args.output).resolve() / "mlflow.db")
-        run_experiments(
-            args.config,
-            args.output,
-            search=args.search,
-            n_jobs=args.n_jobs,
-            mlflow_uri=mlflow_uri,
-            progress=progress,
-            resume=args.resume,
-            threads=args.threads or None,
-        )
-    except (ConfigError, FileNotFoundError, ValueError, ImportError) as exc:
+        # one level only: the outer folds stay serial, the inner candidates go to the workers
+        n_jobs = -1 if args.dask and args.n_jobs is None else args.n_jobs
+        with dask_backend(args.dask) if args.dask else contextlib.nullcontext():
+            run_experiments(
+                args.config,
+                args.output,
+                search=args.search,
+                n_jobs=n_jobs,
+                mlflow_uri=mlflow_uri,
+                progress=progress,
+                resume=args.resume,
+                threads=args.threads or None,
+            )
+    except (ConfigError, FileNotFoundError, ValueError, ImportError, OSError) as exc:
         print(f"sklearn-seqlab: error: {exc}", file=sys.stderr)
         return 2
     if args.quiet:

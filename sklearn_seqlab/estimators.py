@@ -57,9 +57,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         Number of stacked LSTM layers.
     dropout : float, default=0.3
         Dropout probability, in [0, 1).
-    embedding_dropout : float, default=0.0
-        Probability, in [0, 1), that a state type is dropped from a whole training batch
-        (every occurrence reads a zero embedding), as in AWD-LSTM.
     tie_weights : bool, default=True
         Whether the output layer shares the input embedding (Press & Wolf 2017): a class's
         logit is a projection of the readout times that state's embedding, so a rare state
@@ -137,7 +134,11 @@ class NextStateClassifier(BaseNextStateClassifier):
     --------
     >>> from sklearn_seqlab import NextStateClassifier
     >>> X = [["C", "G", "Am", "F"] * 3] * 20
-    >>> clf = NextStateClassifier(hidden_dim=16, max_epochs=15, lr=0.05, random_state=0)
+    >>> # one repeated song: nothing can be held out for early stopping
+    >>> clf = NextStateClassifier(
+    ...     hidden_dim=16, max_epochs=15, lr=0.05, validation_fraction=None, patience=None,
+    ...     random_state=0,
+    ... )
     >>> clf.fit(X).predict([["C", "G"], ["Am"]])
     array(['Am', 'F'], dtype=object)
     """
@@ -150,7 +151,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         hidden_dim=256,
         num_layers=1,
         dropout=0.3,
-        embedding_dropout=0.0,
         tie_weights=True,
         nhead=4,
         dim_feedforward=None,
@@ -172,7 +172,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.hidden_dim = hidden_dim
         self.num_layers = num_layers
         self.dropout = dropout
-        self.embedding_dropout = embedding_dropout
         self.tie_weights = tie_weights
         self.nhead = nhead
         self.dim_feedforward = dim_feedforward
@@ -254,7 +253,6 @@ class NextStateClassifier(BaseNextStateClassifier):
             )
         check_size(self.verbose, "verbose", minimum=0)
         check_fraction(self.dropout, "dropout", closed="left")
-        check_fraction(self.embedding_dropout, "embedding_dropout", closed="left")
         check_option(self.tie_weights, "tie_weights", (True, False))
         check_fraction(self.lr, "lr", high=np.inf)
         check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
@@ -327,7 +325,6 @@ class NextStateClassifier(BaseNextStateClassifier):
             module__hidden_dim=self.hidden_dim,
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
-            module__embedding_dropout=self.embedding_dropout,
             module__feature_sizes=self.feature_sizes_,
             module__class_codes=self._class_codes() if self.tie_weights else None,
             # parameters only some modules take (the transformer's nhead, dim_feedforward)
@@ -442,6 +439,78 @@ class NextStateClassifier(BaseNextStateClassifier):
                 logits = module.forward_last(tokens)
                 proba[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
         return proba
+
+    def sample(self, n_sequences, length, prefix=None, temperature=1.0, random_state=None):
+        """Draw new sequences from the model, one state after another.
+
+        Each state is drawn from the predicted next-state distribution given the prefix and
+        the states drawn before it. The count baselines' ``sample(X, n_steps)`` continues
+        given contexts; this draws ``n_sequences`` sequences from one start.
+
+        Parameters
+        ----------
+        n_sequences : int
+            Number of sequences to draw.
+        length : int
+            Number of states to draw in each.
+        prefix : sequence of states, default=None
+            States every sequence starts from; they are not repeated in the output. States
+            never seen in training are read as unknown. None draws the first state from the
+            training frequency of the states (which needs a model fitted on raw sequences).
+        temperature : float, default=1.0
+            Divides the logits before the softmax: below 1 sharpens the distribution towards
+            the most probable state, above 1 flattens it. Must be > 0.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; an int gives the same sequences on every call.
+
+        Returns
+        -------
+        sequences : list of list
+            ``n_sequences`` lists of ``length`` states from ``classes_``.
+
+        Examples
+        --------
+        >>> from sklearn_seqlab import NextStateClassifier
+        >>> X = [["C", "G", "Am", "F"] * 3] * 20
+        >>> clf = NextStateClassifier(
+        ...     hidden_dim=16, lr=0.05, validation_fraction=None, patience=None, random_state=0
+        ... )
+        >>> clf.fit(X).sample(2, 4, prefix=["C"], temperature=0.1, random_state=0)
+        [['G', 'Am', 'F', 'C'], ['G', 'Am', 'F', 'C']]
+        """
+        from .generation import sample_sequences
+
+        return sample_sequences(
+            self,
+            n_sequences,
+            length,
+            prefix=prefix,
+            temperature=temperature,
+            random_state=random_state,
+        )
+
+    def attention_weights(self, X):
+        """Per sequence, the attention weights over its positions for the next-state prediction.
+
+        Only for modules with attention (``module="attention"``). The weights are those the
+        prediction after the whole sequence (at its last real step) gives to each of its
+        states; padding is excluded. :func:`sklearn_seqlab.inspection.plot_attention` draws
+        them along a sequence as a heat map.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            Contexts.
+
+        Returns
+        -------
+        weights : list of ndarray
+            One array per sequence, as long as the sequence (or the encoder's
+            ``max_length``, which keeps the last states), summing to 1.
+        """
+        from .inspection import attention_weights
+
+        return attention_weights(self, X)
 
 
 class _Seeded:

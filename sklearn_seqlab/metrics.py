@@ -258,3 +258,131 @@ __all__ = [
     "perplexity",
     "top_k_accuracy",
 ]
+
+
+# ---- ranking metrics (session and recommendation style) --------------------------------------
+
+
+def _true_ranks(y_true, proba, classes):
+    """Rank (1 = most probable) of each true state, ties in the order of ``classes`` as in
+    :func:`top_k_accuracy`; 0 for a state outside ``classes``."""
+    truth = _class_indices(y_true, classes)
+    proba = _check_proba(proba, len(truth))
+    order = np.argsort(-proba, axis=1, kind="stable")
+    ranks = np.zeros(len(truth), dtype=np.int64)
+    known = np.flatnonzero(truth != NO_CLASS)
+    ranks[known] = np.argmax(order[known] == truth[known, None], axis=1) + 1
+    return ranks
+
+
+def mrr_at_k(y_true, proba, classes, *, k=10):
+    """Mean reciprocal rank of the true next state among the ``k`` most probable ones.
+
+    A true state at rank ``r <= k`` (1 = the most probable) scores ``1 / r``; one ranked
+    below ``k``, or outside ``classes``, scores 0. Ties are ranked in the order of
+    ``classes``, as :func:`top_k_accuracy` ranks them.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_sequences,)
+        True next states.
+    proba : ndarray of shape (n_sequences, n_classes)
+        Predicted probabilities, columns following ``classes``.
+    classes : array-like of shape (n_classes,)
+        The states of the columns.
+    k : int, default=10
+        Cut-off rank.
+
+    Returns
+    -------
+    mrr : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_seqlab.metrics import mrr_at_k
+    >>> proba = np.array([[0.5, 0.3, 0.2], [0.1, 0.2, 0.7]])
+    >>> mrr_at_k(["b", "a"], proba, ["a", "b", "c"], k=3)  # ranks 2 and 3
+    0.41666...
+    >>> mrr_at_k(["b", "a"], proba, ["a", "b", "c"], k=2)  # rank 3 is past the cut-off
+    0.25
+    """
+    check_size(k, "k")
+    ranks = _true_ranks(y_true, proba, classes)
+    hits = (ranks >= 1) & (ranks <= k)
+    return float(np.mean(np.where(hits, 1.0 / np.maximum(ranks, 1), 0.0)))
+
+
+def recall_at_k(y_true, proba, classes, *, k=10):
+    """Fraction of true next states among the ``k`` most probable ones (hit rate at ``k``).
+
+    With one true next state per sequence, recall at ``k`` is the hit rate, and equals
+    :func:`top_k_accuracy`; session-based recommendation reports it under this name.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_sequences,)
+        True next states.
+    proba : ndarray of shape (n_sequences, n_classes)
+        Predicted probabilities, columns following ``classes``.
+    classes : array-like of shape (n_classes,)
+        The states of the columns.
+    k : int, default=10
+        Cut-off rank.
+
+    Returns
+    -------
+    recall : float
+        In [0, 1]; a state outside ``classes`` is a miss.
+    """
+    check_size(k, "k")
+    ranks = _true_ranks(y_true, proba, classes)
+    return float(np.mean((ranks >= 1) & (ranks <= k)))
+
+
+def make_mrr_scorer(k=10):
+    """A scorer of :func:`mrr_at_k` ``(estimator, X, y=None)``; ``y=None`` takes last states.
+
+    Parameters
+    ----------
+    k : int, default=10
+        Cut-off rank.
+
+    Returns
+    -------
+    scorer : callable ``(estimator, X, y=None) -> float``
+    """
+    check_size(k, "k")
+
+    def mrr_scorer(estimator, X, y=None):
+        y_true, proba, classes = _predicted(estimator, X, y)
+        return mrr_at_k(y_true, proba, classes, k=k)
+
+    mrr_scorer.__name__ = f"mrr_at_{k}_scorer"
+    return mrr_scorer
+
+
+def make_recall_scorer(k=10):
+    """A scorer of :func:`recall_at_k` ``(estimator, X, y=None)``; ``y=None`` takes last states.
+
+    Parameters
+    ----------
+    k : int, default=10
+        Cut-off rank.
+
+    Returns
+    -------
+    scorer : callable ``(estimator, X, y=None) -> float``
+    """
+    check_size(k, "k")
+
+    def recall_scorer(estimator, X, y=None):
+        y_true, proba, classes = _predicted(estimator, X, y)
+        return recall_at_k(y_true, proba, classes, k=k)
+
+    recall_scorer.__name__ = f"recall_at_{k}_scorer"
+    return recall_scorer
+
+
+__all__ += ["make_mrr_scorer", "make_recall_scorer", "mrr_at_k", "recall_at_k"]

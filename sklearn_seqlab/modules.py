@@ -42,10 +42,6 @@ class LSTMNextState(nn.Module):
         Number of stacked LSTM layers.
     dropout : float, default=0.0
         Dropout on the embeddings, between LSTM layers and before the output layer.
-    embedding_dropout : float, default=0.0
-        In training, the probability that a state type is dropped from a whole batch: every
-        occurrence of it reads a zero embedding (Gal & Ghahramani 2016; Merity et al. 2017).
-        The other embeddings are scaled up to keep their expected size.
     feature_sizes : sequence of int, default=()
         Number of codes of each extra input feature (see ``StateEncoder(target=...)`` and
         ``state_features``). Each feature has its own embedding, and the embeddings of an
@@ -66,7 +62,6 @@ class LSTMNextState(nn.Module):
         hidden_dim=128,
         num_layers=1,
         dropout=0.0,
-        embedding_dropout=0.0,
         feature_sizes=(),
         class_codes=None,
     ):
@@ -75,7 +70,6 @@ class LSTMNextState(nn.Module):
         self.feature_embeddings = nn.ModuleList(
             nn.Embedding(n, embedding_dim, padding_idx=PAD) for n in feature_sizes
         )
-        self.embedding_dropout = embedding_dropout
         self.lstm = nn.LSTM(
             embedding_dim,
             hidden_dim,
@@ -94,17 +88,12 @@ class LSTMNextState(nn.Module):
         return hidden_dim
 
     def embed(self, tokens):
-        """Embeddings of the events, whole state types dropped in training: -> (B, T, E).
+        """Embeddings of the events: -> (B, T, E).
 
         Tokens of shape (B, T, 1 + F) carry extra features, whose embeddings are added.
         """
         states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
-        weight = self.embedding.weight  # (V, E)
-        if self.training and self.embedding_dropout > 0:
-            keep = 1.0 - self.embedding_dropout
-            mask = torch.bernoulli(torch.full((weight.shape[0], 1), keep, device=weight.device))
-            weight = weight * mask / keep
-        x = F.embedding(states, weight, padding_idx=PAD)
+        x = self.embedding(states)
         for f, embedding in enumerate(self.feature_embeddings, start=1):
             x = x + embedding(tokens[..., f])
         return x
@@ -174,7 +163,7 @@ class AttentionNextState(LSTMNextState):
     n_codes, n_classes, embedding_dim, hidden_dim, num_layers, dropout
         As in :class:`LSTMNextState`.
     **kwargs
-        ``embedding_dropout`` and ``class_codes``, as in :class:`LSTMNextState`.
+        ``feature_sizes`` and ``class_codes``, as in :class:`LSTMNextState`.
     """
 
     def __init__(

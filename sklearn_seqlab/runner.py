@@ -28,6 +28,7 @@ from sklearn.pipeline import Pipeline
 
 from .config import read_config
 from .datasets import make_chord_progressions
+from .inspection import plot_best_attention
 from .metrics import (
     accuracy_scorer,
     make_top_k_scorer,
@@ -251,6 +252,7 @@ def run_experiments(
     if mlflow_uri is not None:
         tracker = MlflowTracker(mlflow_uri, "sklearn_seqlab", artifact_dir=output / "mlartifacts")
     curves, file_names = [], set()
+    finals = []  # (experiment, dataset, model, fitted model, X), for the attention plot
     with ExitStack() as stack:
         stack.enter_context(_torch_threads(_thread_count(threads, n_jobs)))
         results_file = stack.enter_context(_ResultsFile(output / "results.csv", done))
@@ -293,11 +295,14 @@ def run_experiments(
                             X[train],
                             None if groups is None else groups[train],
                         )
-                        _save_atomically(getattr(final, "best_estimator_", final), path)
+                        final = getattr(final, "best_estimator_", final)
+                        _save_atomically(final, path)
+                        finals.append((experiment.name, name, model_name, final, X[train]))
 
     results = results_file.ordered()
     (output / "summary.md").write_text(summarize(results))
     _plot(results, curves, output)
+    plot_best_attention(finals, results, output / "attention.png")
     if tracker is not None:
         tracker.log_report(output)
         progress(f"Logged to MLflow at {mlflow_uri}")

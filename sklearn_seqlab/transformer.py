@@ -11,6 +11,8 @@ and warns about them, and the mask can then be applied differently in training a
 inference. Here the mask is one boolean tensor, used the same way in both.
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -91,9 +93,6 @@ class TransformerNextState(nn.Module):
         Number of blocks.
     dropout : float, default=0.0
         Dropout on the embeddings, the attention weights and each block's outputs.
-    embedding_dropout : float, default=0.0
-        In training, the probability that a state type is dropped from a whole batch, as in
-        :class:`~sklearn_seqlab.modules.LSTMNextState`.
     feature_sizes : sequence of int, default=()
         Number of codes of each extra input feature: each has its own embedding, summed
         with the state's, and tokens are then (B, T, 1 + F), the states in column 0, as in
@@ -134,7 +133,6 @@ class TransformerNextState(nn.Module):
         hidden_dim=128,
         num_layers=1,
         dropout=0.0,
-        embedding_dropout=0.0,
         feature_sizes=(),
         class_codes=None,
         *,
@@ -153,7 +151,6 @@ class TransformerNextState(nn.Module):
         self.feature_embeddings = nn.ModuleList(
             nn.Embedding(n, embedding_dim, padding_idx=PAD) for n in feature_sizes
         )
-        self.embedding_dropout = embedding_dropout
         self.position_embedding = nn.Embedding(max_len, embedding_dim)
         self.dropout = nn.Dropout(dropout)
         width = hidden_dim if dim_feedforward is None else dim_feedforward
@@ -171,18 +168,11 @@ class TransformerNextState(nn.Module):
             self.head = TiedOutput(embedding_dim, self.token_embedding, class_codes)
 
     def embed(self, tokens):
-        """Event embeddings, whole state types dropped in training: -> (B, T, D).
-
-        The same as :meth:`LSTMNextState.embed <sklearn_seqlab.modules.LSTMNextState.embed>`:
-        the state's embedding, plus those of the extra features of (B, T, 1 + F) tokens.
-        """
+        """Event embeddings: the state's, plus those of the extra features of (B, T, 1 + F)
+        tokens, as in :meth:`LSTMNextState.embed <sklearn_seqlab.modules.LSTMNextState.embed>`:
+        -> (B, T, D)."""
         states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
-        weight = self.token_embedding.weight  # (V, D)
-        if self.training and self.embedding_dropout > 0:
-            keep = 1.0 - self.embedding_dropout
-            mask = torch.bernoulli(torch.full((weight.shape[0], 1), keep, device=weight.device))
-            weight = weight * mask / keep
-        x = F.embedding(states, weight, padding_idx=PAD)
+        x = self.token_embedding(states)
         for f, embedding in enumerate(self.feature_embeddings, start=1):
             x = x + embedding(tokens[..., f])
         return x
@@ -192,6 +182,13 @@ class TransformerNextState(nn.Module):
 
         ``tokens`` are (B, T) states, or (B, T, 1 + F) events with extra features.
         """
+        x, allowed = self._inputs(tokens)
+        for block in self.blocks:
+            x = block(x, allowed)
+        return self.norm(x)  # (B, T, D)
+
+    def _inputs(self, tokens):
+        """The first block's input (B, T, D) and the attention mask (B, 1, T, T)."""
         T = tokens.shape[1]
         mask = real_positions(tokens)  # (B, T)
         if self.training:
@@ -204,9 +201,25 @@ class TransformerNextState(nn.Module):
         causal = torch.ones(T, T, dtype=torch.bool, device=tokens.device).tril()
         # position 0 is always real and allowed, so no query row is fully masked
         allowed = (causal & mask[:, None, :])[:, None]  # (B, 1, T, T)
-        for block in self.blocks:
+        return x, allowed
+
+    def attention_last(self, tokens):
+        """The weights the last real position gives each position in the last block's
+        attention, averaged over its heads: (B, T), each row summing to 1, padding 0.
+
+        What :func:`~sklearn_seqlab.inspection.attention_weights` shows for this module.
+        """
+        x, allowed = self._inputs(tokens)
+        for block in self.blocks[:-1]:
             x = block(x, allowed)
-        return self.norm(x)  # (B, T, D)
+        attention = self.blocks[-1].attention
+        B, T, D = x.shape
+        q, k, _ = attention.qkv(self.blocks[-1].norm1(x)).split(D, dim=-1)
+        q, k = (z.view(B, T, attention.nhead, -1).transpose(1, 2) for z in (q, k))
+        scores = q @ k.transpose(-1, -2) / math.sqrt(D // attention.nhead)  # (B, h, T, T)
+        weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+        last = real_positions(tokens).sum(dim=1) - 1  # (B,)
+        return weights[torch.arange(B, device=x.device), :, last].mean(dim=1)  # (B, T)
 
     def forward(self, tokens):
         return self.head(self.hidden(tokens))  # (B, T, C)

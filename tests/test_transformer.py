@@ -177,3 +177,21 @@ def test_multi_feature_pipeline_predicts_the_target_feature():
     ).fit(train)
     assert set(pipe.predict(test)) <= set(chords)
     assert pipe.score(test) > 0.9
+
+
+def test_attention_of_the_last_position():
+    net = module(num_layers=2, nhead=2).eval()
+    tokens = pad_right([[2, 3, 4, 5], [6, 7]], 0)
+    weights = net.attention_last(tokens)
+    assert weights.shape == (2, 4)
+    torch.testing.assert_close(weights.sum(dim=1), torch.ones(2))
+    assert (weights[1, 2:] == 0).all()  # padding
+    torch.testing.assert_close(weights[1], net.attention_last(torch.tensor([[6, 7, 0, 0]]))[0])
+
+
+def test_attention_weights_of_a_fitted_transformer(fitted, second_order):
+    from sklearn_seqlab.inspection import attention_weights
+
+    weights = attention_weights(fitted, second_order[1][:3])
+    assert len(weights) == 3
+    assert all(np.isclose(np.sum(w), 1.0) for w in weights)

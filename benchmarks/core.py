@@ -38,7 +38,8 @@ time is reported too, as a cross-check less sensitive to other processes. A pair
 Accuracy: the first config (embedding 128, hidden 256, 1 layer) trains for
 ``--accuracy-epochs`` (10) epochs in the timing run, both models; no validation split and
 no early stopping, so both get the same budget on the same sequences.
-``NextStateClassifier("attention")`` gets the same budget.
+``NextStateClassifier("attention")`` and ``NextStateClassifier("transformer")`` get the same
+budget; their median epoch times are reported beside the LSTM's at the same sizes.
 
 Threads: torch runs 1 intra-op thread by default here. With 2 threads on a machine where
 other processes also run, the threads wait for each other and epochs vary several-fold;
@@ -319,7 +320,7 @@ def verdict(ok):
     return "met" if ok else "**missed**"
 
 
-def render(data, args, timing, inference, accuracy, attention_epoch, wall):
+def render(data, args, timing, inference, accuracy, extra_epochs, wall):
     lines = []
     lines.append(
         f"Data: {len(data.train)} training / {len(data.test)} held-out sequences, "
@@ -374,11 +375,13 @@ def render(data, args, timing, inference, accuracy, attention_epoch, wall):
         f"({timing[0]['config']}, no validation split, no early stopping)"
     )
     lines.append("")
-    lines.append("| reference | ours lstm | ours attention | best possible |")
-    lines.append("|---|---|---|---|")
-    att = "-" if accuracy["attention"] is None else f"{accuracy['attention']:.3f}"
+    lines.append("| reference | ours lstm | ours attention | ours transformer | best possible |")
+    lines.append("|---|---|---|---|---|")
+    att, trf = (
+        "-" if accuracy[m] is None else f"{accuracy[m]:.3f}" for m in ("attention", "transformer")
+    )
     lines.append(
-        f"| {accuracy['reference']:.3f} | {accuracy['lstm']:.3f} | {att} | "
+        f"| {accuracy['reference']:.3f} | {accuracy['lstm']:.3f} | {att} | {trf} | "
         f"{data.best_accuracy:.3f} |"
     )
     lines.append("")
@@ -404,8 +407,11 @@ def render(data, args, timing, inference, accuracy, attention_epoch, wall):
         "ours `partial_fit` wall clock per epoch (dur + input checks and encoding): "
         + ", ".join(f"{r['config']} {r['our_wall']:.2f} s" for r in timing),
     ]
-    if attention_epoch is not None:
-        extra.append(f"ours attention epoch s (median): {attention_epoch:.2f}")
+    for module, epoch in extra_epochs.items():  # beside the LSTM's, at the same sizes
+        extra.append(
+            f"ours {module} epoch s (median): {epoch:.2f}; lstm {timing[0]['our_epoch']:.2f} "
+            f"({timing[0]['config']})"
+        )
     extra.append(f"expected best accuracy over all contexts: {data.expected_best_accuracy:.3f}")
     extra.append(f"wall time of the run: {wall / 60:.1f} min")
     lines.extend(f"- {e}" for e in extra)
@@ -445,6 +451,7 @@ def parse_args(argv=None):
     parser.add_argument("--accuracy-epochs", type=int, default=10)
     parser.add_argument("--inference-repeats", type=int, default=3)
     parser.add_argument("--no-attention", action="store_true", help="skip the attention model")
+    parser.add_argument("--no-transformer", action="store_true", help="skip the transformer model")
     args = parser.parse_args(argv)
     if args.quick:
         args.n_sequences, args.n_test = 300, 100
@@ -492,12 +499,15 @@ def main(argv=None):
             inference["ours lstm"] = time_inference(ours, data, args.inference_repeats)
             log(f"inference lstm: {inference['ours lstm']}")
 
-    accuracy["attention"], attention_epoch = None, None
-    if not args.no_attention:
+    extra_epochs = {}  # median epoch time of the other modules, first config's sizes
+    for module in ("attention", "transformer"):
+        accuracy[module] = None
+        if getattr(args, f"no_{module}"):
+            continue
         hidden_dim, num_layers = configs[0]
-        log(f"attention: hidden {hidden_dim}, {num_layers} layer(s), {args.accuracy_epochs} epochs")
+        log(f"{module}: hidden {hidden_dim}, {num_layers} layer(s), {args.accuracy_epochs} epochs")
         clf = our_classifier(
-            "attention",
+            module,
             args.embedding_dim,
             hidden_dim,
             num_layers,
@@ -506,14 +516,14 @@ def main(argv=None):
             args.seed,
         )
         clf.set_params(max_epochs=args.accuracy_epochs).fit(data.train)
-        attention_epoch = statistics.median(clf.history_[:, "dur"])
-        accuracy["attention"] = our_accuracy(clf, data)
-        log(f"attention accuracy {accuracy['attention']:.3f}, epoch {attention_epoch:.2f} s")
-        inference["ours attention"] = time_inference(clf, data, args.inference_repeats)
-        log(f"inference attention: {inference['ours attention']}")
+        extra_epochs[module] = statistics.median(clf.history_[:, "dur"])
+        accuracy[module] = our_accuracy(clf, data)
+        log(f"{module} accuracy {accuracy[module]:.3f}, epoch {extra_epochs[module]:.2f} s")
+        inference[f"ours {module}"] = time_inference(clf, data, args.inference_repeats)
+        log(f"inference {module}: {inference[f'ours {module}']}")
 
     wall = time.perf_counter() - run_start
-    report = render(data, args, timing, inference, accuracy, attention_epoch, wall)
+    report = render(data, args, timing, inference, accuracy, extra_epochs, wall)
     print(report)
     if args.out:
         with open(args.out, "w") as f:

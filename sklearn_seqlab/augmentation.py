@@ -9,6 +9,7 @@ copies of the sequences they hold out for validation, nor of the sequences they 
 
 from sklearn.base import BaseEstimator
 
+from ._validation import check_size
 from .chords import SPELLINGS, parse_chord, transpose_chord
 
 
@@ -66,3 +67,75 @@ class KeyTransposer(BaseEstimator):
         if any(k != s for k, s in zip(shifts, self.semitones, strict=True)):
             raise TypeError(f"semitones must be a list of integers, got {self.semitones!r}.")
         return shifts
+
+
+class SubsequenceAugmenter(BaseEstimator):
+    """Copies of every contiguous subsequence of the sequences, as SeqLab's
+    ``augment_by_subsequences`` made them.
+
+    Each sequence of length ``n`` gets its distinct subsequences of ``min_length`` to
+    ``n - 1`` states. A subsequence is made once per call: not again for a later sequence,
+    nor when it is one of the sequences given. The number of copies grows with the square of
+    a sequence's length (about ``n**2 / 2``), so this suits short sequences such as phrases.
+
+    Given to ``StateEncoder(augment=...)``, the copies are made from the training sequences
+    only. SeqLab cut them from the whole data set before splitting it into folds, so that
+    parts of each test sequence were trained on.
+
+    Parameters
+    ----------
+    min_length : int, default=2
+        The shortest subsequence: 2 states, a context and a target.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.augmentation import SubsequenceAugmenter
+    >>> SubsequenceAugmenter()([["C", "F", "G", "C"], ["F", "G"]])  # ["F", "G"] is given
+    [[['C', 'F'], ['G', 'C'], ['C', 'F', 'G'], ['F', 'G', 'C']], []]
+    """
+
+    def __init__(self, min_length=2):
+        self.min_length = min_length
+
+    def __call__(self, sequences):
+        check_size(self.min_length, "min_length")
+        seen = {tuple(seq) for seq in sequences}
+        copies = []
+        for seq in sequences:
+            made = []
+            for length in range(self.min_length, len(seq)):
+                for start in range(len(seq) - length + 1):
+                    sub = tuple(seq[start : start + length])
+                    if sub not in seen:
+                        seen.add(sub)
+                        made.append(list(sub))
+            copies.append(made)
+        return copies
+
+
+class AugmenterChain(BaseEstimator):
+    """Several augmenters in turn: each one copies the sequences and the copies made so far.
+
+    Parameters
+    ----------
+    augmenters : list of callables
+        Augmenters such as :class:`KeyTransposer` and :class:`SubsequenceAugmenter`.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.augmentation import (
+    ...     AugmenterChain, KeyTransposer, SubsequenceAugmenter)
+    >>> chain = AugmenterChain([KeyTransposer(semitones=[2]), SubsequenceAugmenter()])
+    >>> chain([["C", "F", "G"]])
+    [[['D', 'G', 'A'], ['C', 'F'], ['F', 'G'], ['D', 'G'], ['G', 'A']]]
+    """
+
+    def __init__(self, augmenters):
+        self.augmenters = augmenters
+
+    def __call__(self, sequences):
+        pools = [[list(seq)] for seq in sequences]  # each sequence, then its copies
+        for augment in self.augmenters:
+            made = iter(augment([seq for pool in pools for seq in pool]))
+            pools = [pool + [c for _ in pool for c in next(made)] for pool in pools]
+        return [pool[1:] for pool in pools]

@@ -42,10 +42,13 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     Parameters
     ----------
-    module : {"lstm", "attention"}, default="lstm"
+    module : {"lstm", "attention", "transformer"}, default="lstm"
         ``"lstm"``: embedding, LSTM, linear layer read at the last real position.
         ``"attention"``: the same plus attention over the LSTM outputs (causal, padding
         masked), its context vector concatenated with the current output.
+        ``"transformer"``: token and learned position embeddings, ``num_layers`` causal
+        self-attention blocks (padding masked), a linear layer; see
+        :class:`~sklearn_seqlab.transformer.TransformerNextState`.
     embedding_dim : int, default=128
         Size of the state embedding.
     hidden_dim : int, default=256
@@ -58,6 +61,13 @@ class NextStateClassifier(BaseNextStateClassifier):
         Whether the output layer shares the input embedding (Press & Wolf 2017): a class's
         logit is a projection of the readout times that state's embedding, so a rare state
         learns from its occurrences as input and as target.
+    nhead : int, default=4
+        Attention heads of the transformer (``embedding_dim`` must be a multiple of it);
+        the LSTM modules ignore it.
+    dim_feedforward : int or None, default=None
+        Width of the transformer's feed-forward layers; None uses ``hidden_dim``, which is
+        then their width (the transformer's own width is ``embedding_dim``). The LSTM modules
+        ignore it.
     lr : float, default=3e-3
         Learning rate of Adam.
     batch_size : int, default=64
@@ -142,6 +152,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         num_layers=1,
         dropout=0.3,
         tie_weights=True,
+        nhead=4,
+        dim_feedforward=None,
         lr=3e-3,
         batch_size=64,
         max_epochs=30,
@@ -161,6 +173,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         self.num_layers = num_layers
         self.dropout = dropout
         self.tie_weights = tie_weights
+        self.nhead = nhead
+        self.dim_feedforward = dim_feedforward
         self.lr = lr
         self.batch_size = batch_size
         self.max_epochs = max_epochs
@@ -230,6 +244,13 @@ class NextStateClassifier(BaseNextStateClassifier):
         for name in ("embedding_dim", "hidden_dim", "num_layers", "batch_size", "max_epochs"):
             check_size(getattr(self, name), name)
         check_size(self.patience, "patience", allow_none=True)
+        check_size(self.nhead, "nhead")
+        check_size(self.dim_feedforward, "dim_feedforward", allow_none=True)
+        if self.module == "transformer" and self.embedding_dim % self.nhead:
+            raise ValueError(
+                f"embedding_dim={self.embedding_dim} must be a multiple of nhead={self.nhead} "
+                "for module='transformer'."
+            )
         check_size(self.verbose, "verbose", minimum=0)
         check_fraction(self.dropout, "dropout", closed="left")
         check_option(self.tie_weights, "tie_weights", (True, False))
@@ -306,6 +327,11 @@ class NextStateClassifier(BaseNextStateClassifier):
             module__dropout=self.dropout,
             module__feature_sizes=self.feature_sizes_,
             module__class_codes=self._class_codes() if self.tie_weights else None,
+            # parameters only some modules take (the transformer's nhead, dim_feedforward)
+            **{
+                f"module__{name}": getattr(self, name)
+                for name in getattr(MODULES[self.module], "estimator_params", ())
+            },
             criterion=SequenceCrossEntropy,
             optimizer=torch.optim.Adam,
             lr=self.lr,

@@ -217,5 +217,12 @@ class SequenceCrossEntropy(nn.Module):
         return F.cross_entropy(logits, targets, ignore_index=NO_CLASS)
 
 
-MODULES = {"lstm": LSTMNextState, "attention": AttentionNextState}
+# imported here, below TiedOutput, which the transformer shares
+from .transformer import TransformerNextState  # noqa: E402
+
+MODULES = {
+    "lstm": LSTMNextState,
+    "attention": AttentionNextState,
+    "transformer": TransformerNextState,
+}
 """Module classes by the name ``NextStateClassifier(module=...)`` takes."""

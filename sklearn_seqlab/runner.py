@@ -22,12 +22,12 @@ import pandas as pd
 import torch
 from joblib import parallel_config
 from joblib.parallel import LokyBackend, get_active_backend
-from sklearn.model_selection import GroupKFold, KFold, RandomizedSearchCV
+from sklearn.base import clone
+from sklearn.model_selection import GroupKFold, KFold, ParameterSampler, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 
 from .config import read_config
 from .datasets import make_chord_progressions
-from .encoding import StateEncoder
 from .inspection import plot_best_attention
 from .metrics import (
     accuracy_scorer,
@@ -85,14 +85,15 @@ SCORERS = {
 }
 
 
-def load_dataset(spec, target_feature=None):
+def load_dataset(spec, target_feature=None, *, features=None, clean_kern=False):
     """Sequences of a data set named in a config, with their groups (or None).
 
     ``builtin:chords`` is the bundled synthetic chord data; a ``.txt`` file is SeqLab's TXT
     format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
-    ``target_feature``; an object names the columns of a table (see
-    :mod:`sklearn_seqlab.config`). Sequences shorter than 2 states are dropped: they have no
-    target.
+    ``target_feature``, or as tuples of ``features`` when given (see
+    :func:`~sklearn_seqlab.readers.read_seqlab_csv`, also for ``clean_kern``); an object
+    names the columns of a table (see :mod:`sklearn_seqlab.config`). Sequences shorter than 2
+    states are dropped: they have no target.
     """
     if isinstance(spec, dict):
         return _load_table(spec)
@@ -102,7 +103,11 @@ def load_dataset(spec, target_feature=None):
     if path.suffix == ".txt":
         return read_txt(path, min_length=2), None
     if path.suffix in (".csv", ".tsv"):
-        sequences = read_seqlab_csv(path, target=target_feature)
+        if features is not None:
+            target_feature = None  # the events are tuples of all the features
+        sequences = read_seqlab_csv(
+            path, target=target_feature, features=features, clean_kern=clean_kern
+        )
         return [s for s in sequences if len(s) >= 2], None
     raise ValueError(
         f"Data set {spec!r}: unknown format {path.suffix!r}; use .txt (one sequence a line) or "
@@ -254,14 +259,17 @@ def run_experiments(
         for experiment in experiments:
             labels = _model_labels(experiment.models)
             for dataset in experiment.datasets:
-                X, groups = load_dataset(dataset, experiment.target_feature)
+                X, groups, n_train = _load_experiment_data(experiment, dataset)
                 name = _dataset_name(dataset)
+                n_folds = experiment.kfold_splits if n_train is None else 1
                 for spec, model_name in zip(experiment.models, labels, strict=True):
                     key = (experiment.name, name, model_name)
                     label = " / ".join(key)
+                    for param, reason in spec.ignored.items():
+                        progress(f"{label}: SeqLab's parameter {param!r} is left out: {reason}.")
                     skip = {fold for (*k, fold) in done if tuple(k) == key}
                     for fold, model, row in _cross_validate(
-                        spec, experiment, X, groups, search, n_jobs, skip=skip
+                        spec, experiment, X, groups, search, n_jobs, skip=skip, n_train=n_train
                     ):
                         row.update(experiment=experiment.name, dataset=name, model=model_name)
                         results_file.write(row)
@@ -270,7 +278,7 @@ def run_experiments(
                         if hasattr(model[-1], "history_"):
                             curves.append((model_name, fold, model[-1].history_))
                         progress(
-                            f"{label}: fold {fold + 1}/{experiment.kfold_splits} accuracy "
+                            f"{label}: fold {fold + 1}/{n_folds} accuracy "
                             f"{row['accuracy']:.3f} ({row['fit_seconds']:.1f} s)"
                         )
                     path = (
@@ -281,14 +289,15 @@ def run_experiments(
                         )
                     )
                     if not (resume and path.exists()):
+                        train = slice(n_train)  # with a test_dataset, never its sequences
                         final = _fit(
                             _search(spec, experiment, search, n_jobs, groups is not None),
-                            X,
-                            groups,
+                            X[train],
+                            None if groups is None else groups[train],
                         )
                         final = getattr(final, "best_estimator_", final)
                         _save_atomically(final, path)
-                        finals.append((experiment.name, name, model_name, final, X))
+                        finals.append((experiment.name, name, model_name, final, X[train]))
 
     results = results_file.ordered()
     (output / "summary.md").write_text(summarize(results))
@@ -425,6 +434,29 @@ def _torch_threads(threads):
         torch.set_num_threads(before)
 
 
+def _load_experiment_data(experiment, dataset):
+    """The sequences of a data set as the experiment reads them, with their groups, then
+    those of its ``test_dataset`` if it has one; and the number of training sequences
+    (None without a test set)."""
+
+    def load(spec):
+        X, groups = load_dataset(
+            spec,
+            experiment.target_feature,
+            features=experiment.features(),
+            clean_kern=experiment.clean_kern,
+        )
+        return experiment.prepare(list(X)), groups
+
+    X, groups = load(dataset)
+    if experiment.test_dataset is None:
+        return X, groups, None
+    X_test, _ = load(experiment.test_dataset)
+    # test groups never split anything: the test set is one outer fold of its own
+    groups = None if groups is None else list(groups) + [None] * len(X_test)
+    return X + X_test, groups, len(X)
+
+
 def _dataset_name(dataset):
     """How a data set is named in the report: its path."""
     return dataset["path"] if isinstance(dataset, dict) else dataset
@@ -440,7 +472,7 @@ def _search(spec, experiment, search, n_jobs, grouped=False):
     estimator = spec.estimator()
     if "random_state" in estimator.get_params():
         estimator.set_params(random_state=experiment.random_state)
-    pipe = Pipeline([("enc", StateEncoder()), ("clf", estimator)])
+    pipe = Pipeline([("enc", experiment.encoder()), ("clf", estimator)])
     if not spec.ranges:
         return pipe
     inner = (
@@ -455,6 +487,8 @@ def _random_search(pipe, spec, experiment, inner, n_jobs):
     if all(isinstance(d, list) for d in distributions.values()):
         # a grid smaller than the budget: try each candidate once
         n_iter = min(n_iter, int(np.prod([len(d) for d in distributions.values()])))
+    if n_iter == 1:
+        return _OneCandidate(pipe, distributions, experiment.random_state)
     return RandomizedSearchCV(
         pipe,
         distributions,
@@ -464,6 +498,20 @@ def _random_search(pipe, spec, experiment, inner, n_jobs):
         random_state=experiment.random_state,
         n_jobs=n_jobs,
     )
+
+
+class _OneCandidate:
+    """The candidate ``RandomizedSearchCV(n_iter=1)`` would draw, fitted without the inner
+    folds, which cannot change a choice among one."""
+
+    def __init__(self, pipe, distributions, random_state):
+        self.pipe, self.distributions, self.random_state = pipe, distributions, random_state
+
+    def fit(self, X, groups=None):
+        sampler = ParameterSampler(self.distributions, 1, random_state=self.random_state)
+        self.best_params_ = next(iter(sampler))
+        self.best_estimator_ = clone(self.pipe).set_params(**self.best_params_).fit(X)
+        return self
 
 
 def _optuna_search(pipe, spec, experiment, inner, n_jobs):
@@ -524,8 +572,14 @@ def _fit(searcher, X, groups):
     return searcher.fit(X, groups=groups)
 
 
-def _outer_folds(experiment, X, groups):
-    """The outer (train, test) splits over whole sequences; by group when there are groups."""
+def _outer_folds(experiment, X, groups, n_train=None):
+    """The outer (train, test) splits over whole sequences; by group when there are groups.
+
+    With ``n_train`` (a ``test_dataset``), one split: the first ``n_train`` sequences, then
+    the rest.
+    """
+    if n_train is not None:
+        return [(np.arange(n_train), np.arange(n_train, len(X)))]
     if groups is None:
         outer = KFold(experiment.kfold_splits, shuffle=True, random_state=experiment.random_state)
     else:
@@ -533,10 +587,10 @@ def _outer_folds(experiment, X, groups):
     return outer.split(X, groups=groups)
 
 
-def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=()):
+def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=(), n_train=None):
     """Yield ``(fold, fitted model, metrics row)`` per outer fold, except the folds in
     ``skip`` (done in an earlier run: the folds are the same, seeded by the config)."""
-    for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups)):
+    for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups, n_train)):
         if fold in skip:
             continue
         searcher = _search(spec, experiment, search, n_jobs, grouped=groups is not None)

@@ -25,6 +25,9 @@ CLASSIFIERS = {
     "variable-order": lambda **kw: VariableOrderMarkovClassifier(**kw),
     "lstm": lambda **kw: NextStateClassifier(**{**TINY, "random_state": 0, **kw}),
     "attention": lambda **kw: NextStateClassifier("attention", **{**TINY, "random_state": 0, **kw}),
+    "transformer": lambda **kw: NextStateClassifier(
+        "transformer", **{**TINY, "nhead": 2, "random_state": 0, **kw}
+    ),
 }
 ALL = {"encoder": lambda **kw: StateEncoder(**kw), **CLASSIFIERS}
 
@@ -105,8 +108,13 @@ HYPER = {
         ({"lr": -1.0}, "lr"),
         ({"validation_fraction": 0.0, "patience": 1}, "validation_fraction"),
         ({"validation_fraction": 1.0, "patience": 1}, "validation_fraction"),
-        ({"module": "transformer"}, "module"),
+        ({"module": "gru"}, "module"),
         ({"num_layers": 0}, "num_layers"),
+    ],
+    "transformer": [
+        ({"nhead": 0}, "nhead"),
+        ({"nhead": 3}, "multiple of nhead=3"),
+        ({"dim_feedforward": 0}, "dim_feedforward"),
     ],
 }
 

@@ -41,6 +41,14 @@ ESTIMATORS = [
         max_epochs=2,
         random_state=0,
     ),
+    NextStateClassifier(
+        "transformer",
+        embedding_dim=8,
+        hidden_dim=8,
+        nhead=2,
+        max_epochs=2,
+        random_state=0,
+    ),
 ]
 
 

@@ -1,4 +1,7 @@
 import json
+import os
+import runpy
+from pathlib import Path
 
 import pytest
 from scipy.stats import loguniform
@@ -6,7 +9,8 @@ from sklearn.model_selection import RandomizedSearchCV
 from sklearn.pipeline import Pipeline
 
 from sklearn_seqlab import NextStateClassifier, StateEncoder
-from sklearn_seqlab.config import ConfigError, read_config
+from sklearn_seqlab.augmentation import AugmenterChain, KeyTransposer, SubsequenceAugmenter
+from sklearn_seqlab.config import MODELS, ConfigError, read_config
 from sklearn_seqlab.datasets import make_markov_sequences
 
 SEQLAB = {
@@ -76,12 +80,12 @@ def _search(c, i):
 
 
 BAD_CONFIGS = [
-    (lambda c: _experiment(c)["models"].append({"name": "GPTModel"}), "unknown model name"),
+    (lambda c: _experiment(c)["models"].append({"name": "GPT3Model"}), "unknown model name"),
     (lambda c: _search(c, 1).update(nhead={"values": [2]}), "unknown parameter 'nhead'"),
     (lambda c: _experiment(c).update(kfold_splits=1), "'kfold_splits' must be an integer >= 2"),
     (lambda c: _experiment(c).update(shuffle=True), "unknown key\\(s\\) 'shuffle'"),
     (lambda c: _experiment(c).update(datasets=[]), "'datasets' must be a non-empty list"),
-    (lambda c: _experiment(c).update(source_features=["a", "b"]), "many-to-one"),
+    (lambda c: _experiment(c).update(source_features=["a", "b"]), "is for many-to-one"),
     (lambda c: _search(c, 0).update(alpha={"min": 2, "max": 1}), "greater than 'max'"),
     (lambda c: _search(c, 0).update(alpha={"min": 1}), "both 'min' and 'max'"),
     (lambda c: _experiment(c)["models"][0].update(params={"alpah": 1}), "parameter 'alpah'"),
@@ -105,3 +109,232 @@ def test_bad_json_file(tmp_path):
     path.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON"):
         read_config(path)
+
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "seqlab_example_config.json"
+# SeqLab's own example config, beside the checkout (../shared/data) or where SEQLAB_DATA says
+SHARED = Path(os.environ.get("SEQLAB_DATA", ROOT.parent / "shared" / "data"))
+
+
+def test_every_seqlab_model_name_maps():
+    modules = {name: MODELS[name]().get_params().get("module") for name in MODELS}
+    assert modules == {
+        "LSTMModel": "lstm",
+        "LSTMModelWithAttention": "attention",
+        "TransformerModel": "transformer",
+        "GPTModel": "transformer",
+        "MarkovModel": None,
+        "VariableOrderMarkovModel": None,
+        "MultiLSTMModel": "lstm",
+        "MultiLSTMAttentionModel": "attention",
+        "MultiTransformerModel": "transformer",
+        "MultiGPTModel": "transformer",
+    }
+
+
+def check_example(experiments):
+    """What SeqLab's example config means, as read here."""
+    one, many = experiments
+    assert (one.feature_dimensions, many.feature_dimensions) == ("one_to_one", "many_to_one")
+    assert [m.name for m in one.models] == [
+        "MarkovModel",
+        "VariableOrderMarkovModel",
+        "LSTMModel",
+        "LSTMModelWithAttention",
+        "TransformerModel",
+        "GPTModel",
+    ]
+    assert [m.name for m in many.models] == [
+        "MultiLSTMModel",
+        "MultiLSTMAttentionModel",
+        "MultiTransformerModel",
+        "MultiGPTModel",
+    ]
+    specs = {m.name: m for m in one.models + many.models}
+    vomm = specs["VariableOrderMarkovModel"]
+    assert [r.name for r in vomm.ranges] == ["max_order"]  # SeqLab's max_context_length
+    assert set(vomm.ignored) == {"alpha"} and "Kneser-Ney" in vomm.ignored["alpha"]
+    transformer = {r.name for r in specs["TransformerModel"].ranges}
+    assert {"embedding_dim", "nhead", "num_layers", "dim_feedforward"} <= transformer
+    assert specs["GPTModel"].estimator().get_params()["module"] == "transformer"
+    assert many.features()[0] == many.target_feature
+    assert set(many.features()) == set(many.source_features)
+    assert one.features() is None
+    for spec in specs.values():  # every model builds, with SeqLab's epochs
+        estimator = spec.estimator()
+        if "max_epochs" in estimator.get_params():
+            assert spec.params["max_epochs"] >= 1
+
+
+def test_reads_the_example_config_with_its_paths_beside_it():
+    experiments = read_config(EXAMPLE)
+    check_example(experiments)
+    one, many = experiments
+    assert one.datasets == [
+        str(ROOT / "examples" / "data" / "seqlab_chords_melody.csv"),
+        str(ROOT / "examples" / "data" / "seqlab_chords.txt"),
+    ]
+    assert all(Path(d).exists() for d in one.datasets + many.datasets)
+    assert many.features() == ["**harte", "**kern"]
+
+
+@pytest.mark.skipif(
+    not (SHARED / "seqlab_example_config.json").exists(),
+    reason="SeqLab's own example config is not on this machine",
+)
+def test_reads_seqlab_own_example_config():
+    """SeqLab's file as it is: only its placeholder data paths and feature names are not
+    real, and reading a config does not open the data."""
+    check_example(read_config(SHARED / "seqlab_example_config.json"))
+
+
+def test_example_data_is_what_its_script_writes():
+    script = ROOT / "examples" / "data" / "make_seqlab_example_data.py"
+    csv_text, txt_text = runpy.run_path(str(script), run_name="example_data")["make"]()
+    assert (ROOT / "examples" / "data" / "seqlab_chords_melody.csv").read_text() == csv_text
+    assert (ROOT / "examples" / "data" / "seqlab_chords.txt").read_text() == txt_text
+
+
+def test_relative_paths_are_read_beside_the_config(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "a.txt").write_text("C G\n")
+    config = {
+        "x": {
+            "datasets": ["data/a.txt", "builtin:chords", str(tmp_path / "abs.txt"), "cwd.txt"],
+            "test_dataset": {"path": "data/t.tsv", "phrase": "p"},
+            "models": [{"name": "MarkovModel"}],
+        }
+    }
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(config))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "cwd.txt").write_text("C G\n")
+    monkeypatch.chdir(elsewhere)
+    (experiment,) = read_config(path)
+    assert experiment.datasets == [
+        str(tmp_path / "data" / "a.txt"),
+        "builtin:chords",
+        str(tmp_path / "abs.txt"),
+        "cwd.txt",  # not beside the config, but in the working directory, as SeqLab read it
+    ]
+    assert experiment.test_dataset["path"] == str(tmp_path / "data" / "t.tsv")
+    (as_dict,) = read_config(config)  # a dict has no folder: paths stay as written
+    assert as_dict.datasets[0] == "data/a.txt"
+
+
+MANY = {
+    "feature_dimensions": "many_to_one",
+    "datasets": ["songs.csv"],
+    "source_features": ["**kern", "**harte"],
+    "target_feature": "**harte",
+    "models": [{"name": "MultiLSTMModel"}, {"name": "VariableOrderMarkovModel"}],
+}
+
+
+def test_many_to_one_reads_the_target_first():
+    (experiment,) = read_config({"m": MANY})
+    assert experiment.features() == ["**harte", "**kern"]
+    assert experiment.augmenter() is None
+
+
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        ({"feature_dimensions": "many_to_many"}, "'feature_dimensions' must be one of"),
+        ({"target_feature": None}, "needs 'target_feature'"),
+        ({"source_features": "**harte"}, "needs 'source_features', a list of distinct"),
+        ({"source_features": ["**harte", "**harte"]}, "a list of distinct feature names"),
+        ({"source_features": ["**kern"]}, "'target_feature' '\\*\\*harte' must be one of"),
+        ({"datasets": ["songs.txt"]}, "datasets\\[0\\] 'songs.txt' is not a SeqLab CSV"),
+        ({"test_dataset": "test.txt"}, "test_dataset 'test.txt' is not a SeqLab CSV"),
+        ({"augment_by_key": True}, "cannot transpose"),
+        ({"augment_by_subsequences": "yes"}, "'augment_by_subsequences' must be true or false"),
+        ({"normalize_chords": "sevenths"}, "'normalize_chords' must be true, false or a level"),
+        ({"target_feature": 3}, "'target_feature' must be a feature name"),
+    ],
+)
+def test_bad_many_to_one_experiments(edit, match):
+    with pytest.raises(ConfigError, match=match):
+        read_config({"m": {**MANY, **edit}})
+
+
+@pytest.mark.parametrize(
+    "model, match",
+    [
+        ({"name": "MultiGPTModel"}, "models\\[0\\] \\(MultiGPTModel\\) predicts from several"),
+        (
+            {"name": "TransformerModel", "optimization_config": {"nhead": {"values": [2, 3]}}},
+            "nhead holds 3: embedding_dim=128 must be a multiple of nhead=3",
+        ),
+        (  # each value fits the defaults (nhead 4, embedding 128), not every pair
+            {
+                "name": "TransformerModel",
+                "optimization_config": {
+                    "nhead": {"values": [4, 8]},
+                    "embed_size": {"values": [128, 12]},
+                },
+            },
+            "nhead=8 does not divide embedding_dim=12",
+        ),
+        (
+            {
+                "name": "TransformerModel",
+                "params": {"embedding_dim": 16},
+                "optimization_config": {"embed_size": {"values": [8]}},
+            },
+            "parameter 'embedding_dim' is given twice \\(as 'embed_size'\\)",
+        ),
+        ({"name": "LSTMModel", "params": {"dim_feedforward": 8}}, "unknown parameter"),
+        ({"name": "MarkovModel", "params": {"embed_size": 8}}, "unknown parameter 'embed_size'"),
+    ],
+)
+def test_bad_models(model, match):
+    config = {"x": {"datasets": ["a.txt"], "models": [model]}}
+    with pytest.raises(ConfigError, match=match):
+        read_config(config)
+
+
+def test_aliases_and_fixed_params():
+    models = [
+        {"name": "TransformerModel", "params": {"embed_size": 16, "nhead": 2}, "epochs": 3},
+        {"name": "VariableOrderMarkovModel", "params": {"max_context_length": 2, "alpha": 1}},
+    ]
+    transformer, vomm = read_config({"x": {"datasets": ["a.txt"], "models": models}})[0].models
+    assert transformer.estimator().get_params()["embedding_dim"] == 16
+    assert transformer.params == {"max_epochs": 3, "embedding_dim": 16, "nhead": 2}
+    assert vomm.estimator().max_order == 2 and set(vomm.ignored) == {"alpha"}
+
+
+@pytest.mark.parametrize(
+    "options, kind",
+    [
+        ({}, type(None)),
+        ({"augment_by_key": True}, KeyTransposer),
+        ({"augment_by_subsequences": True}, SubsequenceAugmenter),
+        ({"augment_by_key": True, "augment_by_subsequences": True}, AugmenterChain),
+    ],
+)
+def test_augmentation_options(options, kind):
+    body = {"datasets": ["a.txt"], "models": [{"name": "MarkovModel"}], **options}
+    (experiment,) = read_config({"x": body})
+    assert isinstance(experiment.augmenter(), kind)
+    assert experiment.encoder().get_params()["augment"].__class__ is kind
+    if kind is AugmenterChain:  # transposed first, then cut into subsequences
+        chain = experiment.augmenter().augmenters
+        assert [type(a) for a in chain] == [KeyTransposer, SubsequenceAugmenter]
+
+
+@pytest.mark.parametrize("option, level", [(True, "seventh"), ("root", "root"), (False, False)])
+def test_normalize_chords(option, level):
+    body = {"datasets": ["a.txt"], "models": [{"name": "MarkovModel"}]}
+    (experiment,) = read_config({"x": {**body, "normalize_chords": option}})
+    assert experiment.normalize_chords == level
+    sequences = [["C:maj7/3", "Db:min7", "N"]]
+    expected = {
+        "seventh": [["C:maj7", "Db:min7", "N"]],
+        "root": [["C", "Db", "N"]],
+        False: sequences,
+    }[level]
+    assert experiment.prepare(sequences) == expected

@@ -1,6 +1,8 @@
 """Tests of the readers of real data formats (``readers.py``)."""
 
 import io
+import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -229,7 +231,9 @@ def test_read_seqlab_csv_no_events(body):
     data=st.data(),
 )
 def test_seqlab_csv_round_trip(n_features, lengths, data):
-    event = st.tuples(*[TOKEN.filter(lambda t: t != ">*")] * n_features)
+    # a state that starts with a separator marker would be read as a separator
+    state = TOKEN.filter(lambda t: not t.startswith((">*", "*>")))
+    event = st.tuples(*[state] * n_features)
     sequences = [data.draw(st.lists(event, min_size=n, max_size=n)) for n in lengths]
     header = "\t".join(f"f{j}" for j in range(n_features))
     blocks = ["\n".join("\t".join(e) for e in seq) for seq in sequences]
@@ -238,6 +242,141 @@ def test_seqlab_csv_round_trip(n_features, lengths, data):
     target = data.draw(st.integers(0, n_features - 1))
     expected = [[e[target] for e in seq] for seq in sequences]
     assert read_seqlab_csv(io.StringIO(text), target=f"f{target}") == expected
+
+
+# SeqLab's real dialect: comma-separated, humdrum names, "*>" separator rows keyed on the read
+# feature (here **duration never holds a marker), quoted values that hold commas
+HUMDRUM = (
+    "**harte,**kern,**silbe,**duration\n"
+    "*>Letter>A,*>Letter>A,*>Letter>A,1.0\n"
+    "*>Label>Verse,*>Label>Verse,*>Label>Verse,1.0\n"
+    'G:min7,[8f.,"Get,",8.0\n'
+    "G:min7,8f],_,8.0\n"
+    '"C:sus4(b7,9,13)",r,.,4.0\n'
+    "*>Label>Chorus,*>Label>Chorus,*>Label>Chorus,1.0\n"
+    "\n"
+    "D:maj,;a,Whoa,2.0\n"
+)
+
+
+def test_read_seqlab_csv_comma_dialect(source):
+    assert read_seqlab_csv(source(HUMDRUM), target="**harte") == [
+        ["G:min7", "G:min7", "C:sus4(b7,9,13)"],
+        ["D:maj"],
+    ]
+    assert read_seqlab_csv(source(HUMDRUM), target="**silbe")[0] == ["Get,", "_", "."]
+
+
+def test_read_seqlab_csv_features_are_tuples_in_the_order_asked(source):
+    sequences = read_seqlab_csv(source(HUMDRUM), features=["**kern", "**harte"])
+    assert sequences == [
+        [("[8f.", "G:min7"), ("8f]", "G:min7"), ("r", "C:sus4(b7,9,13)")],
+        [(";a", "D:maj")],
+    ]
+    assert read_seqlab_csv(source(CSV), features=["beat"])[2] == [("1",)]
+
+
+def test_read_seqlab_csv_separator_is_read_in_the_key_feature():
+    """A row separates when its key feature's value starts with the marker, whatever the rest
+    of the row holds: here **duration never holds a marker, and **kern holds one alone."""
+    text = "**harte,**duration,**kern\nC,1,c\n*>A,1.0,d\nG,1,*>x\n"
+    assert read_seqlab_csv(io.StringIO(text), target="**harte") == [["C"], ["G"]]
+    assert read_seqlab_csv(io.StringIO(text), features=["**harte", "**kern"]) == [
+        [("C", "c")],
+        [("G", "*>x")],
+    ]
+    # keyed on **kern (the first of features) the split moves, and "*>A" is a state
+    assert read_seqlab_csv(io.StringIO(text), features=["**kern", "**harte"]) == [
+        [("c", "C"), ("d", "*>A")]
+    ]
+    # keyed on **duration there is no separator at all
+    assert read_seqlab_csv(io.StringIO(text), target="**duration") == [["1", "1.0", "1"]]
+
+
+def test_read_seqlab_csv_tab_dialect_separator_prefix():
+    text = "chord\tbass\nC\tC\n>*Verse\t>*Verse\nG\tB\n"
+    assert read_seqlab_csv(io.StringIO(text), target="bass") == [["C"], ["B"]]
+
+
+@pytest.mark.parametrize(
+    "text, other",
+    [("chord\nC\n>*\n*>x\nG\n", "*>x"), ("**harte\nC\n*>Verse\n>*x\nG\n", ">*x")],
+)
+def test_read_seqlab_csv_one_column_dialect_from_its_first_marker(text, other):
+    """A header of one name shows no delimiter: the first marker row tells the dialect, and
+    the other dialect's marker is then a state."""
+    assert read_seqlab_csv(io.StringIO(text)) == [[("C",)], [(other,), ("G",)]]
+
+
+def test_read_seqlab_csv_clean_kern_is_opt_in_and_follows_seqlab():
+    assert read_seqlab_csv(io.StringIO(HUMDRUM), target="**kern") == [
+        ["[8f.", "8f]", "r"],
+        [";a"],
+    ]
+    cleaned = read_seqlab_csv(io.StringIO(HUMDRUM), target="**kern", clean_kern=True)
+    assert cleaned == [["8f", "8f", "r"], ["a"]]
+    # first token, then ], [, . and ; stripped in that order, as SeqLab did: a ';' behind the
+    # '.' hides the '.' from its strip
+    text = "**kern_2,**harte\n[8f. 4g,C\n8f.;,C\n"
+    assert read_seqlab_csv(io.StringIO(text), target="**kern_2", clean_kern=True) == [["8f", "8f."]]
+    # other features are never cleaned
+    text = "**harte,**kernel\n[C.,[x]\n"
+    assert read_seqlab_csv(io.StringIO(text), clean_kern=True) == [[("[C.", "[x]")]]
+
+
+def test_read_seqlab_csv_clean_kern_emptied_value():
+    text = "**kern,**harte\nc,C\n.,G\n"
+    with pytest.raises(
+        ValueError, match=r"Line 3 of the file: the value '\.' of feature '\*\*kern' is empty"
+    ):
+        read_seqlab_csv(io.StringIO(text), features=["**harte", "**kern"], clean_kern=True)
+
+
+def test_read_seqlab_csv_comma_errors_name_the_line(tmp_path):
+    # a quoted value spanning two lines: later rows are still numbered by their own line
+    text = '**harte,**silbe\nC,"two\nlines"\nG\n'
+    with pytest.raises(
+        ValueError, match=r"Line 4 of file '.*x.csv' has 1 comma-separated field\(s\); expected 2"
+    ):
+        read_seqlab_csv(write(tmp_path / "x.csv", text))
+    with pytest.raises(ValueError, match="Line 3 of the file has an empty value for '?feature"):
+        read_seqlab_csv(io.StringIO("**harte,**silbe\nC,x\nG,\n"))
+    with pytest.raises(ValueError, match=r"line 1 is a sequence separator \('\*>'\)"):
+        read_seqlab_csv(io.StringIO("*>A,*>A\nC,x\n"))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"target": "**harte", "features": ["**kern"]}, ValueError, "not both"),
+        ({"features": "**harte"}, TypeError, "features must be a list of feature names"),
+        ({"features": []}, ValueError, "features is empty"),
+        ({"features": ["**harte", 3]}, TypeError, "must hold feature names \\(str\\), got 3"),
+        ({"features": ["**harte", "**harte"]}, ValueError, "names '\\*\\*harte' twice"),
+        ({"features": ["**harte", "**melody"]}, ValueError, "Unknown feature '\\*\\*melody'"),
+    ],
+)
+def test_read_seqlab_csv_bad_features(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        read_seqlab_csv(io.StringIO(HUMDRUM), **kwargs)
+
+
+# the shared data folder beside the checkout (../shared/data), or wherever SEQLAB_DATA says;
+# users do not have it, so the test is skipped without it
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+MCGILL = Path(os.environ.get("SEQLAB_DATA", SHARED)) / "seqlab_mcgill.csv"
+
+
+@pytest.mark.skipif(not MCGILL.exists(), reason="SeqLab's McGill CSV is not on this machine")
+def test_read_seqlab_csv_real_mcgill_file():
+    """SeqLab's own file, as its paper's loader split it: 2,116 sections, 434 chords."""
+    chords = read_seqlab_csv(MCGILL, target="**harte")
+    assert len(chords) == 2116 and sum(map(len, chords)) == 23289
+    assert len({tuple(s) for s in chords}) == 1558
+    assert len({c for s in chords for c in s}) == 434
+    events = read_seqlab_csv(MCGILL, features=["**harte", "**kern"], clean_kern=True)
+    assert [[e[0] for e in s] for s in events] == chords
+    assert len({e[1] for s in events for e in s}) == 119  # 121 before cleaning
 
 
 # --- sequences_from_frame, read_event_log --------------------------------------------------------

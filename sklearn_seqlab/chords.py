@@ -3,7 +3,8 @@
 Two notations are read:
 
 - **Harte** (the McGill Billboard and Isophonics annotations): ``root[:quality][/bass]``,
-  for example ``C:maj``, ``A:min7``, ``G:maj(9)/5``, ``Bb:7(#9)``. The bass is an interval
+  for example ``C:maj``, ``A:min7``, ``G:maj(9)/5``, ``Bb:7(#9)``; humdrum's ``**harte``
+  spells flats with ``-`` (``E-:maj``). The bass is an interval
   above the root (``/3``, ``/b7``), so it does not change when the chord is transposed.
   ``N`` (no chord) and ``X`` (unknown) are not chords.
 - **Plain** lead-sheet symbols: ``Am7``, ``F#m``, ``Bbmaj7``, ``Gsus4``, ``C/E``. The bass
@@ -39,7 +40,8 @@ SPELLINGS = {
 LEVELS = ("full", "seventh", "triad", "root")
 """Levels of :func:`normalize_chord`, from the most detailed to the least."""
 
-_HARTE = re.compile(r"^([A-G])([#b]*)(?::([^/]*))?(?:/(.+))?$")
+# humdrum's **harte spells flats with "-" (E-:maj); a plain symbol's "-" means minor (C-7)
+_HARTE = re.compile(r"^([A-G])([#b-]*)(?::([^/]*))?(?:/(.+))?$")
 _PLAIN = re.compile(r"^([A-G])([#b]*)([^/]*)(?:/([A-G][#b]*))?$")
 _DEGREE = re.compile(r"^([#b]*)(\d+)$")
 _DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 2, 11: 5, 13: 9}
@@ -93,7 +95,8 @@ class Chord(NamedTuple):
 
 
 def _pitch_class(letter, accidentals):
-    return (_LETTERS[letter] + accidentals.count("#") - accidentals.count("b")) % 12
+    flats = accidentals.count("b") + accidentals.count("-")
+    return (_LETTERS[letter] + accidentals.count("#") - flats) % 12
 
 
 def parse_chord(symbol):

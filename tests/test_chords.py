@@ -16,6 +16,8 @@ from sklearn_seqlab.chords import (
         ("Db:min7/b7", Chord(1, "min7", 10, "harte")),
         ("G:maj(9)/5", Chord(7, "maj(9)", 7, "harte")),
         ("C#:hdim7", Chord(1, "hdim7", None, "harte")),
+        ("E-:maj", Chord(3, "maj", None, "harte")),  # humdrum's flat
+        ("C-7", Chord(0, "-7", None, "plain")),  # a plain "-" is minor
         ("Am7", Chord(9, "m7", None, "plain")),
         ("F#m", Chord(6, "m", None, "plain")),
         ("C/E", Chord(0, "", 4, "plain")),

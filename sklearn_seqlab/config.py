@@ -41,6 +41,7 @@ from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .chords import LEVELS, normalize_chord
 from .encoding import StateEncoder
 from .estimators import NextStateClassifier
+from .hybrid import HybridClassifier
 
 MODELS = {
     "LSTMModel": lambda: NextStateClassifier("lstm"),
@@ -53,8 +54,10 @@ MODELS = {
     "MultiLSTMAttentionModel": lambda: NextStateClassifier("attention"),
     "MultiTransformerModel": lambda: NextStateClassifier("transformer"),
     "MultiGPTModel": lambda: NextStateClassifier("transformer"),
+    # ours, not SeqLab's: networks mixed with Kneser-Ney; "epochs" and network__* set the nets
+    "HybridModel": lambda: HybridClassifier(NextStateClassifier()),
 }
-"""SeqLab's model names and the estimators they map to.
+"""SeqLab's model names and the estimators they map to, and our ``HybridModel``.
 
 SeqLab's ``TransformerModel`` (an encoder) and ``GPTModel`` (GPT-2) both become the causal
 transformer; the ``Multi*`` models of ``many_to_one`` experiments are the same networks, fed
@@ -447,9 +450,10 @@ def _model(body, where):
         valid -= {"nhead", "dim_feedforward"}  # the LSTM modules have no heads
     params, ignored = {}, {}
     seen = set()
-    if "epochs" in body and "max_epochs" in valid:
-        params["max_epochs"] = _int(body, "epochs", None, 1, where)
-        seen.add("max_epochs")
+    epochs = next((p for p in ("max_epochs", "network__max_epochs") if p in valid), None)
+    if "epochs" in body and epochs is not None:
+        params[epochs] = _int(body, "epochs", None, 1, where)
+        seen.add(epochs)
     searched = body.get("optimization_config", {})
     if not isinstance(searched, dict):
         raise ConfigError(f"{where}: 'optimization_config' must be an object.")

@@ -114,6 +114,13 @@ class FeatureVocabulary:
     def __len__(self):
         return len(self.values) + _N_RESERVED
 
+    def __eq__(self, other):  # derived from the values alone
+        return (
+            isinstance(other, FeatureVocabulary) and self.values.tolist() == other.values.tolist()
+        )
+
+    __hash__ = None
+
     def encode(self, seq):
         """Codes of one sequence of values; a value not seen in ``fit`` is ``UNK``."""
         return np.fromiter((self.index.get(v, _UNK) for v in seq), dtype=np.int64, count=len(seq))

@@ -118,10 +118,12 @@ class HybridClassifier(BaseNextStateClassifier):
         check_size(self.n_networks, "n_networks")
         check_fraction(self.validation_fraction, "validation_fraction")
         check_fraction(self.network_weight, "network_weight", closed="both", allow_none=True)
-        if self.network is not None and not isinstance(self.network, NextStateClassifier):
-            raise TypeError(
-                f"network must be a NextStateClassifier, got {type(self.network).__name__}."
-            )
+        if self.network is not None:
+            if not isinstance(self.network, NextStateClassifier):
+                raise TypeError(
+                    f"network must be a NextStateClassifier, got {type(self.network).__name__}."
+                )
+            self.network._check_params()  # before any network trains, not in the third
         if self.count_model is not None and not hasattr(self.count_model, "predict_proba"):
             raise TypeError(
                 "count_model must be a classifier with predict_proba, such as "

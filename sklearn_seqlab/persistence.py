@@ -35,8 +35,10 @@ from skorch.history import History
 
 from ._validation import as_state_array
 from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
+from .chords import chord_parts
 from .encoding import N_RESERVED, NO_CLASS, StateEncoder
 from .estimators import NextStateClassifier
+from .hybrid import HybridClassifier
 from .training import check_device
 
 FORMAT = "sklearn_seqlab.model"
@@ -49,6 +51,8 @@ MAX_EXPANSION = 100
 """Largest ratio of a member's size to its compressed size (beyond 4 MiB). Real model files
 expand 1 to 12 times; a file of zeros or blanks expands about 1000 times."""
 _EXPANSION_FLOOR = 4 * 2**20
+FUNCTIONS = {"sklearn_seqlab.chords.chord_parts": chord_parts}
+"""The functions a parameter may name in a model file (``StateEncoder(state_features=)``)."""
 MAX_DEPTH = 64
 """Deepest nesting of JSON values (and of Pipelines) read."""
 _DOCUMENT_KEYS = {"format", "format_version", "versions", "model", "checksum"}
@@ -360,8 +364,12 @@ def _dump(model, arrays):
         )
     check_is_fitted(model)
     params, not_saved = _plain_params(model.get_params(deep=False))
-    prefix = f"a{len(arrays)}_"
+    number = len(arrays)
     state, own_arrays = _DUMPERS[kind](model, arrays)
+    # nested models (a hybrid's networks) stored theirs meanwhile: keep the names apart
+    while any(f"a{number}_{key}" in arrays for key in own_arrays):
+        number += 1
+    prefix = f"a{number}_"
     for key, value in own_arrays.items():
         arrays[prefix + key] = value
     return {
@@ -406,10 +414,7 @@ def _build(kind, params):
     unknown = sorted(set(params) - known)
     if unknown:
         raise _Invalid(f"{kind} has no parameter(s) {unknown[:5]}.")
-    for key, value in params.items():
-        if value is not None and not isinstance(value, (bool, str, int, float)):
-            raise _Invalid(f"parameter {key}={value!r} of {kind} is not a plain value.")
-    params = dict(params)
+    params = {key: _param_value(kind, key, value, 0) for key, value in params.items()}
     if "checkpoint_dir" in params:  # a path from another machine, or a crafted one: never used
         params["checkpoint_dir"] = None
     model = cls(**params)
@@ -428,6 +433,9 @@ def _build(kind, params):
 
 
 def _plain_params(params):
+    """Parameters as JSON: plain values; unfitted estimators of the allowed classes (a
+    hybrid's network, an encoder's augmenter) as ``{"estimator", "params"}``; the package's
+    own functions (``chord_parts``) as ``{"function"}``. Anything else is not saved."""
     plain, not_saved = {}, []
     for key, value in params.items():
         if isinstance(value, os.PathLike):
@@ -436,12 +444,49 @@ def _plain_params(params):
             not_saved.append(key)  # a path on this machine
         elif value is None or isinstance(value, (bool, str, numbers.Integral, numbers.Real)):
             plain[key] = value.item() if isinstance(value, np.generic) else value
+        elif isinstance(value, list) and all(
+            isinstance(v, (bool, str, int, float)) and not isinstance(v, np.generic) for v in value
+        ):
+            plain[key] = list(value)  # KeyTransposer(semitones=[...]), StateEncoder(target=)
+        elif type(value) in _templates().values():
+            inner, inner_not_saved = _plain_params(value.get_params(deep=False))
+            if inner_not_saved:
+                not_saved.append(key)
+            else:
+                plain[key] = {"estimator": type(value).__name__, "params": inner}
+        elif any(value is f for f in FUNCTIONS.values()):
+            plain[key] = {"function": next(k for k, f in FUNCTIONS.items() if f is value)}
         else:
             not_saved.append(key)
     return plain, not_saved
 
 
+def _param_value(kind, key, value, depth):
+    """A parameter read from a file: a plain value, a template estimator or a function."""
+    if value is None or isinstance(value, (bool, str, int, float)):
+        return value
+    if isinstance(value, list) and all(isinstance(v, (bool, str, int, float)) for v in value):
+        return value
+    if isinstance(value, dict) and set(value) == {"function"} and value["function"] in FUNCTIONS:
+        return FUNCTIONS[value["function"]]
+    if isinstance(value, dict) and set(value) == {"estimator", "params"}:
+        cls = _templates().get(value["estimator"])
+        if cls is not None and isinstance(value["params"], dict) and depth < MAX_DEPTH:
+            params = {k: _param_value(kind, k, v, depth + 1) for k, v in value["params"].items()}
+            unknown = sorted(set(params) - set(cls().get_params(deep=False)))
+            if not unknown:
+                return cls(**params)
+    raise _Invalid(f"parameter {key}={value!r} of {kind} is not a value this format holds.")
+
+
 def _dump_encoder(enc, arrays):
+    if enc.state_features is not None and not any(
+        enc.state_features is f for f in FUNCTIONS.values()
+    ):
+        raise TypeError(
+            "This StateEncoder's state_features is a function of your own, which the safe "
+            f"format cannot hold (it holds {sorted(FUNCTIONS)}); use joblib for this model."
+        )
     state = {
         "states": _states_to_json(enc.states_),
         "infrequent_states": _states_to_json(enc.infrequent_states_),
@@ -465,6 +510,9 @@ def _load_encoder(enc, state, own, arrays, depth):
     vocabularies = state.get("feature_states", [])
     if not isinstance(names, list) or not isinstance(vocabularies, list):
         raise _Invalid("the encoder's feature_names and feature_states must be lists.")
+    expected = len(names) if enc.state_features is None else None
+    if len(vocabularies) < len(names) or expected not in (None, len(vocabularies)):
+        raise _Invalid("the encoder's feature_states do not match its features.")
     enc.feature_names_ = [_state_from_json(name) for name in names]
     enc.feature_states_ = [
         as_state_array(_vocabulary(v, "feature_states", minimum=0)) for v in vocabularies
@@ -770,12 +818,64 @@ def _state_from_json(state):
     return state
 
 
+def _templates():
+    """Classes whose unfitted instances may stand as parameters (see :func:`_plain_params`)."""
+    from .augmentation import KeyTransposer, SubsequenceAugmenter
+
+    return {
+        "NextStateClassifier": NextStateClassifier,
+        "MarkovClassifier": MarkovClassifier,
+        "VariableOrderMarkovClassifier": VariableOrderMarkovClassifier,
+        "KeyTransposer": KeyTransposer,
+        "SubsequenceAugmenter": SubsequenceAugmenter,
+    }
+
+
+def _dump_hybrid(clf, arrays):
+    state, own = _dump_classifier_base(clf, arrays)
+    state["networks"] = [_dump(net, arrays) for net in clf.networks_]
+    state["count_model"] = _dump(clf.count_model_, arrays)
+    state["network_weight"] = float(clf.network_weight_)
+    log_likelihood = clf.validation_log_likelihood_
+    state["validation_log_likelihood"] = None if log_likelihood is None else log_likelihood.tolist()
+    return state, own
+
+
+def _load_hybrid(clf, state, own, arrays, depth):
+    _load_classifier_base(clf, state, own, arrays, depth)
+    networks = state.get("networks")
+    if not isinstance(networks, list) or not networks:
+        raise _Invalid("a HybridClassifier needs a non-empty list of networks.")
+    clf.networks_ = [_load(tree, arrays, depth + 1) for tree in networks]
+    clf.count_model_ = _load(state.get("count_model"), arrays, depth + 1)
+    if not all(isinstance(net, NextStateClassifier) for net in clf.networks_) or not isinstance(
+        clf.count_model_, (MarkovClassifier, VariableOrderMarkovClassifier)
+    ):
+        raise _Invalid("a HybridClassifier's components are of the wrong classes.")
+    for component in [*clf.networks_, clf.count_model_]:
+        if not set(component.classes_.tolist()) <= set(clf.classes_.tolist()):
+            raise _Invalid("a HybridClassifier's component predicts states it does not know.")
+    weight = state.get("network_weight")
+    if not isinstance(weight, float) or not 0.0 <= weight <= 1.0:
+        raise _Invalid(f"network_weight must be a float in [0, 1], got {weight!r}.")
+    clf.network_weight_ = weight
+    log_likelihood = state.get("validation_log_likelihood")
+    if log_likelihood is not None:
+        if not isinstance(log_likelihood, list) or not all(
+            isinstance(v, float) for v in log_likelihood
+        ):
+            raise _Invalid("validation_log_likelihood must be a list of floats.")
+        log_likelihood = np.asarray(log_likelihood)
+    clf.validation_log_likelihood_ = log_likelihood
+
+
 def _classes():
     return {
         "StateEncoder": StateEncoder,
         "NextStateClassifier": NextStateClassifier,
         "MarkovClassifier": MarkovClassifier,
         "VariableOrderMarkovClassifier": VariableOrderMarkovClassifier,
+        "HybridClassifier": HybridClassifier,
     }
 
 
@@ -784,10 +884,12 @@ _DUMPERS = {
     "NextStateClassifier": _dump_neural,
     "MarkovClassifier": _dump_markov,
     "VariableOrderMarkovClassifier": _dump_variable_order,
+    "HybridClassifier": _dump_hybrid,
 }
 _LOADERS = {
     "StateEncoder": _load_encoder,
     "NextStateClassifier": _load_neural,
     "MarkovClassifier": _load_markov,
     "VariableOrderMarkovClassifier": _load_variable_order,
+    "HybridClassifier": _load_hybrid,
 }

@@ -60,6 +60,8 @@ DEFAULT_CONFIG = {
                     "optimization_config": {
                         "hidden_dim": {"values": [64, 128]},
                         "lr": {"values": [3e-3, 1e-2]},
+                        "dropout": {"values": [0.0, 0.3]},
+                        "tie_weights": {"values": [True, False]},
                     },
                 },
                 {
@@ -69,6 +71,15 @@ DEFAULT_CONFIG = {
                     "optimization_config": {
                         "hidden_dim": {"values": [64, 128]},
                         "lr": {"values": [3e-3, 1e-2]},
+                    },
+                },
+                {
+                    "name": "HybridModel",
+                    "epochs": 30,
+                    "params": {
+                        "n_networks": 2,
+                        "network__embedding_dim": 32,
+                        "network__hidden_dim": 64,
                     },
                 },
             ],

@@ -19,6 +19,7 @@ from skorch import NeuralNet
 from skorch.history import History
 
 from sklearn_seqlab import (
+    HybridClassifier,
     MarkovClassifier,
     NextStateClassifier,
     StateEncoder,
@@ -26,6 +27,8 @@ from sklearn_seqlab import (
     load_model,
     save_model,
 )
+from sklearn_seqlab.augmentation import KeyTransposer
+from sklearn_seqlab.chords import chord_parts
 from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.persistence import _checksum
 
@@ -43,6 +46,13 @@ MODELS = {
         [("enc", StateEncoder()), ("clf", VariableOrderMarkovClassifier(max_order=3))]
     ),
     "witten-bell": lambda: VariableOrderMarkovClassifier(method="witten_bell"),
+    "hybrid": lambda: HybridClassifier(NextStateClassifier(**TINY), n_networks=2, random_state=0),
+    "factorised-augmented-pipeline": lambda: Pipeline(
+        [
+            ("enc", StateEncoder(augment=KeyTransposer(semitones=[2]), state_features=chord_parts)),
+            ("clf", NextStateClassifier(**TINY)),
+        ]
+    ),
 }
 
 

@@ -165,6 +165,13 @@ class HybridClassifier(BaseNextStateClassifier):
                 contexts, target_codes, self.validation_fraction, salt
             )
 
+        if len(np.unique(targets[fit_rows])) < 2:
+            raise ValueError(
+                f"The validation split (validation_fraction={self.validation_fraction}) keeps "
+                "identical sequences together and leaves a single next state to train on: the "
+                "data hold too few distinct sequences. Pass more, or fix network_weight."
+            )
+
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 

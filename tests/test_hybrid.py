@@ -1,0 +1,105 @@
+"""HybridClassifier: networks averaged and mixed with a count model."""
+
+import joblib
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+
+from sklearn_seqlab import (
+    HybridClassifier,
+    MarkovClassifier,
+    NextStateClassifier,
+    StateEncoder,
+    VariableOrderMarkovClassifier,
+)
+from sklearn_seqlab.augmentation import KeyTransposer
+from sklearn_seqlab.datasets import make_chord_progressions
+from sklearn_seqlab.hybrid import MIX_GRID
+
+NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
+X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def hybrid():
+    return HybridClassifier(NET, n_networks=2, random_state=0).fit(X)
+
+
+def test_mixture_is_the_weighted_average_of_its_components(hybrid):
+    encoded = hybrid._encode(X[:7])
+    nets = np.mean([net.predict_proba(encoded) for net in hybrid.networks_], axis=0)
+    count = hybrid.count_model_.predict_proba(encoded)
+    w = hybrid.network_weight_
+    np.testing.assert_allclose(hybrid.predict_proba(X[:7]), w * nets + (1 - w) * count)
+    assert len(hybrid.networks_) == 2 and w in MIX_GRID
+    # the weight chosen is the one with the best validation log-likelihood
+    assert hybrid.validation_log_likelihood_.argmax() == np.flatnonzero(MIX_GRID == w)[0]
+    # networks differ: each got its own seed
+    a, b = (net.predict_proba(encoded) for net in hybrid.networks_)
+    assert not np.allclose(a, b)
+
+
+def test_fixed_weights_give_the_pure_ensemble_and_the_count_model():
+    count = HybridClassifier(NET, n_networks=1, network_weight=0.0, random_state=0).fit(X)
+    alone = VariableOrderMarkovClassifier().fit(X)
+    np.testing.assert_allclose(count.predict_proba(X[:5]), alone.predict_proba(X[:5]))
+    assert count.validation_log_likelihood_ is None
+    pure = HybridClassifier(NET, n_networks=1, network_weight=1.0, random_state=0).fit(X)
+    net = pure.networks_[0]
+    np.testing.assert_allclose(pure.predict_proba(X[:5]), net.predict_proba(pure._encode(X[:5])))
+
+
+def test_is_a_scikit_learn_estimator(hybrid, tmp_path):
+    assert "network__hidden_dim" in hybrid.get_params()
+    cloned = clone(hybrid)
+    assert not hasattr(cloned, "networks_") and cloned.network is not hybrid.network
+    joblib.dump(hybrid, tmp_path / "h.joblib")
+    np.testing.assert_array_equal(
+        joblib.load(tmp_path / "h.joblib").predict_proba(X[:5]), hybrid.predict_proba(X[:5])
+    )
+    search = GridSearchCV(
+        make_pipeline(StateEncoder(), HybridClassifier(NET, n_networks=1, random_state=0)),
+        {"hybridclassifier__count_model": [MarkovClassifier(), VariableOrderMarkovClassifier()]},
+        cv=2,
+    ).fit(X)
+    assert 0 <= search.best_score_ <= 1
+
+
+def test_refits_are_identical_and_parallel_networks_too():
+    a = HybridClassifier(NET, n_networks=2, random_state=3).fit(X)
+    b = HybridClassifier(NET, n_networks=2, n_jobs=2, random_state=3).fit(X)
+    np.testing.assert_array_equal(a.predict_proba(X[:9]), b.predict_proba(X[:9]))
+
+
+def test_contexts_with_y_and_augmented_pipelines():
+    contexts, y = [s[:-1] for s in X], [s[-1] for s in X]
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(contexts, y)
+    assert set(hybrid.classes_) == set(y)
+    assert hybrid.predict(contexts[:3]).shape == (3,)
+    pipe = make_pipeline(
+        StateEncoder(augment=KeyTransposer(semitones=[2, 7])),
+        HybridClassifier(NET, n_networks=1, random_state=0),
+    ).fit(X)
+    # the transposed states are in the vocabulary, so the mixture can predict them
+    assert len(pipe.classes_) > len({s for seq in X for s in seq})
+
+
+@pytest.mark.parametrize(
+    "params, error, match",
+    [
+        ({"n_networks": 0}, ValueError, "n_networks"),
+        ({"network_weight": 1.5}, ValueError, "network_weight"),
+        ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
+        ({"network": MarkovClassifier()}, TypeError, "network must be a NextStateClassifier"),
+        ({"network": NextStateClassifier(hidden_dim=0)}, ValueError, "hidden_dim"),
+        ({"count_model": "kn"}, TypeError, "count_model"),
+    ],
+)
+def test_bad_parameters_are_named_and_the_old_model_is_kept(params, error, match):
+    model = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    before = model.predict_proba(X[:3])
+    with pytest.raises(error, match=match):
+        model.set_params(**params).fit(X)
+    np.testing.assert_array_equal(model.predict_proba(X[:3]), before)

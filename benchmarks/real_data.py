@@ -23,6 +23,7 @@ Usage::
 """
 
 import argparse
+import functools
 import time
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from sklearn_seqlab import (
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.chords import ChordNormalizer
 from sklearn_seqlab.metrics import next_state_accuracy, perplexity, top_k_accuracy
+from sklearn_seqlab.readers import read_seqlab_csv
 
 # Fixed a priori for small vocabularies and short sequences; not tuned on any test fold.
 NEURAL = dict(
@@ -126,6 +128,33 @@ def _last_state_split(train, test):
     return train, [p[:-1] for p in test], [p[-1] for p in test]
 
 
+def seqlab_csv_splits(path, n_folds, features):
+    """SeqLab's protocol on one of its CSV files: distinct sections, 7-fold, last state.
+
+    With one feature the states are its values; with several, each event is a tuple of them
+    and the first is predicted (SeqLab's ``many_to_one``).
+    """
+    if len(features) == 1:
+        sections = read_seqlab_csv(path, target=features[0])
+    else:
+        sections = read_seqlab_csv(path, features=features)
+    # distinct by the predicted feature, so every feature set is scored on the same sections
+    # (the first of each, with its melody): the protocol of the chords-alone figure
+    first = {}
+    for section in sections:
+        key = tuple(e if len(features) == 1 else e[0] for e in section)
+        first.setdefault(key, list(section))
+    distinct = list(first.values())
+    folds = KFold(n_folds, shuffle=True, random_state=42).split(distinct)
+    for train, test in folds:
+        train, contexts, targets = _last_state_split(
+            [distinct[i] for i in train], [distinct[i] for i in test]
+        )
+        if len(features) > 1:  # the predicted feature of the next event
+            targets = [t[0] for t in targets]
+        yield train, contexts, targets
+
+
 def helpdesk_splits(path):
     """Tax et al.'s protocol: every test prefix of length >= 2 with a following event."""
     log = pd.read_csv(path)
@@ -181,6 +210,11 @@ def evaluate(make_model, splits):
     return {label: pd.DataFrame(r) for label, r in rows.items()}
 
 
+def _many_to_one(make_model):
+    """The model after an encoder that predicts the first feature of the events."""
+    return make_pipeline(StateEncoder(target=0), make_model())
+
+
 def _cell(values, digits=3):
     if len(values) == 1:
         return f"{values.iloc[0]:.{digits}f}"
@@ -192,6 +226,13 @@ def main():
     parser.add_argument("--mcgill", help="path to mcgill_seqlab.txt")
     parser.add_argument("--phrases", help="path to mcgill_phrases.tsv (grouped by song)")
     parser.add_argument("--helpdesk", help="path to helpdesk.csv")
+    parser.add_argument("--seqlab-csv", help="path to one of SeqLab's CSVs (seqlab_mcgill.csv)")
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        default=["**harte"],
+        help="features of --seqlab-csv; the first is predicted, the others are inputs",
+    )
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--folds", type=int, default=7, help="number of folds (7 as SeqLab)")
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest)")
@@ -207,8 +248,17 @@ def main():
         datasets.append(("McGill, grouped by song", None, grouped_splits, args.phrases))
     if args.helpdesk:
         datasets.append(("Helpdesk, Tax protocol", "helpdesk", None, args.helpdesk))
+    if args.seqlab_csv:
+        title = f"{Path(args.seqlab_csv).name}, {' + '.join(args.features)}"
+        splits = functools.partial(seqlab_csv_splits, features=args.features)
+        datasets.append((title, None, splits, args.seqlab_csv))
     if not datasets:
-        parser.error("give at least one of --mcgill, --phrases, --helpdesk")
+        parser.error("give at least one of --mcgill, --phrases, --helpdesk, --seqlab-csv")
+    models = dict(MODELS)
+    if args.seqlab_csv and len(args.features) > 1:  # events of several features
+        if any(hasattr(models[name](), "steps") for name in args.models):
+            parser.error("the augmented models read chords alone, not events of features")
+        models = {n: functools.partial(_many_to_one, MODELS[n]) for n in args.models}
 
     lines = [
         "| data | model | accuracy | top-3 | perplexity | fit s | epochs | published |",
@@ -217,7 +267,7 @@ def main():
     for title, anchor, make_splits, path in datasets:
         for name in args.models:
             splits = helpdesk_splits(path) if make_splits is None else make_splits(path, args.folds)
-            tables = evaluate(MODELS[name], splits)
+            tables = evaluate(models[name], splits)
             published = PUBLISHED.get(anchor, {}).get(name)
             for variant, table in tables.items():
                 epochs = ""

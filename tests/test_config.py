@@ -130,7 +130,39 @@ def test_every_seqlab_model_name_maps():
         "MultiLSTMAttentionModel": "attention",
         "MultiTransformerModel": "transformer",
         "MultiGPTModel": "transformer",
+        "HybridModel": None,  # ours: its networks are LSTMs
     }
+    assert MODELS["HybridModel"]().get_params()["network__module"] == "lstm"
+
+
+def test_hybrid_model_takes_epochs_and_network_parameters():
+    (experiment,) = read_config(
+        {
+            "e": {
+                "datasets": ["builtin:chords"],
+                "models": [
+                    {
+                        "name": "HybridModel",
+                        "epochs": 7,
+                        "params": {"n_networks": 2, "network__hidden_dim": 16},
+                        "optimization_config": {"network__lr": {"values": [1e-3, 1e-2]}},
+                    }
+                ],
+            }
+        }
+    )
+    model = experiment.models[0].estimator()
+    assert model.n_networks == 2
+    assert (model.network.max_epochs, model.network.hidden_dim) == (7, 16)
+    with pytest.raises(ConfigError, match="hidden_dim"):
+        read_config(
+            {
+                "e": {
+                    "datasets": ["builtin:chords"],
+                    "models": [{"name": "HybridModel", "params": {"network__hidden_dim": 0}}],
+                }
+            }
+        )
 
 
 def check_example(experiments):

@@ -72,6 +72,8 @@ MODELS = {
     "transformer": lambda: NextStateClassifier("transformer", **NEURAL),
     # the defaults of the package, nothing set but the seed
     "default_lstm": lambda: NextStateClassifier(random_state=0),
+    "default_attention": lambda: NextStateClassifier("attention", random_state=0),
+    "default_transformer": lambda: NextStateClassifier("transformer", random_state=0),
     "hybrid": lambda: HybridClassifier(random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
@@ -84,6 +86,8 @@ LABELS = {
     "attention": "NextStateClassifier attention (issue-3 settings)",
     "transformer": "NextStateClassifier transformer (issue-3 settings)",
     "default_lstm": "NextStateClassifier() defaults",
+    "default_attention": "NextStateClassifier('attention') defaults",
+    "default_transformer": "NextStateClassifier('transformer') defaults",
     "hybrid": "HybridClassifier() defaults (3 nets + KN)",
     "vomm_aug": "KN order 3, 12 keys",
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",

@@ -4,12 +4,50 @@
 import argparse
 import contextlib
 import logging
+import re
 import sys
 from pathlib import Path
 
-from .config import ConfigError
+from tqdm.auto import tqdm
+
+from .config import ConfigError, read_config
 from .dask_support import dask_backend
-from .runner import run_experiments
+from .runner import DEFAULT_CONFIG, run_experiments
+
+
+class FoldProgress:
+    """A progress bar over the folds of a run (tqdm), with the runner's lines above it.
+
+    Parameters
+    ----------
+    total : int or None
+        Number of folds the run will fit; None shows a count without an end.
+    """
+
+    FOLD = re.compile(r": fold \d+/\d+ ")
+
+    def __init__(self, total, file=None):
+        self.bar = tqdm(total=total, unit="fold", file=file or sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, line):
+        self.bar.write(line, file=self.bar.fp)
+        if self.FOLD.search(line):
+            self.bar.update(1)
+
+    def close(self):
+        self.bar.close()
+
+
+def _count_folds(config):
+    """Folds a config asks for (None when it cannot be read: the run will say why)."""
+    try:
+        experiments = read_config(DEFAULT_CONFIG if config is None else config)
+    except (ConfigError, OSError, ValueError):
+        return None
+    return sum(
+        len(e.datasets) * len(e.models) * (1 if e.test_dataset is not None else e.kfold_splits)
+        for e in experiments
+    )
 
 
 def main(argv=None):
@@ -65,6 +103,8 @@ def main(argv=None):
     if args.quiet:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
         progress = logging.getLogger("sklearn_seqlab").info
+    elif sys.stderr.isatty():  # a bar over the folds in a terminal; plain lines in logs
+        progress = FoldProgress(_count_folds(args.config))
     else:
         progress = print
     try:
@@ -87,6 +127,9 @@ def main(argv=None):
     except (ConfigError, FileNotFoundError, ValueError, ImportError, OSError) as exc:
         print(f"sklearn-seqlab: error: {exc}", file=sys.stderr)
         return 2
+    finally:
+        if isinstance(progress, FoldProgress):
+            progress.close()
     if args.quiet:
         print(f"Report written to {args.output}/summary.md")
     return 0

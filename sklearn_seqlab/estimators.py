@@ -2,13 +2,14 @@
 
 import copy
 import os
+import sys
 
 import numpy as np
 import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping
+from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.helper import predefined_split
 
 from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
@@ -104,7 +105,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         Seeds weight initialisation, batch order and the validation split; an int makes
         refits on CPU identical. Torch's global random state is left as it was.
     verbose : int, default=0
-        1 prints skorch's table of losses per epoch.
+        1 prints skorch's table of losses per epoch and, in an interactive terminal, a
+        progress bar over each epoch's batches (skorch's ``ProgressBar``; none in logs).
 
     Attributes
     ----------
@@ -317,6 +319,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         if self.patience is not None:
             stopper = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
             callbacks.append(("early_stopping", stopper))
+        if self.verbose and sys.stderr.isatty():  # a bar per epoch in a terminal, not in logs
+            callbacks.append(("progress_bar", ProgressBar()))
         self.net_ = NeuralNet(
             module=MODULES[self.module],
             module__n_codes=self.n_codes_,

@@ -385,3 +385,40 @@ def test_thread_settings_leave_a_chosen_joblib_backend_alone():
         assert isinstance(get_active_backend()[0], ThreadingBackend)
     with _torch_threads(1):
         assert get_active_backend()[0].inner_max_num_threads == 1
+
+
+def test_fold_progress_counts_folds_and_keeps_every_line():
+    import io
+
+    from sklearn_seqlab.cli import FoldProgress, _count_folds
+
+    out = io.StringIO()
+    bar = FoldProgress(total=4, file=out)
+    bar("e / d / MarkovModel: fold 1/2 accuracy 0.500 (0.1 s)")
+    bar("Report written to x/summary.md")
+    bar("e / d / MarkovModel: fold 2/2 accuracy 0.400 (0.1 s)")
+    assert bar.bar.n == 2
+    bar.close()
+    text = out.getvalue()
+    assert "fold 1/2 accuracy" in text and "Report written" in text and "2/4" in text
+    # the embedded default: every model times every fold
+    from sklearn_seqlab.config import read_config
+    from sklearn_seqlab.runner import DEFAULT_CONFIG
+
+    (experiment,) = read_config(DEFAULT_CONFIG)
+    assert _count_folds(None) == len(experiment.models) * experiment.kfold_splits
+    assert _count_folds("no-such-config.json") is None
+
+
+def test_a_verbose_fit_shows_a_progress_bar_only_in_a_terminal(monkeypatch):
+    import sys
+
+    from sklearn_seqlab import NextStateClassifier
+
+    X = [["a", "b", "c", "a"], ["b", "c", "a", "b"], ["c", "a", "b", "c"]] * 4
+    params = dict(hidden_dim=4, embedding_dim=4, max_epochs=1, verbose=1, random_state=0)
+    quiet = NextStateClassifier(**params).fit(X)
+    assert "progress_bar" not in dict(quiet.net_.callbacks_)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    shown = NextStateClassifier(**params).fit(X)
+    assert "progress_bar" in dict(shown.net_.callbacks_)

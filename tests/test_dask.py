@@ -30,16 +30,22 @@ def client():
 
 
 @contextlib.contextmanager
-def in_this_process():
-    """n_jobs=1's reference: here, on one torch thread like each worker (Dask's nanny sets
-    OMP_NUM_THREADS=1 there), so both sum in the same order."""
+def one_thread():
+    """One torch thread here, like each worker (Dask's nanny sets OMP_NUM_THREADS=1 there),
+    so that fits here (the reference, and the search's refit) sum in the same order."""
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        with joblib.parallel_config(backend="sequential"):
-            yield
+        yield
     finally:
         torch.set_num_threads(threads)
+
+
+@contextlib.contextmanager
+def in_this_process():
+    """n_jobs=1's reference: every fit here, on one thread."""
+    with one_thread(), joblib.parallel_config(backend="sequential"):
+        yield
 
 
 def _search(n_jobs):
@@ -58,7 +64,7 @@ def _search(n_jobs):
 def test_grid_search_on_a_local_cluster_matches_n_jobs_1(client):
     with in_this_process():
         reference = _search(n_jobs=1).fit(X)
-    with get_task_stream(client) as stream:
+    with get_task_stream(client) as stream, one_thread():
         distributed = _search(n_jobs=-1).fit(X)
     # the fits ran as tasks in the two worker processes, not here
     assert len({task["worker"] for task in stream.data}) == 2

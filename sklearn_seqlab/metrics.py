@@ -183,6 +183,18 @@ def accuracy_scorer(estimator, X, y=None):
     return next_state_accuracy(y_true, np.asarray(classes)[proba.argmax(axis=1)])
 
 
+def _ranking_scorer(metric, k, name):
+    """A scorer ``(estimator, X, y=None)`` of ``metric(y_true, proba, classes, k=k)``."""
+    check_size(k, "k")
+
+    def scorer(estimator, X, y=None):
+        y_true, proba, classes = _predicted(estimator, X, y)
+        return metric(y_true, proba, classes, k=k)
+
+    scorer.__name__ = name
+    return scorer
+
+
 def make_top_k_scorer(k=3):
     """A scorer of top-``k`` next-state accuracy.
 
@@ -195,14 +207,7 @@ def make_top_k_scorer(k=3):
     -------
     scorer : callable ``(estimator, X, y=None) -> float``
     """
-    check_size(k, "k")
-
-    def top_k_scorer(estimator, X, y=None):
-        y_true, proba, classes = _predicted(estimator, X, y)
-        return top_k_accuracy(y_true, proba, classes, k=k)
-
-    top_k_scorer.__name__ = f"top_{k}_accuracy_scorer"
-    return top_k_scorer
+    return _ranking_scorer(top_k_accuracy, k, f"top_{k}_accuracy_scorer")
 
 
 def neg_log_loss_scorer(estimator, X, y=None):
@@ -353,14 +358,7 @@ def make_mrr_scorer(k=10):
     -------
     scorer : callable ``(estimator, X, y=None) -> float``
     """
-    check_size(k, "k")
-
-    def mrr_scorer(estimator, X, y=None):
-        y_true, proba, classes = _predicted(estimator, X, y)
-        return mrr_at_k(y_true, proba, classes, k=k)
-
-    mrr_scorer.__name__ = f"mrr_at_{k}_scorer"
-    return mrr_scorer
+    return _ranking_scorer(mrr_at_k, k, f"mrr_at_{k}_scorer")
 
 
 def make_recall_scorer(k=10):
@@ -375,14 +373,7 @@ def make_recall_scorer(k=10):
     -------
     scorer : callable ``(estimator, X, y=None) -> float``
     """
-    check_size(k, "k")
-
-    def recall_scorer(estimator, X, y=None):
-        y_true, proba, classes = _predicted(estimator, X, y)
-        return recall_at_k(y_true, proba, classes, k=k)
-
-    recall_scorer.__name__ = f"recall_at_{k}_scorer"
-    return recall_scorer
+    return _ranking_scorer(recall_at_k, k, f"recall_at_{k}_scorer")
 
 
 __all__ += ["make_mrr_scorer", "make_recall_scorer", "mrr_at_k", "recall_at_k"]

@@ -11,7 +11,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from ._base import BaseNextStateClassifier
+from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._validation import check_fraction, check_size
 from .baselines import VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences, state_codes
@@ -123,13 +123,14 @@ class HybridClassifier(BaseNextStateClassifier):
                 raise TypeError(
                     f"network must be a NextStateClassifier, got {type(self.network).__name__}."
                 )
-            self.network._check_params()  # before any network trains, not in the third
+            self.network._check_params()  # a bad network parameter fails before any fit
         if self.count_model is not None and not hasattr(self.count_model, "predict_proba"):
             raise TypeError(
                 "count_model must be a classifier with predict_proba, such as "
                 f"VariableOrderMarkovClassifier(); got {type(self.count_model).__name__}."
             )
 
+    @keep_previous_on_error
     def fit(self, X, y=None):
         """Fit the networks and the count model, and learn the mixture weight.
 

@@ -410,9 +410,12 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Returns
         -------
         sequences : list of list
-            The states; ``UNK`` becomes None and padding is dropped.
+            The states (of the predicted feature, with ``target``); ``UNK`` becomes None and
+            padding is dropped.
         """
         check_is_fitted(self)
+        if isinstance(X, EncodedSequences):  # of events: the predicted feature's codes
+            X = [state_codes(c) for c in X.codes]
         sequences = check_sequences(X)
         n_codes = len(self.states_) + N_RESERVED
         states = [None] * N_RESERVED + self.states_.tolist()

@@ -292,13 +292,16 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         targets = self._code_to_class[[state_codes(c)[-1] for c in copies]]
         return contexts.with_codes([c[:-1] for c in copies]), targets
 
-    def _with_copies(self, contexts, targets):
-        """All training contexts and targets followed by those of the augmented copies."""
-        extra = self._copies_of(contexts, range(len(contexts)))
+    def _with_copies(self, contexts, targets, rows=None):
+        """The contexts and targets of ``rows`` (all by default), followed by those of their
+        augmented copies: the training data of a fit."""
+        rows = np.arange(len(contexts)) if rows is None else rows
+        kept, kept_targets = contexts[rows], targets[rows]
+        extra = self._copies_of(contexts, rows)
         if extra is None:
-            return contexts, targets
-        codes = contexts.codes + extra[0].codes
-        return contexts.with_codes(codes), np.concatenate([targets, extra[1]])
+            return kept, kept_targets
+        codes = kept.codes + extra[0].codes
+        return contexts.with_codes(codes), np.concatenate([kept_targets, extra[1]])
 
     def _encode(self, X):
         """Encode contexts for prediction with the vocabulary learned in ``fit``."""

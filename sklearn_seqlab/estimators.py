@@ -402,12 +402,7 @@ class NextStateClassifier(BaseNextStateClassifier):
                 contexts, target_codes, self.validation_fraction, self._split_salt
             )
             valid = self._training_dataset(contexts[valid_rows], targets[valid_rows])
-        train_contexts, train_targets = contexts[rows], targets[rows]
-        copies = self._copies_of(contexts, rows)
-        if copies is not None:
-            train_contexts = contexts.with_codes(train_contexts.codes + copies[0].codes)
-            train_targets = np.concatenate([train_targets, copies[1]])
-        return self._training_dataset(train_contexts, train_targets), valid
+        return self._training_dataset(*self._with_copies(contexts, targets, rows)), valid
 
     def _targets_for_more_training(self, X, y):
         """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""

@@ -341,9 +341,7 @@ def recall_at_k(y_true, proba, classes, *, k=10):
     recall : float
         In [0, 1]; a state outside ``classes`` is a miss.
     """
-    check_size(k, "k")
-    ranks = _true_ranks(y_true, proba, classes)
-    return float(np.mean((ranks >= 1) & (ranks <= k)))
+    return top_k_accuracy(y_true, proba, classes, k=k)
 
 
 def make_mrr_scorer(k=10):

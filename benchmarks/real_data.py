@@ -42,8 +42,9 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.chords import ChordNormalizer
+from sklearn_seqlab.dataset_specs import read_table
 from sklearn_seqlab.metrics import next_state_accuracy, perplexity, top_k_accuracy
-from sklearn_seqlab.readers import read_seqlab_csv
+from sklearn_seqlab.readers import read_event_log, read_seqlab_csv, read_txt
 
 # Fixed a priori for small vocabularies and short sequences; not tuned on any test fold.
 NEURAL = dict(
@@ -110,8 +111,7 @@ PUBLISHED = {
 
 def mcgill_splits(path, n_folds):
     """SeqLab's protocol on the deduplicated phrases."""
-    lines = Path(path).read_text().splitlines()
-    phrases = [line.split() for line in dict.fromkeys(lines) if line.strip()]
+    phrases = [list(p) for p in dict.fromkeys(tuple(p) for p in read_txt(path))]
     folds = KFold(n_folds, shuffle=True, random_state=42).split(phrases)
     for train, test in folds:
         yield _last_state_split([phrases[i] for i in train], [phrases[i] for i in test])
@@ -119,9 +119,8 @@ def mcgill_splits(path, n_folds):
 
 def grouped_splits(path, n_folds):
     """Phrases split by song, so that no song is on both sides."""
-    table = pd.read_csv(path, sep="\t", dtype=str)
-    phrases = table["phrase"].str.split().tolist()
-    folds = GroupKFold(n_folds).split(phrases, groups=table["song_id"])
+    phrases, songs = read_table({"path": path, "phrase": "phrase", "group": "song_id"})
+    folds = GroupKFold(n_folds).split(phrases, groups=songs)
     for train, test in folds:
         yield _last_state_split([phrases[i] for i in train], [phrases[i] for i in test])
 
@@ -161,8 +160,7 @@ def seqlab_csv_splits(path, n_folds, features):
 
 def helpdesk_splits(path):
     """Tax et al.'s protocol: every test prefix of length >= 2 with a following event."""
-    log = pd.read_csv(path)
-    cases = [g["ActivityID"].tolist() for _, g in log.groupby("CaseID", sort=False)]
+    cases = read_event_log(path, sequence="CaseID", state="ActivityID").tolist()
     cut = int(round(len(cases) * 2 / 3))
     train, test = cases[:cut], cases[cut:]
     contexts, targets = [], []

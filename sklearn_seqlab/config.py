@@ -26,60 +26,43 @@ whitespace-separated states, one sequence a row) or ``{"path": "log.csv", "seque
 A range ``{"min", "max"}`` of integers is a uniform integer choice; of floats, a log-uniform
 one when both bounds are positive and at least a factor 10 apart (``"log": false`` turns it
 off), else uniform. ``{"values": [...]}`` is a choice among the values.
+
+This module reads the experiments; the models and their parameters are read by
+:mod:`sklearn_seqlab.seqlab_models`, the data sets by :mod:`sklearn_seqlab.dataset_specs`.
 """
 
 import json
-import numbers
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from scipy.stats import loguniform, randint, uniform
-
+from ._config_checks import ConfigError, bool_value, int_value, no_unknown_keys
 from .augmentation import AugmenterChain, KeyTransposer, SubsequenceAugmenter
-from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .chords import LEVELS, normalize_chord
+from .dataset_specs import check_dataset_spec
 from .encoding import StateEncoder
-from .estimators import NextStateClassifier
-from .hybrid import HybridClassifier
+from .seqlab_models import (
+    ALIASES,
+    IGNORED,
+    MANY_TO_ONE_MODELS,
+    MODELS,
+    ModelSpec,
+    Range,
+    read_model,
+)
 
-MODELS = {
-    "LSTMModel": lambda: NextStateClassifier("lstm"),
-    "LSTMModelWithAttention": lambda: NextStateClassifier("attention"),
-    "TransformerModel": lambda: NextStateClassifier("transformer"),
-    "GPTModel": lambda: NextStateClassifier("transformer"),
-    "MarkovModel": lambda: MarkovClassifier(),
-    "VariableOrderMarkovModel": lambda: VariableOrderMarkovClassifier(),
-    "MultiLSTMModel": lambda: NextStateClassifier("lstm"),
-    "MultiLSTMAttentionModel": lambda: NextStateClassifier("attention"),
-    "MultiTransformerModel": lambda: NextStateClassifier("transformer"),
-    "MultiGPTModel": lambda: NextStateClassifier("transformer"),
-    # ours, not SeqLab's: networks mixed with Kneser-Ney; "epochs" and network__* set the nets
-    "HybridModel": lambda: HybridClassifier(NextStateClassifier()),
-}
-"""SeqLab's model names and the estimators they map to, and our ``HybridModel``.
-
-SeqLab's ``TransformerModel`` (an encoder) and ``GPTModel`` (GPT-2) both become the causal
-transformer; the ``Multi*`` models of ``many_to_one`` experiments are the same networks, fed
-multi-feature events by the experiment's encoder (see :meth:`Experiment.encoder`).
-"""
-
-MANY_TO_ONE_MODELS = {name for name in MODELS if name.startswith("Multi")}
-"""The models SeqLab allows only in ``many_to_one`` experiments."""
-
-ALIASES = {"embed_size": "embedding_dim", "max_context_length": "max_order"}
-"""SeqLab's parameter names that ours spell differently (``TransformerModel``'s
-``embed_size``, ``VariableOrderMarkovModel``'s ``max_context_length``)."""
-
-IGNORED = {
-    ("VariableOrderMarkovModel", "alpha"): (
-        "SeqLab's variable-order model adds alpha to its counts and samples its prediction; "
-        "ours is interpolated Kneser-Ney (tuned by 'discount') and takes the most probable "
-        "state, so alpha has no counterpart"
-    ),
-}
-"""Parameters of SeqLab's models that ours do not have, read and left out with a reason
-(:attr:`ModelSpec.ignored`, which the runner reports), so that SeqLab's own configs run."""
+__all__ = [
+    "ALIASES",
+    "FEATURE_DIMENSIONS",
+    "IGNORED",
+    "MANY_TO_ONE_MODELS",
+    "MODELS",
+    "ConfigError",
+    "Experiment",
+    "ModelSpec",
+    "Range",
+    "read_config",
+]
 
 FEATURE_DIMENSIONS = ("one_to_one", "many_to_one")
 
@@ -98,75 +81,6 @@ _EXPERIMENT_KEYS = {
     "test_dataset",
     "clean_kern",
 }
-_MODEL_KEYS = {"name", "epochs", "optimization_config", "params"}
-_DATASET_KEYS = {"path", "phrase", "sequence", "state", "order", "group", "sep"}
-_RANGE_KEYS = {"type", "min", "max", "values", "log"}
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used; the message names the key at fault."""
-
-
-@dataclass
-class Range:
-    """One searched hyper-parameter: a choice among values, or a numeric range."""
-
-    name: str
-    values: list = None
-    low: float = None
-    high: float = None
-    kind: str = "choice"  # "choice", "int", "float" or "log"
-
-    def scipy(self):
-        """The distribution (or list) ``RandomizedSearchCV`` takes."""
-        if self.kind == "choice":
-            return list(self.values)
-        if self.kind == "int":
-            return randint(self.low, self.high + 1)
-        if self.kind == "log":
-            return loguniform(self.low, self.high)
-        return uniform(self.low, self.high - self.low)
-
-    def optuna(self):
-        """The distribution optuna's ``OptunaSearchCV`` takes (needs optuna installed)."""
-        try:
-            from optuna.distributions import (
-                CategoricalDistribution,
-                FloatDistribution,
-                IntDistribution,
-            )
-        except ImportError as exc:
-            raise ImportError(
-                "optuna distributions need optuna: pip install optuna optuna-integration"
-            ) from exc
-        if self.kind == "choice":
-            return CategoricalDistribution(list(self.values))
-        if self.kind == "int":
-            return IntDistribution(int(self.low), int(self.high))
-        return FloatDistribution(self.low, self.high, log=self.kind == "log")
-
-
-@dataclass
-class ModelSpec:
-    """A model of an experiment: SeqLab's name, fixed parameters and searched ranges."""
-
-    name: str
-    params: dict = field(default_factory=dict)
-    ranges: list = field(default_factory=list)
-    ignored: dict = field(default_factory=dict)
-    """SeqLab parameters read but left out (see :data:`IGNORED`), with the reason."""
-
-    def estimator(self):
-        """A fresh estimator with the fixed parameters set."""
-        return MODELS[self.name]().set_params(**self.params)
-
-    def param_distributions(self, prefix=""):
-        """``param_distributions`` for ``RandomizedSearchCV``; ``prefix="clf__"`` in a pipeline."""
-        return {prefix + r.name: r.scipy() for r in self.ranges}
-
-    def optuna_distributions(self, prefix=""):
-        """Distributions for optuna's ``OptunaSearchCV``."""
-        return {prefix + r.name: r.optuna() for r in self.ranges}
 
 
 @dataclass
@@ -307,32 +221,34 @@ def read_config(source):
 def _experiment(name, body, where, base=None):
     if not isinstance(body, dict):
         raise ConfigError(f"{where} must be an object with 'datasets' and 'models'.")
-    _no_unknown_keys(body, _EXPERIMENT_KEYS, where)
+    no_unknown_keys(body, _EXPERIMENT_KEYS, where)
     datasets = body.get("datasets")
     if not isinstance(datasets, list) or not datasets:
         raise ConfigError(f"{where}: 'datasets' must be a non-empty list of paths.")
-    datasets = [_dataset(d, f"{where}: datasets[{i}]", base) for i, d in enumerate(datasets)]
+    datasets = [
+        check_dataset_spec(d, f"{where}: datasets[{i}]", base) for i, d in enumerate(datasets)
+    ]
     test_dataset = body.get("test_dataset")
     if test_dataset is not None:
-        test_dataset = _dataset(test_dataset, f"{where}: test_dataset", base)
+        test_dataset = check_dataset_spec(test_dataset, f"{where}: test_dataset", base)
     models = body.get("models")
     if not isinstance(models, list) or not models:
         raise ConfigError(f"{where}: 'models' must be a non-empty list.")
     experiment = Experiment(
         name=name,
         datasets=datasets,
-        models=[_model(m, f"{where}: models[{i}]") for i, m in enumerate(models)],
-        kfold_splits=_int(body, "kfold_splits", 5, 2, where),
-        number_of_trials=_int(body, "number_of_trials", 10, 1, where),
+        models=[read_model(m, f"{where}: models[{i}]") for i, m in enumerate(models)],
+        kfold_splits=int_value(body, "kfold_splits", 5, 2, where),
+        number_of_trials=int_value(body, "number_of_trials", 10, 1, where),
         target_feature=body.get("target_feature"),
-        random_state=_int(body, "random_state", 0, 0, where),
+        random_state=int_value(body, "random_state", 0, 0, where),
         feature_dimensions=body.get("feature_dimensions", "one_to_one"),
         source_features=body.get("source_features"),
-        augment_by_subsequences=_bool(body, "augment_by_subsequences", where),
+        augment_by_subsequences=bool_value(body, "augment_by_subsequences", where),
         normalize_chords=body.get("normalize_chords", False),
-        augment_by_key=_bool(body, "augment_by_key", where),
+        augment_by_key=bool_value(body, "augment_by_key", where),
         test_dataset=test_dataset,
-        clean_kern=_bool(body, "clean_kern", where),
+        clean_kern=bool_value(body, "clean_kern", where),
     )
     _check_features(experiment, where)
     if experiment.normalize_chords is True:
@@ -399,184 +315,4 @@ def _check_features(experiment, where):
             f"{where}: 'augment_by_key' transposes chord symbols, but many-to-one events also "
             "hold other features (a melody, say) that it cannot transpose; use it in "
             "one-to-one experiments."
-        )
-
-
-def _dataset(spec, where, base=None):
-    """A path, or a table whose columns are named (see the module docstring)."""
-    if isinstance(spec, str):
-        return _resolve(spec, base)
-    if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
-        raise ConfigError(f"{where} must be a path, or an object with a 'path'.")
-    _no_unknown_keys(spec, _DATASET_KEYS, where)
-    if ("phrase" in spec) == ("state" in spec):
-        raise ConfigError(
-            f"{where} needs either 'phrase' (a column of whitespace-separated states, one "
-            "sequence a row) or 'sequence' and 'state' (an event log, one event a row)."
-        )
-    if "state" in spec and "sequence" not in spec:
-        raise ConfigError(f"{where}: an event log needs 'sequence', the column of case ids.")
-    return {**spec, "path": _resolve(spec["path"], base)}
-
-
-def _resolve(path, base):
-    """A data path as the config means it: relative to the config file's folder.
-
-    SeqLab read its paths relative to the working directory, where its config also lay; so a
-    relative path that is not found beside the config file but is in the working directory
-    is taken from there. Paths of a config given as a dict, absolute paths and ``builtin:``
-    names are kept as they are.
-    """
-    if base is None or path.startswith("builtin:") or Path(path).is_absolute():
-        return path
-    beside = base / path
-    if not beside.exists() and Path(path).exists():
-        return path
-    return os.fspath(beside)
-
-
-def _model(body, where):
-    if not isinstance(body, dict):
-        raise ConfigError(f"{where} must be an object with a 'name'.")
-    _no_unknown_keys(body, _MODEL_KEYS, where)
-    name = body.get("name")
-    if name not in MODELS:
-        raise ConfigError(
-            f"{where}: unknown model name {name!r}; known: {', '.join(sorted(MODELS))}."
-        )
-    where = f"{where} ({name})"
-    valid = set(MODELS[name]().get_params())
-    if MODELS[name]().get_params().get("module") not in (None, "transformer"):
-        valid -= {"nhead", "dim_feedforward"}  # the LSTM modules have no heads
-    params, ignored = {}, {}
-    seen = set()
-    epochs = next((p for p in ("max_epochs", "network__max_epochs") if p in valid), None)
-    if "epochs" in body and epochs is not None:
-        params[epochs] = _int(body, "epochs", None, 1, where)
-        seen.add(epochs)
-    searched = body.get("optimization_config", {})
-    if not isinstance(searched, dict):
-        raise ConfigError(f"{where}: 'optimization_config' must be an object.")
-    fixed = body.get("params", {})
-    if not isinstance(fixed, dict):
-        raise ConfigError(f"{where}: 'params' must be an object.")
-    ranges = []
-    for section, entries in (("params", fixed), ("optimization_config", searched)):
-        for key, spec in entries.items():
-            if (name, key) in IGNORED:
-                ignored[key] = IGNORED[name, key]
-                continue
-            param = ALIASES.get(key, key) if ALIASES.get(key) in valid else key
-            if param not in valid:
-                raise ConfigError(
-                    f"{where}: {section} has unknown parameter {key!r}; known: {sorted(valid)}."
-                )
-            if param in seen:
-                raise ConfigError(f"{where}: parameter {param!r} is given twice (as {key!r}).")
-            seen.add(param)
-            if section == "params":
-                params[param] = spec
-            else:
-                ranges.append(_range(param, spec, f"{where}: optimization_config.{key}"))
-    _check_values(name, params, ranges, where)
-    spec = ModelSpec(name=name, params=params, ranges=ranges, ignored=ignored)
-    if spec.estimator().get_params().get("module") == "transformer":
-        _check_heads(spec, where)
-    return spec
-
-
-def _check_heads(spec, where):
-    """Every ``nhead`` a search may draw must divide every ``embedding_dim`` it may draw."""
-    defaults = spec.estimator().get_params()
-    candidates = {}
-    for param in ("nhead", "embedding_dim"):
-        found = [r for r in spec.ranges if r.name == param]
-        if not found:
-            candidates[param] = [defaults[param]]
-        elif found[0].kind == "choice":
-            candidates[param] = found[0].values
-        elif found[0].kind == "int" and found[0].high - found[0].low < 4096:
-            candidates[param] = list(range(int(found[0].low), int(found[0].high) + 1))
-        else:
-            return  # a float range: the estimator rejects it with its own message
-    for heads in candidates["nhead"]:
-        for width in candidates["embedding_dim"]:
-            if isinstance(heads, int) and isinstance(width, int) and heads > 0 and width % heads:
-                raise ConfigError(
-                    f"{where}: nhead={heads} does not divide embedding_dim={width}, and the "
-                    f"search may draw both (nhead among {candidates['nhead']}, embedding_dim "
-                    f"among {candidates['embedding_dim']}); each head reads embedding_dim / "
-                    "nhead of the embedding."
-                )
-
-
-def _check_values(name, params, ranges, where):
-    """Check every value a model can get as its ``fit`` checks it, so that a bad value in
-    the last model stops the run before the first one starts, not hours later.
-
-    Each searched value (each choice, and both bounds of a range) is checked on top of the
-    fixed parameters.
-    """
-    try:
-        model = MODELS[name]().set_params(**params)
-        model._check_params()
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    for r in ranges:
-        for value in r.values if r.kind == "choice" else (r.low, r.high):
-            try:
-                MODELS[name]().set_params(**params, **{r.name: value})._check_params()
-            except (ValueError, TypeError) as exc:
-                raise ConfigError(
-                    f"{where}: optimization_config.{r.name} holds {value!r}: {exc}"
-                ) from None
-
-
-def _range(name, spec, where):
-    if not isinstance(spec, dict):
-        raise ConfigError(f"{where} must be an object with 'values', or 'min' and 'max'.")
-    _no_unknown_keys(spec, _RANGE_KEYS, where)
-    if "values" in spec:
-        if not isinstance(spec["values"], list) or not spec["values"]:
-            raise ConfigError(f"{where}: 'values' must be a non-empty list.")
-        return Range(name, values=spec["values"])
-    if "min" not in spec or "max" not in spec:
-        raise ConfigError(f"{where} needs 'values', or both 'min' and 'max'.")
-    low, high = spec["min"], spec["max"]
-    for bound in (low, high):
-        if not isinstance(bound, numbers.Real) or isinstance(bound, bool):
-            raise ConfigError(f"{where}: 'min' and 'max' must be numbers, got {bound!r}.")
-    if low > high:
-        raise ConfigError(f"{where}: 'min' ({low}) is greater than 'max' ({high}).")
-    declared = spec.get("type")
-    if declared not in (None, "int", "float", "categorical"):
-        raise ConfigError(f"{where}: 'type' must be 'int', 'float' or 'categorical'.")
-    is_int = declared == "int" or (
-        declared is None and all(isinstance(b, numbers.Integral) for b in (low, high))
-    )
-    if is_int:
-        return Range(name, low=int(low), high=int(high), kind="int")
-    log = spec.get("log", low > 0 and high >= 10 * low)
-    return Range(name, low=float(low), high=float(high), kind="log" if log else "float")
-
-
-def _bool(body, key, where):
-    value = body.get(key, False)
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key!r} must be true or false, got {value!r}.")
-    return value
-
-
-def _int(body, key, default, minimum, where):
-    value = body.get(key, default)
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ConfigError(f"{where}: {key!r} must be an integer >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def _no_unknown_keys(body, known, where):
-    unknown = sorted(set(body) - known)
-    if unknown:
-        raise ConfigError(
-            f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; known: {sorted(known)}."
         )

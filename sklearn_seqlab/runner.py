@@ -7,39 +7,28 @@ is refitted on the training fold (neural models stop early on a split of it) and
 outer test fold. No test sequence ever takes part in choosing a model.
 """
 
-import csv
 import json
 import os
 import re
 import time
-import warnings
 from collections import Counter
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import torch
 from joblib import parallel_config
 from joblib.parallel import LokyBackend, get_active_backend
-from sklearn.base import clone
-from sklearn.model_selection import GroupKFold, KFold, ParameterSampler, RandomizedSearchCV
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline
 
 from .config import read_config
-from .datasets import make_chord_progressions
-from .inspection import plot_best_attention
-from .metrics import (
-    accuracy_scorer,
-    make_top_k_scorer,
-    neg_log_loss_scorer,
-    neg_perplexity_scorer,
-)
+from .dataset_specs import BUILTIN_CHORDS, load_dataset
+from .metrics import SCORERS
 from .persistence import save_model
-from .readers import read_seqlab_csv, read_txt, sequences_from_frame
+from .report import METRICS, ResultsFile, displayed, rows_done, write_report
+from .searches import SEARCHES
 from .tracking import MlflowTracker
-
-BUILTIN_CHORDS = "builtin:chords"
 
 DEFAULT_CONFIG = {
     "experiments": {
@@ -87,97 +76,6 @@ DEFAULT_CONFIG = {
     }
 }
 """The embedded default: synthetic chord progressions, every model, a small budget."""
-
-SCORERS = {
-    "accuracy": accuracy_scorer,
-    "top_3_accuracy": make_top_k_scorer(3),
-    "log_loss": lambda est, X: -neg_log_loss_scorer(est, X),
-    "perplexity": lambda est, X: -neg_perplexity_scorer(est, X),
-}
-
-
-def load_dataset(spec, target_feature=None, *, features=None, clean_kern=False):
-    """Sequences of a data set named in a config, with their groups (or None).
-
-    ``builtin:chords`` is the bundled synthetic chord data; a ``.txt`` file is SeqLab's TXT
-    format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
-    ``target_feature``, or as tuples of ``features`` when given (see
-    :func:`~sklearn_seqlab.readers.read_seqlab_csv`, also for ``clean_kern``); an object
-    names the columns of a table (see :mod:`sklearn_seqlab.config`). Sequences shorter than 2
-    states are dropped: they have no target.
-    """
-    if isinstance(spec, dict):
-        return _load_table(spec)
-    if spec == BUILTIN_CHORDS:
-        return make_chord_progressions(600, min_length=8, max_length=24, random_state=0), None
-    path = _existing(spec)
-    if path.suffix == ".txt":
-        return read_txt(path, min_length=2), None
-    if path.suffix in (".csv", ".tsv"):
-        if features is not None:
-            target_feature = None  # the events are tuples of all the features
-        sequences = read_seqlab_csv(
-            path, target=target_feature, features=features, clean_kern=clean_kern
-        )
-        return [s for s in sequences if len(s) >= 2], None
-    raise ValueError(
-        f"Data set {spec!r}: unknown format {path.suffix!r}; use .txt (one sequence a line) or "
-        ".csv/.tsv (SeqLab's multi-feature format), or 'builtin:chords'."
-    )
-
-
-def _existing(path):
-    path = Path(path)
-    if not path.exists():
-        raise FileNotFoundError(f"Data set {str(path)!r} does not exist.")
-    return path
-
-
-def _load_table(spec):
-    """A table of phrases (one sequence a row) or an event log (one event a row)."""
-    path = _existing(spec["path"])
-    sep = spec.get("sep", "\t" if path.suffix == ".tsv" else ",")
-    table = pd.read_csv(path, sep=sep, dtype=str, keep_default_na=False)
-    if spec.get("order") in table:  # states stay text; events are ordered by real values
-        table[spec["order"]] = _typed(table[spec["order"]])
-    group = spec.get("group")
-    missing = [c for c in (spec.get("phrase"), group) if c is not None and c not in table]
-    if missing:
-        raise ValueError(f"Data set {str(path)!r} has no column {missing[0]!r}.")
-    if "phrase" in spec:
-        sequences = table[spec["phrase"]].str.split().tolist()
-        groups = None if group is None else table[group].tolist()
-    else:
-        series = sequences_from_frame(
-            table, sequence=spec["sequence"], state=spec["state"], order=spec.get("order")
-        )
-        sequences = series.tolist()
-        groups = None
-        if group is not None:  # the group of a case is that of its first event
-            groups = table.groupby(spec["sequence"], sort=False)[group].first()[series.index]
-            groups = groups.tolist()
-    keep = [i for i, s in enumerate(sequences) if len(s) >= 2]
-    sequences = [sequences[i] for i in keep]
-    return sequences, None if groups is None else [groups[i] for i in keep]
-
-
-def _typed(column):
-    """An order column as numbers, else as times, else as text: read as text, "10" would
-    sort before "2"."""
-    try:
-        return pd.to_numeric(column)
-    except (ValueError, TypeError):
-        pass
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # pandas' notes on format inference
-            return pd.to_datetime(column, format="mixed")
-    except (ValueError, TypeError, OverflowError):
-        return column
-
-
-RESULT_COLUMNS = ["experiment", "dataset", "model", "fold", "params", *SCORERS, "fit_seconds"]
-"""The columns of ``results.csv``: one row per experiment, data set, model and outer fold."""
 
 
 def run_experiments(
@@ -255,7 +153,7 @@ def run_experiments(
     raw = DEFAULT_CONFIG if config is None else config
     experiments = read_config(raw)
     config_text = json.dumps(raw, indent=2) if isinstance(raw, dict) else Path(raw).read_text()
-    done = _rows_done(output, config_text) if resume else {}
+    done = rows_done(output, config_text) if resume else {}
     (output / "models").mkdir(parents=True, exist_ok=True)
     (output / "config.json").write_text(config_text)
 
@@ -266,7 +164,7 @@ def run_experiments(
     finals = []  # (experiment, dataset, model, fitted model, X), for the attention plot
     with ExitStack() as stack:
         stack.enter_context(_torch_threads(_thread_count(threads, n_jobs)))
-        results_file = stack.enter_context(_ResultsFile(output / "results.csv", done))
+        results_file = stack.enter_context(ResultsFile(output / "results.csv", done))
         for experiment in experiments:
             labels = _model_labels(experiment.models)
             for dataset in experiment.datasets:
@@ -285,7 +183,7 @@ def run_experiments(
                         row.update(experiment=experiment.name, dataset=name, model=model_name)
                         results_file.write(row)
                         if tracker is not None:
-                            tracker.log_fold(row, SCORERS)
+                            tracker.log_fold(row, METRICS)
                         if hasattr(model[-1], "history_"):
                             curves.append((model_name, fold, model[-1].history_))
                         progress(
@@ -311,84 +209,12 @@ def run_experiments(
                         finals.append((experiment.name, name, model_name, final, X[train]))
 
     results = results_file.ordered()
-    (output / "summary.md").write_text(summarize(results))
-    _plot(results, curves, output)
-    plot_best_attention(finals, results, output / "attention.png")
+    write_report(results, curves, finals, output)
     if tracker is not None:
         tracker.log_report(output)
         progress(f"Logged to MLflow at {mlflow_uri}")
     progress(f"Report written to {output / 'summary.md'}")
     return results
-
-
-class _ResultsFile:
-    """``results.csv``, written one row at a time and flushed, so that a killed run keeps
-    every row it finished. Rows kept from an earlier run (``done``) stay first."""
-
-    def __init__(self, path, done):
-        self.path, self.rows = path, list(done.values())
-
-    def __enter__(self):
-        # the kept rows go to a new file that replaces the old one whole: a run killed
-        # right now still finds them
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        with open(temporary, "w", newline="", encoding="utf-8") as file:
-            writer = csv.DictWriter(file, RESULT_COLUMNS, extrasaction="ignore")
-            writer.writeheader()
-            writer.writerows(self.rows)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.path)
-        self.file = open(self.path, "a", newline="", encoding="utf-8")
-        self.writer = csv.DictWriter(self.file, RESULT_COLUMNS, extrasaction="ignore")
-        return self
-
-    def write(self, row):
-        self.writer.writerow(row)
-        self._flush()
-        self.rows.append(row)
-
-    def _flush(self):
-        self.file.flush()
-        os.fsync(self.file.fileno())
-
-    def __exit__(self, *exc):
-        self.file.close()
-
-    def ordered(self):
-        """Every row, read back from the file, sorted as the config orders them."""
-        text = dict.fromkeys(["experiment", "dataset", "model", "params"], str)
-        results = pd.read_csv(self.path, keep_default_na=False, dtype=text)
-        position = {}
-        for i, row in enumerate(self.rows):
-            position.setdefault((row["experiment"], row["dataset"], row["model"]), i)
-        order = sorted(
-            range(len(results)),
-            key=lambda i: (
-                position[
-                    tuple(str(results.iloc[i][c]) for c in ("experiment", "dataset", "model"))
-                ],
-                int(results.iloc[i]["fold"]),
-            ),
-        )
-        return results.iloc[order].reset_index(drop=True)
-
-
-def _rows_done(output, config_text):
-    """The rows of an earlier run of this config in ``output``, by (experiment, data set,
-    model, fold)."""
-    path = output / "results.csv"
-    if not path.exists():
-        return {}
-    previous = output / "config.json"
-    if previous.exists() and previous.read_text() != config_text:
-        raise ValueError(
-            f"Cannot resume: {str(output)!r} holds the results of another config; use "
-            "another output directory, or run without --resume to replace them."
-        )
-    with open(path, newline="", encoding="utf-8") as file:
-        rows = list(csv.DictReader(file))
-    return {(r["experiment"], r["dataset"], r["model"], int(r["fold"])): r for r in rows}
 
 
 def _model_labels(models):
@@ -492,90 +318,6 @@ def _search(spec, experiment, search, n_jobs, grouped=False):
     return SEARCHES[search](pipe, spec, experiment, inner, n_jobs)
 
 
-def _random_search(pipe, spec, experiment, inner, n_jobs):
-    distributions = spec.param_distributions("clf__")
-    n_iter = experiment.number_of_trials
-    if all(isinstance(d, list) for d in distributions.values()):
-        # a grid smaller than the budget: try each candidate once
-        n_iter = min(n_iter, int(np.prod([len(d) for d in distributions.values()])))
-    if n_iter == 1:
-        return _OneCandidate(pipe, distributions, experiment.random_state)
-    return RandomizedSearchCV(
-        pipe,
-        distributions,
-        n_iter=n_iter,
-        cv=inner,
-        scoring=accuracy_scorer,
-        random_state=experiment.random_state,
-        n_jobs=n_jobs,
-    )
-
-
-class _OneCandidate:
-    """The candidate ``RandomizedSearchCV(n_iter=1)`` would draw, fitted without the inner
-    folds, which cannot change a choice among one."""
-
-    def __init__(self, pipe, distributions, random_state):
-        self.pipe, self.distributions, self.random_state = pipe, distributions, random_state
-
-    def fit(self, X, groups=None):
-        sampler = ParameterSampler(self.distributions, 1, random_state=self.random_state)
-        self.best_params_ = next(iter(sampler))
-        self.best_estimator_ = clone(self.pipe).set_params(**self.best_params_).fit(X)
-        return self
-
-
-def _optuna_search(pipe, spec, experiment, inner, n_jobs):
-    try:
-        import optuna  # noqa: F401  (checked here for a clear message)
-        import optuna_integration  # noqa: F401
-    except ImportError as exc:
-        raise ImportError(
-            "search='optuna' needs optuna: pip install optuna optuna-integration"
-        ) from exc
-    return _QuietOptunaSearch(
-        pipe,
-        spec.optuna_distributions("clf__"),
-        n_trials=experiment.number_of_trials,
-        cv=inner,
-        scoring=accuracy_scorer,
-        random_state=experiment.random_state,
-        n_jobs=n_jobs if n_jobs is not None else 1,
-    )
-
-
-class _QuietOptunaSearch:
-    """An ``OptunaSearchCV`` built and fitted without optuna's per-trial log lines and
-    upstream notices; optuna's own logging settings are restored afterwards."""
-
-    def __init__(self, *args, **kwargs):
-        self.args, self.kwargs = args, kwargs
-
-    def fit(self, X, groups=None):
-        import optuna
-        from optuna_integration import OptunaSearchCV
-
-        verbosity = optuna.logging.get_verbosity()
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                # optuna-integration 5.0 calls a function optuna 5.0 deprecates, once per
-                # trial: upstream's own noise, nothing a user of this runner can change
-                warnings.filterwarnings(
-                    "ignore", message="`optuna.terminator` module", category=FutureWarning
-                )
-                search = OptunaSearchCV(*self.args, **self.kwargs).fit(X, groups=groups)
-        finally:
-            optuna.logging.set_verbosity(verbosity)
-        self.best_estimator_ = search.best_estimator_
-        self.best_params_ = search.best_params_
-        return self
-
-
-SEARCHES = {"random": _random_search, "optuna": _optuna_search}
-
-
 def _fit(searcher, X, groups):
     """Fit a search on ``X``, its inner folds split by ``groups`` when there are groups."""
     if groups is None or isinstance(searcher, Pipeline):  # a pipeline has no folds to split
@@ -613,61 +355,6 @@ def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=(), n_trai
         model = getattr(searcher, "best_estimator_", searcher)
         params = getattr(searcher, "best_params_", {})
         test_X = [X[i] for i in test]
-        row = {name: scorer(model, test_X) for name, scorer in SCORERS.items()}
+        row = displayed({name: scorer(model, test_X) for name, scorer in SCORERS.items()})
         row.update(fold=fold, params=json.dumps(params, default=str), fit_seconds=seconds)
         yield fold, model, row
-
-
-def summarize(results):
-    """Markdown: mean and spread of each metric per data set and model, best first."""
-    lines = []
-    for (experiment, dataset), table in results.groupby(["experiment", "dataset"], sort=False):
-        stats = table.groupby("model", sort=False)[list(SCORERS)].agg(["mean", "std"])
-        stats = stats.sort_values(("accuracy", "mean"), ascending=False)
-        lines += [
-            f"## {experiment}: {dataset}",
-            "",
-            "| model | accuracy | top-3 accuracy | log-loss | perplexity |",
-            "|---|---|---|---|---|",
-        ]
-        for model, row in stats.iterrows():
-            cells = [f"{row[(m, 'mean')]:.3f} ± {row[(m, 'std')]:.3f}" for m in SCORERS]
-            lines.append(f"| {model} | " + " | ".join(cells) + " |")
-        lines.append("")
-    lines.append("Mean ± standard deviation over the outer folds; models chosen on inner folds.")
-    return "\n".join(lines) + "\n"
-
-
-def _plot(results, curves, output):
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no screen needed
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    labels = [f"{d}\n{m}" for (d, m), _ in results.groupby(["dataset", "model"], sort=False)]
-    for i, (_, table) in enumerate(results.groupby(["dataset", "model"], sort=False)):
-        acc = table["accuracy"].to_numpy()
-        ax.errorbar(i, acc.mean(), yerr=acc.std(), fmt="o", capsize=4, color="C0")
-        ax.scatter(np.full(len(acc), i + 0.15), acc, s=10, color="C1")
-    ax.set_xticks(range(len(labels)), [label.split("\n")[-1] for label in labels], rotation=20)
-    ax.set_ylabel("next-state accuracy (outer folds)")
-    fig.tight_layout()
-    fig.savefig(output / "accuracy.png", dpi=120)
-    plt.close(fig)
-
-    if curves:
-        fig, ax = plt.subplots(figsize=(7, 4))
-        models = sorted({model for model, _, _ in curves})
-        for model, fold, history in curves:
-            color = f"C{models.index(model)}"
-            label = model if fold == 0 else None  # one legend entry per model
-            ax.plot(history[:, "train_loss"], color=color, alpha=0.6, label=label)
-            if "valid_loss" in history[0]:
-                ax.plot(history[:, "valid_loss"], color=color, linestyle="--", alpha=0.6)
-        ax.set_xlabel("epoch")
-        ax.set_ylabel("loss (solid: training, dashed: validation)")
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(output / "learning_curves.png", dpi=120)
-        plt.close(fig)

@@ -13,7 +13,7 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 
 from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
-from ._validation import check_fraction, check_option, check_size
+from ._params import RANDOM_STATE, Instance, Integer, Options, Real
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences, state_codes
 from .modules import MODULES, SequenceCrossEntropy
@@ -146,6 +146,30 @@ class NextStateClassifier(BaseNextStateClassifier):
     array(['Am', 'F'], dtype=object)
     """
 
+    _parameter_constraints = {
+        **BaseNextStateClassifier._parameter_constraints,
+        "module": [Options(*MODULES)],
+        "embedding_dim": [Integer(1)],
+        "hidden_dim": [Integer(1)],
+        "num_layers": [Integer(1)],
+        "dropout": [Real(0.0, 1.0, closed="left")],
+        "tie_weights": [Options(True, False)],
+        "nhead": [Integer(1)],
+        "dim_feedforward": [Integer(1), None],
+        "lr": [Real(0.0, np.inf)],
+        "batch_size": [Integer(1)],
+        "max_epochs": [Integer(1)],
+        "patience": [Integer(1), None],
+        "validation_fraction": [Real(0.0, 1.0), None],
+        "train_on": [Options("all", "last")],
+        "callbacks": [Instance((list, tuple), "a list of skorch callbacks"), None],
+        "checkpoint_dir": [Instance((str, bytes, os.PathLike), "a path"), None],
+        # a string or torch.device here; check_device then asks torch whether it works
+        "device": [Instance((str, torch.device), "a string such as 'cpu' or 'cuda'")],
+        "random_state": RANDOM_STATE,
+        "verbose": [Integer(0)],
+    }
+
     def __init__(
         self,
         module="lstm",
@@ -242,31 +266,15 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     def _check_params(self):
         super()._check_params()
-        check_option(self.module, "module", tuple(MODULES))
-        check_option(self.train_on, "train_on", ("all", "last"))
-        for name in ("embedding_dim", "hidden_dim", "num_layers", "batch_size", "max_epochs"):
-            check_size(getattr(self, name), name)
-        check_size(self.patience, "patience", allow_none=True)
-        check_size(self.nhead, "nhead")
-        check_size(self.dim_feedforward, "dim_feedforward", allow_none=True)
         if self.module == "transformer" and self.embedding_dim % self.nhead:
             raise ValueError(
                 f"embedding_dim={self.embedding_dim} must be a multiple of nhead={self.nhead} "
                 "for module='transformer'."
             )
-        check_size(self.verbose, "verbose", minimum=0)
-        check_fraction(self.dropout, "dropout", closed="left")
-        check_option(self.tie_weights, "tie_weights", (True, False))
-        check_fraction(self.lr, "lr", high=np.inf)
-        check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
         if self.patience is not None and self.validation_fraction is None:
             raise ValueError(
                 f"patience={self.patience} stops on the validation loss, which needs a "
                 "validation split; set validation_fraction, or patience=None."
-            )
-        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
-            raise TypeError(
-                f"callbacks must be a list of skorch callbacks, got {type(self.callbacks)}."
             )
         check_callbacks(self.callbacks)
         check_device(self.device)
@@ -320,19 +328,7 @@ class NextStateClassifier(BaseNextStateClassifier):
             callbacks.append(("progress_bar", ProgressBar()))
         self.net_ = NeuralNet(
             module=MODULES[self.module],
-            module__n_codes=self.n_codes_,
-            module__n_classes=len(self.classes_),
-            module__embedding_dim=self.embedding_dim,
-            module__hidden_dim=self.hidden_dim,
-            module__num_layers=self.num_layers,
-            module__dropout=self.dropout,
-            module__feature_sizes=self.feature_sizes_,
-            module__class_codes=self._class_codes() if self.tie_weights else None,
-            # parameters only some modules take (the transformer's nhead, dim_feedforward)
-            **{
-                f"module__{name}": getattr(self, name)
-                for name in getattr(MODULES[self.module], "estimator_params", ())
-            },
+            **{f"module__{name}": value for name, value in self._module_params().items()},
             criterion=SequenceCrossEntropy,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -348,6 +344,19 @@ class NextStateClassifier(BaseNextStateClassifier):
         )
         with self._seeded():
             self.net_.initialize()
+
+    def _module_params(self):
+        """The arguments of the torch module: the vocabulary learned, and the parameters."""
+        params = {
+            "n_codes": self.n_codes_,
+            "n_classes": len(self.classes_),
+            "feature_sizes": self.feature_sizes_,
+            "class_codes": self._class_codes() if self.tie_weights else None,
+        }
+        # parameters named alike here and in the module; the transformer adds its own
+        shared = ("embedding_dim", "hidden_dim", "num_layers", "dropout")
+        extra = getattr(MODULES[self.module], "estimator_params", ())
+        return params | {name: getattr(self, name) for name in shared + tuple(extra)}
 
     def _class_codes(self):
         """The input code of each class; a class missing from the input vocabulary (possible

@@ -75,10 +75,18 @@ class Real:
 
 
 class Options:
-    """One of the given values (compared by type and value, so 1 is not True)."""
+    """One of the given values (compared by type and value, so 1 is not True).
 
-    def __init__(self, *values):
-        self.values = values
+    ``registry``, a mapping, gives the values instead: its keys at the time of the check,
+    so that an entry added later (a module registered in ``MODULES``) is allowed.
+    """
+
+    def __init__(self, *values, registry=None):
+        self._values, self.registry = values, registry
+
+    @property
+    def values(self):
+        return self._values if self.registry is None else tuple(self.registry)
 
     def takes_type(self, value):
         return any(type(value) is type(v) for v in self.values)

@@ -148,7 +148,7 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     _parameter_constraints = {
         **BaseNextStateClassifier._parameter_constraints,
-        "module": [Options(*MODULES)],
+        "module": [Options(registry=MODULES)],
         "embedding_dim": [Integer(1)],
         "hidden_dim": [Integer(1)],
         "num_layers": [Integer(1)],

@@ -11,7 +11,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_option, check_sequences, check_targets, sorted_states, split_last
+from ._params import Options, check_params
+from ._validation import check_sequences, check_targets, sorted_states, split_last
 from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder, state_codes
 from .training import NonFiniteLossError
 
@@ -125,6 +126,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
     perplexity metrics).
     """
 
+    _parameter_constraints = {"handle_unknown": [Options("use_unknown", "error")]}
+
     @keep_previous_on_error
     def fit(self, X, y=None):
         """Fit the model.
@@ -208,7 +211,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         return next_state_accuracy(y_true, self.predict(contexts), sample_weight=sample_weight)
 
     def _check_params(self):
-        check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))
+        """Check the parameters against ``_parameter_constraints`` (see ``_params``)."""
+        check_params(self)
 
     def _fit_vocabulary(self, X, y):
         """Learn ``classes_`` and the encoder; return contexts and target class indices.

@@ -14,6 +14,8 @@ import scipy.sparse
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import column_or_1d
 
+from ._params import Integer, Options, Real, check_value
+
 
 def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
     """Return ``X`` as a list of lists of hashable states.
@@ -241,29 +243,14 @@ def split_last(sequences, name="X"):
 
 def check_option(value, name, options):
     """Raise a ValueError naming ``name`` unless ``value`` is one of ``options``."""
-    if not any(value is o or (type(value) is type(o) and value == o) for o in options):
-        raise ValueError(f"{name} must be one of {list(options)}, got {value!r}.")
+    check_value(value, name, [Options(*options)])
 
 
 def check_size(value, name, *, minimum=1, allow_none=False):
     """Raise unless ``value`` is an integer >= ``minimum`` (or None when allowed)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}.")
+    check_value(value, name, [Integer(minimum)] + ([None] if allow_none else []))
 
 
 def check_fraction(value, name, *, low=0.0, high=1.0, allow_none=False, closed="neither"):
     """Raise unless ``value`` is a real number inside (``low``, ``high``)."""
-    if value is None and allow_none:
-        return
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        raise TypeError(f"{name} must be a number, got {value!r}.")
-    low_ok = value >= low if closed in ("left", "both") else value > low
-    high_ok = value <= high if closed in ("right", "both") else value < high
-    if not (low_ok and high_ok and math.isfinite(value)):
-        left = "[" if closed in ("left", "both") else "("
-        right = "]" if closed in ("right", "both") else ")"
-        raise ValueError(f"{name} must lie in {left}{low}, {high}{right}, got {value!r}.")
+    check_value(value, name, [Real(low, high, closed)] + ([None] if allow_none else []))

@@ -7,9 +7,11 @@ fitting, and the classifiers train on the copies of their training sequences onl
 copies of the sequences they hold out for validation, nor of the sequences they score).
 """
 
+from collections.abc import Iterable
+
 from sklearn.base import BaseEstimator
 
-from ._validation import check_size
+from ._params import Instance, Integer, Options, check_params, is_callable
 from .chords import SPELLINGS, parse_chord, transpose_chord
 
 
@@ -37,6 +39,11 @@ class KeyTransposer(BaseEstimator):
     [[['D:maj', 'B:min7', 'N'], ['F:maj', 'D:min7', 'N']], []]
     """
 
+    _parameter_constraints = {
+        "semitones": [Instance(Iterable, "a list of integers"), None],
+        "spelling": [Options(*sorted(SPELLINGS))],
+    }
+
     def __init__(self, semitones=None, spelling="pop"):
         self.semitones = semitones
         self.spelling = spelling
@@ -54,8 +61,8 @@ class KeyTransposer(BaseEstimator):
         return copies
 
     def _check_params(self):
-        if self.spelling not in SPELLINGS:
-            raise ValueError(f"spelling must be one of {sorted(SPELLINGS)}, got {self.spelling!r}.")
+        """Check the parameters; return the shifts to make copies for."""
+        check_params(self)
         if self.semitones is None:
             return list(range(1, 12))
         try:
@@ -94,11 +101,13 @@ class SubsequenceAugmenter(BaseEstimator):
     [[['C', 'F'], ['G', 'C'], ['C', 'F', 'G'], ['F', 'G', 'C']], []]
     """
 
+    _parameter_constraints = {"min_length": [Integer(1)]}
+
     def __init__(self, min_length=2):
         self.min_length = min_length
 
     def __call__(self, sequences):
-        check_size(self.min_length, "min_length")
+        check_params(self)
         seen = {tuple(seq) for seq in sequences}
         copies = []
         for seq in sequences:
@@ -130,10 +139,20 @@ class AugmenterChain(BaseEstimator):
     [[['D', 'G', 'A'], ['C', 'F'], ['F', 'G'], ['D', 'G'], ['G', 'A']]]
     """
 
+    _parameter_constraints = {
+        "augmenters": [
+            Instance(
+                lambda value: isinstance(value, (list, tuple)) and all(map(is_callable, value)),
+                "a list of augmenters (callables)",
+            )
+        ]
+    }
+
     def __init__(self, augmenters):
         self.augmenters = augmenters
 
     def __call__(self, sequences):
+        check_params(self)
         pools = [[list(seq)] for seq in sequences]  # each sequence, then its copies
         for augment in self.augmenters:
             made = iter(augment([seq for pool in pools for seq in pool]))

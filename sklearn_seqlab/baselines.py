@@ -12,7 +12,8 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNextStateClassifier
-from ._validation import check_fraction, check_option, check_size
+from ._params import Integer, Options, Real
+from ._validation import check_size
 from .encoding import NO_CLASS, PAD, UNK, EncodedSequences
 
 _START = PAD
@@ -136,13 +137,14 @@ class MarkovClassifier(_BaseCountClassifier):
     [['G', 'C', 'G', 'C']]
     """
 
+    _parameter_constraints = {
+        **BaseNextStateClassifier._parameter_constraints,
+        "alpha": [Real(0.0, np.inf, closed="left")],
+    }
+
     def __init__(self, *, alpha=1.0, handle_unknown="use_unknown"):
         self.alpha = alpha
         self.handle_unknown = handle_unknown
-
-    def _check_params(self):
-        super()._check_params()
-        check_fraction(self.alpha, "alpha", low=0.0, high=np.inf, closed="left")
 
     def _fit(self, contexts, targets):
         contexts, targets = self._with_copies(contexts.state_only(), targets)
@@ -251,6 +253,13 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
     array(['G', 'C'], dtype=object)
     """
 
+    _parameter_constraints = {
+        **BaseNextStateClassifier._parameter_constraints,
+        "max_order": [Integer(1)],
+        "method": [Options("kneser_ney", "witten_bell")],
+        "discount": [Options("auto"), Real(0.0, 1.0, closed="right")],
+    }
+
     def __init__(
         self, *, max_order=3, method="kneser_ney", discount="auto", handle_unknown="use_unknown"
     ):
@@ -258,17 +267,6 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         self.method = method
         self.discount = discount
         self.handle_unknown = handle_unknown
-
-    def _check_params(self):
-        super()._check_params()
-        check_size(self.max_order, "max_order")
-        check_option(self.method, "method", ("kneser_ney", "witten_bell"))
-        if not isinstance(self.discount, str):
-            check_fraction(self.discount, "discount", closed="right")
-        elif self.discount != "auto":
-            raise ValueError(
-                f"discount must be 'auto' or a float in (0, 1], got {self.discount!r}."
-            )
 
     def _window(self, codes, t):
         """The usable context before position ``t``, as ``(window, cut)``.

@@ -25,6 +25,7 @@ from typing import NamedTuple
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._params import Options, check_params
 from ._validation import check_sequences
 
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
@@ -312,6 +313,11 @@ class ChordNormalizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
     [['Db:min', 'G:maj', 'N']]
     """
 
+    _parameter_constraints = {
+        "level": [Options(*LEVELS)],
+        "spelling": [Options(*sorted(SPELLINGS))],
+    }
+
     def __init__(self, level="full", spelling="pop"):
         self.level = level
         self.spelling = spelling
@@ -362,9 +368,7 @@ class ChordNormalizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
         return out
 
     def _check_params(self):
-        if self.level not in LEVELS:
-            raise ValueError(f"level must be one of {list(LEVELS)}, got {self.level!r}.")
-        _spelling(self.spelling)
+        check_params(self)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

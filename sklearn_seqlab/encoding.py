@@ -7,14 +7,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import (
-    as_state_array,
-    check_fraction,
-    check_option,
-    check_sequences,
-    check_size,
-    sorted_states,
-)
+from ._params import NO_CHECK, Instance, Integer, Options, Real, check_params, is_callable
+from ._validation import as_state_array, check_sequences, sorted_states
 from .features import FeatureVocabulary, derive_features, split_events
 
 PAD = 0
@@ -319,29 +313,35 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self._infrequent = set(self.infrequent_states_.tolist())
         self._feature_vocabularies = [FeatureVocabulary(v) for v in self.feature_states_]
 
+    _parameter_constraints = {
+        "handle_unknown": [Options("use_unknown", "error")],
+        "min_frequency": [Integer(1), Real(0.0, 1.0), None],
+        "max_states": [Integer(1), None],
+        "max_length": [Integer(1), None],
+        "split_strings": [Options(True, False)],
+        "augment": [
+            Instance(
+                is_callable,
+                "a callable that returns copies of sequences (such as KeyTransposer())",
+            ),
+            None,
+        ],
+        "target": NO_CHECK,  # a feature's index or name: only the events can tell
+        "state_features": [
+            Instance(
+                is_callable,
+                "a callable that maps a state to a tuple of features (such as chord_parts)",
+            ),
+            None,
+        ],
+    }
+
     def _check_params(self):
-        check_option(self.handle_unknown, "handle_unknown", ("use_unknown", "error"))
-        if isinstance(self.min_frequency, numbers.Integral):
-            check_size(self.min_frequency, "min_frequency")
-        elif self.min_frequency is not None:
-            check_fraction(self.min_frequency, "min_frequency")
-        check_size(self.max_states, "max_states", allow_none=True)
-        check_size(self.max_length, "max_length", allow_none=True)
-        check_option(self.split_strings, "split_strings", (True, False))
-        if self.state_features is not None and not callable(self.state_features):
-            raise TypeError(
-                "state_features must be a callable that maps a state to a tuple of features "
-                f"(such as chord_parts), got {type(self.state_features).__name__}."
-            )
+        check_params(self)
         if self.target is not None and self.augment is not None:
             raise ValueError(
                 "augment works on sequences of single states; it cannot be combined with "
                 "target (events of several features)."
-            )
-        if self.augment is not None and not callable(self.augment):
-            raise TypeError(
-                "augment must be a callable that returns copies of sequences (such as "
-                f"KeyTransposer()), got {type(self.augment).__name__}."
             )
 
     def transform(self, X):

@@ -1,5 +1,6 @@
 """NextStateClassifier: LSTM and attention next-state models as a scikit-learn classifier."""
 
+import contextlib
 import copy
 import os
 import sys
@@ -10,16 +11,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
-from skorch.helper import predefined_split
 
 from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
-from ._validation import check_fraction, check_option, check_size
+from ._params import RANDOM_STATE, Instance, Integer, Options, Real
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences, state_codes
 from .modules import MODULES, SequenceCrossEntropy
-from .splitting import holdout_split
+from .splitting import UnsplitSequences, WholeSequenceSplit
 from .training import (
     FiniteLossGuard,
+    LoadCheckpoint,
     ResumableCheckpoint,
     check_callbacks,
     check_device,
@@ -145,6 +146,30 @@ class NextStateClassifier(BaseNextStateClassifier):
     array(['Am', 'F'], dtype=object)
     """
 
+    _parameter_constraints = {
+        **BaseNextStateClassifier._parameter_constraints,
+        "module": [Options(registry=MODULES)],
+        "embedding_dim": [Integer(1)],
+        "hidden_dim": [Integer(1)],
+        "num_layers": [Integer(1)],
+        "dropout": [Real(0.0, 1.0, closed="left")],
+        "tie_weights": [Options(True, False)],
+        "nhead": [Integer(1)],
+        "dim_feedforward": [Integer(1), None],
+        "lr": [Real(0.0, np.inf)],
+        "batch_size": [Integer(1)],
+        "max_epochs": [Integer(1)],
+        "patience": [Integer(1), None],
+        "validation_fraction": [Real(0.0, 1.0), None],
+        "train_on": [Options("all", "last")],
+        "callbacks": [Instance((list, tuple), "a list of skorch callbacks"), None],
+        "checkpoint_dir": [Instance((str, bytes, os.PathLike), "a path"), None],
+        # a string or torch.device here; check_device then asks torch whether it works
+        "device": [Instance((str, torch.device), "a string such as 'cpu' or 'cuda'")],
+        "random_state": RANDOM_STATE,
+        "verbose": [Integer(0)],
+    }
+
     def __init__(
         self,
         module="lstm",
@@ -241,60 +266,31 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     def _check_params(self):
         super()._check_params()
-        check_option(self.module, "module", tuple(MODULES))
-        check_option(self.train_on, "train_on", ("all", "last"))
-        for name in ("embedding_dim", "hidden_dim", "num_layers", "batch_size", "max_epochs"):
-            check_size(getattr(self, name), name)
-        check_size(self.patience, "patience", allow_none=True)
-        check_size(self.nhead, "nhead")
-        check_size(self.dim_feedforward, "dim_feedforward", allow_none=True)
         if self.module == "transformer" and self.embedding_dim % self.nhead:
             raise ValueError(
                 f"embedding_dim={self.embedding_dim} must be a multiple of nhead={self.nhead} "
                 "for module='transformer'."
             )
-        check_size(self.verbose, "verbose", minimum=0)
-        check_fraction(self.dropout, "dropout", closed="left")
-        check_option(self.tie_weights, "tie_weights", (True, False))
-        check_fraction(self.lr, "lr", high=np.inf)
-        check_fraction(self.validation_fraction, "validation_fraction", allow_none=True)
         if self.patience is not None and self.validation_fraction is None:
             raise ValueError(
                 f"patience={self.patience} stops on the validation loss, which needs a "
                 "validation split; set validation_fraction, or patience=None."
-            )
-        if self.callbacks is not None and not isinstance(self.callbacks, (list, tuple)):
-            raise TypeError(
-                f"callbacks must be a list of skorch callbacks, got {type(self.callbacks)}."
             )
         check_callbacks(self.callbacks)
         check_device(self.device)
 
     def _fit(self, contexts, targets):
         self._initialize_net(contexts, targets)
-        epochs, path = self.max_epochs, self.checkpoint_path_
-        if path is not None and ResumableCheckpoint.completed_epochs(path):
-            ResumableCheckpoint.restore(self.net_, path)
-            done = len(self.net_.history)
-            epochs = 0 if ResumableCheckpoint.is_complete(path) else max(epochs - done, 0)
+        # the checkpoint callbacks resume a killed fit and load a finished one (0 epochs left)
+        checkpoint = dict(self.net_.callbacks_).get("checkpoint")
+        epochs = self.max_epochs if checkpoint is None else checkpoint.epochs_left(self.max_epochs)
         with self._seeded():
             self._train(contexts, targets, epochs=epochs)
-        if path is not None:
-            # the history spans every session of this fit, so the best file is the global best
-            ResumableCheckpoint.restore_best(self.net_, path)
-            if epochs == 0 or self._finished():
-                ResumableCheckpoint.mark_complete(path)
-
-    def _finished(self):
-        """Whether training ran all its epochs or early stopping ended it (not Ctrl-C)."""
-        stopper = dict(self.net_.callbacks_).get("early_stopping")
-        stopped = stopper is not None and stopper.misses_ >= stopper.patience
-        return stopped or len(self.net_.history) >= self.max_epochs
 
     def _seeded(self):
         """A context in which torch is seeded from ``random_state``; torch's RNG is restored
         afterwards, so fitting never disturbs the user's own random streams."""
-        return _Seeded(int(self._rng.randint(np.iinfo(np.int32).max)))
+        return _seeded(int(self._rng.randint(np.iinfo(np.int32).max)))
 
     def _initialize_net(self, contexts, targets):
         """Seed, name this fit's checkpoint directory, and build a fresh net."""
@@ -314,28 +310,25 @@ class NextStateClassifier(BaseNextStateClassifier):
         """Build and initialise ``net_`` from the parameters and the learned vocabulary."""
         callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
         callbacks.append(("finite_loss", FiniteLossGuard()))
-        if self.checkpoint_path_ is not None:
-            callbacks.append(("checkpoint", ResumableCheckpoint(self.checkpoint_path_)))
+        stopper = None
         if self.patience is not None:
-            stopper = EarlyStopping(monitor="valid_loss", patience=self.patience, load_best=True)
+            # a checkpoint puts back its best file instead: the best of every session
+            load_best = self.checkpoint_path_ is None
+            stopper = EarlyStopping(
+                monitor="valid_loss", patience=self.patience, load_best=load_best
+            )
+        if self.checkpoint_path_ is not None:
+            checkpoint = ResumableCheckpoint(self.checkpoint_path_, early_stopping=stopper)
+            # loaded before any other callback starts, saved after the user's callbacks ran
+            callbacks.insert(0, ("resume", LoadCheckpoint(checkpoint)))
+            callbacks.append(("checkpoint", checkpoint))
+        if stopper is not None:
             callbacks.append(("early_stopping", stopper))
         if self.verbose and sys.stderr.isatty():  # a bar per epoch in a terminal, not in logs
             callbacks.append(("progress_bar", ProgressBar()))
         self.net_ = NeuralNet(
             module=MODULES[self.module],
-            module__n_codes=self.n_codes_,
-            module__n_classes=len(self.classes_),
-            module__embedding_dim=self.embedding_dim,
-            module__hidden_dim=self.hidden_dim,
-            module__num_layers=self.num_layers,
-            module__dropout=self.dropout,
-            module__feature_sizes=self.feature_sizes_,
-            module__class_codes=self._class_codes() if self.tie_weights else None,
-            # parameters only some modules take (the transformer's nhead, dim_feedforward)
-            **{
-                f"module__{name}": getattr(self, name)
-                for name in getattr(MODULES[self.module], "estimator_params", ())
-            },
+            **{f"module__{name}": value for name, value in self._module_params().items()},
             criterion=SequenceCrossEntropy,
             optimizer=torch.optim.Adam,
             lr=self.lr,
@@ -344,13 +337,26 @@ class NextStateClassifier(BaseNextStateClassifier):
             iterator_train=bucket_iterator,
             iterator_train__shuffle=True,
             iterator_valid=bucket_iterator,
-            train_split=None,
+            train_split=WholeSequenceSplit(self.validation_fraction),
             callbacks=callbacks,
             device=self.device,
             verbose=self.verbose,
         )
         with self._seeded():
             self.net_.initialize()
+
+    def _module_params(self):
+        """The arguments of the torch module: the vocabulary learned, and the parameters."""
+        params = {
+            "n_codes": self.n_codes_,
+            "n_classes": len(self.classes_),
+            "feature_sizes": self.feature_sizes_,
+            "class_codes": self._class_codes() if self.tie_weights else None,
+        }
+        # parameters named alike here and in the module; the transformer adds its own
+        shared = ("embedding_dim", "hidden_dim", "num_layers", "dropout")
+        extra = getattr(MODULES[self.module], "estimator_params", ())
+        return params | {name: getattr(self, name) for name in shared + tuple(extra)}
 
     def _class_codes(self):
         """The input code of each class; a class missing from the input vocabulary (possible
@@ -361,11 +367,8 @@ class NextStateClassifier(BaseNextStateClassifier):
         return codes.tolist()
 
     def _train(self, contexts, targets, epochs):
-        train, valid = self._split(contexts, targets)
-        self.net_.train_split = None if valid is None else predefined_split(valid)
         try:
-            if epochs > 0:
-                self.net_.partial_fit(train, epochs=epochs)
+            self.net_.partial_fit(self._unsplit(contexts, targets), epochs=epochs)
         finally:  # also after a failed epoch, so that the kept weights are usable
             self.history_ = self.net_.history
             self.net_.module_.eval()
@@ -387,22 +390,25 @@ class NextStateClassifier(BaseNextStateClassifier):
         return SequenceDataset(inputs, position_targets)
 
     def _split(self, contexts, targets):
-        """Training and validation datasets: whole sequences held out, copies kept apart.
+        """Training and validation datasets, as the net's ``train_split`` makes them.
 
         See :func:`~sklearn_seqlab.splitting.holdout_split`: identical sequences, and a
         sequence and the sequences equal to its augmented copies, stay on one side. Only the
         training side's copies are trained on.
         """
-        rows = np.arange(len(contexts))
-        valid = None
-        if self.validation_fraction is not None:
-            # with copies, y was derived, so a class is its code minus the reserved codes
-            target_codes = targets + N_RESERVED if contexts.augmented is not None else targets
-            rows, valid_rows = holdout_split(
-                contexts, target_codes, self.validation_fraction, self._split_salt
-            )
-            valid = self._training_dataset(contexts[valid_rows], targets[valid_rows])
-        return self._training_dataset(*self._with_copies(contexts, targets, rows)), valid
+        return self.net_.train_split(self._unsplit(contexts, targets))
+
+    def _unsplit(self, contexts, targets):
+        """The data of a training call, before ``train_split`` holds out whole sequences."""
+        # with copies, y was derived, so a class is its code minus the reserved codes
+        target_codes = targets + N_RESERVED if contexts.augmented is not None else targets
+
+        def make_dataset(rows, with_copies):
+            if with_copies:
+                return self._training_dataset(*self._with_copies(contexts, targets, rows))
+            return self._training_dataset(contexts[rows], targets[rows])
+
+        return UnsplitSequences(contexts, target_codes, self._split_salt, make_dataset)
 
     def _targets_for_more_training(self, X, y):
         """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""
@@ -512,16 +518,9 @@ class NextStateClassifier(BaseNextStateClassifier):
         return attention_weights(self, X)
 
 
-class _Seeded:
-    """Context manager: torch's CPU RNG forked and seeded inside, restored on exit."""
-
-    def __init__(self, seed):
-        self.seed = seed
-
-    def __enter__(self):
-        self.fork = torch.random.fork_rng(devices=[])
-        self.fork.__enter__()
-        torch.manual_seed(self.seed)
-
-    def __exit__(self, *exc):
-        return self.fork.__exit__(*exc)
+@contextlib.contextmanager
+def _seeded(seed):
+    """Torch's CPU random generator forked and seeded inside, restored on exit."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        yield

@@ -12,7 +12,7 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ._base import BaseNextStateClassifier, keep_previous_on_error
-from ._validation import check_fraction, check_size
+from ._params import RANDOM_STATE, Instance, Integer, Real
 from .baselines import VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences, state_codes
 from .estimators import NextStateClassifier
@@ -113,22 +113,27 @@ class HybridClassifier(BaseNextStateClassifier):
         self.handle_unknown = handle_unknown
         self.random_state = random_state
 
+    _parameter_constraints = {
+        **BaseNextStateClassifier._parameter_constraints,
+        "network": [Instance(NextStateClassifier, "a NextStateClassifier"), None],
+        "n_networks": [Integer(1)],
+        "count_model": [
+            Instance(
+                lambda model: hasattr(model, "predict_proba"),
+                "a classifier with predict_proba, such as VariableOrderMarkovClassifier()",
+            ),
+            None,
+        ],
+        "network_weight": [Real(0.0, 1.0, closed="both"), None],
+        "validation_fraction": [Real(0.0, 1.0)],
+        "n_jobs": [Integer(None), None],
+        "random_state": RANDOM_STATE,
+    }
+
     def _check_params(self):
         super()._check_params()
-        check_size(self.n_networks, "n_networks")
-        check_fraction(self.validation_fraction, "validation_fraction")
-        check_fraction(self.network_weight, "network_weight", closed="both", allow_none=True)
         if self.network is not None:
-            if not isinstance(self.network, NextStateClassifier):
-                raise TypeError(
-                    f"network must be a NextStateClassifier, got {type(self.network).__name__}."
-                )
             self.network._check_params()  # a bad network parameter fails before any fit
-        if self.count_model is not None and not hasattr(self.count_model, "predict_proba"):
-            raise TypeError(
-                "count_model must be a classifier with predict_proba, such as "
-                f"VariableOrderMarkovClassifier(); got {type(self.count_model).__name__}."
-            )
 
     @keep_previous_on_error
     def fit(self, X, y=None):

@@ -10,11 +10,15 @@ one of its augmented copies. Whole groups then go to one side, chosen by a seede
 their content, so that a sequence keeps its side across ``partial_fit`` calls. Groups are held
 out while they fit in the validation share, so a group larger than that share (the commonest
 path of a process log) always stays in training.
+
+:class:`WholeSequenceSplit` is this split as skorch's ``train_split``: a net is built with it
+once, and each ``fit``/``partial_fit`` call hands it the call's :class:`UnsplitSequences`.
 """
 
 import zlib
 
 import numpy as np
+from torch.utils.data import Dataset
 
 from .encoding import state_codes
 
@@ -98,3 +102,66 @@ def holdout_split(contexts, targets, fraction, salt):
             "sequences or set validation_fraction=None (and patience=None)."
         )
     return train, valid
+
+
+class UnsplitSequences(Dataset):
+    """The training data of one call, whole sequences, as the net receives it before the split.
+
+    Parameters
+    ----------
+    contexts : EncodedSequences
+        Training contexts, with the codes of their augmented copies or None.
+    targets : ndarray of shape (n_sequences,)
+        The code of the state that follows each context, as an augmented copy holds it:
+        what :func:`holdout_split` groups sequences by.
+    salt : int
+        Seed of the split, fixed per fit so that a sequence keeps its side across calls.
+    make_dataset : callable
+        ``make_dataset(rows, with_copies)`` returns the dataset the net trains or validates
+        on: the sequences ``rows``, followed by their augmented copies if ``with_copies``.
+    """
+
+    def __init__(self, contexts, targets, salt, make_dataset):
+        self.contexts = contexts
+        self.targets = targets
+        self.salt = salt
+        self.make_dataset = make_dataset
+
+    def __len__(self):
+        return len(self.contexts)
+
+    def __getitem__(self, i):
+        raise TypeError("UnsplitSequences is split by WholeSequenceSplit before it is read.")
+
+
+class WholeSequenceSplit:
+    """skorch ``train_split``: hold out whole sequences, keep copies on their sequence's side.
+
+    Only the training side's augmented copies are trained on; the validation side holds none.
+
+    Parameters
+    ----------
+    fraction : float or None
+        Share of the sequences to hold out, in (0, 1); None trains on every sequence and
+        validates on none.
+    """
+
+    def __init__(self, fraction):
+        self.fraction = fraction
+
+    def __call__(self, dataset, y=None, **fit_params):
+        """Split an :class:`UnsplitSequences` into training and validation datasets.
+
+        Returns
+        -------
+        train, valid : Dataset, Dataset or None
+            ``valid`` is None when ``fraction`` is None.
+        """
+        rows = np.arange(len(dataset))
+        if self.fraction is None:
+            return dataset.make_dataset(rows, with_copies=True), None
+        rows, valid_rows = holdout_split(
+            dataset.contexts, dataset.targets, self.fraction, dataset.salt
+        )
+        train = dataset.make_dataset(rows, with_copies=True)
+        return train, dataset.make_dataset(valid_rows, with_copies=False)

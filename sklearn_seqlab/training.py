@@ -2,8 +2,9 @@
 
 - :class:`FiniteLossGuard` stops at the first NaN or infinite loss and puts back the weights
   of the last completed epoch.
-- :class:`ResumableCheckpoint` saves the state after every epoch (and the best weights) so that
-  a fit killed mid-epoch resumes where it stopped.
+- :class:`ResumableCheckpoint` saves the state after every epoch (and the best weights), and
+  :class:`LoadCheckpoint` loads it when training begins, so that a fit killed mid-epoch
+  resumes where it stopped.
 """
 
 import hashlib
@@ -56,20 +57,26 @@ class ResumableCheckpoint(Callback):
     """Save weights, optimizer state and history after every epoch, and the best weights.
 
     Files are written under temporary names and then renamed, so a process killed while
-    saving leaves the previous epoch's checkpoint intact.
+    saving leaves the previous epoch's checkpoint intact. When training ends (all epochs,
+    early stopping or Ctrl-C), the best weights saved are put back, and a fit that finished
+    (all ``max_epochs`` epochs, or stopped early) is marked complete, unlike a killed or
+    interrupted one. :class:`LoadCheckpoint` resumes from it.
 
     Parameters
     ----------
     dirname : str or path-like
         Directory of this fit's checkpoint.
+    early_stopping : skorch.callbacks.EarlyStopping, default=None
+        The net's early stopping, whose stop ends the fit (an interruption does not).
     """
 
     LAST = {"f_params": "params.pt", "f_optimizer": "optimizer.pt", "f_history": "history.json"}
     BEST = "best_params.pt"
     DONE = "complete"
 
-    def __init__(self, dirname):
+    def __init__(self, dirname, early_stopping=None):
         self.dirname = dirname
+        self.early_stopping = early_stopping
 
     def on_epoch_end(self, net, **kwargs):
         if self.dirname is None:  # detached: see stop_checkpointing
@@ -79,34 +86,66 @@ class ResumableCheckpoint(Callback):
             _save_atomically(net, directory, f_params=self.BEST)
         _save_atomically(net, directory, **self.LAST)
 
-    @classmethod
-    def completed_epochs(cls, dirname):
-        """Epochs saved under ``dirname`` (0 when there is no checkpoint)."""
-        history = Path(dirname) / cls.LAST["f_history"]
+    def on_train_end(self, net, **kwargs):
+        if self.dirname is None:
+            return
+        directory = Path(self.dirname)
+        # the history spans every session of this fit, so the best file is the global best
+        if (directory / self.BEST).exists():
+            net.load_params(f_params=directory / self.BEST)
+        stopper = self.early_stopping
+        stopped = stopper is not None and stopper.misses_ >= stopper.patience
+        if stopped or len(net.history) >= net.max_epochs:
+            directory.mkdir(parents=True, exist_ok=True)
+            (directory / self.DONE).touch()
+
+    def saved_epochs(self):
+        """Epochs saved so far (0 when there is no checkpoint)."""
+        history = Path(self.dirname) / self.LAST["f_history"]
         return len(json.loads(history.read_text())) if history.exists() else 0
 
-    @classmethod
-    def restore(cls, net, dirname):
-        """Load the last saved state into ``net``."""
-        directory = Path(dirname)
-        net.load_params(**{k: directory / v for k, v in cls.LAST.items()})
+    def epochs_left(self, max_epochs):
+        """Epochs still to train of a fit of ``max_epochs`` epochs: 0 once it is complete.
 
-    @classmethod
-    def restore_best(cls, net, dirname):
-        """Load the best weights saved, if any; return whether there were some."""
-        best = Path(dirname) / cls.BEST
-        if best.exists():
-            net.load_params(f_params=best)
-        return best.exists()
+        skorch takes the number of epochs before any callback runs, so the estimator asks.
+        """
+        done = self.saved_epochs()
+        if done and (Path(self.dirname) / self.DONE).exists():
+            return 0
+        return max(max_epochs - done, 0)
 
-    @classmethod
-    def mark_complete(cls, dirname):
-        """Record that the fit finished (all epochs, or stopped early), unlike a killed one."""
-        (Path(dirname) / cls.DONE).touch()
+    def restore(self, net):
+        """Load the last state saved into ``net``, if any epoch was saved."""
+        if self.dirname is not None and self.saved_epochs():
+            directory = Path(self.dirname)
+            net.load_params(**{k: directory / v for k, v in self.LAST.items()})
 
-    @classmethod
-    def is_complete(cls, dirname):
-        return (Path(dirname) / cls.DONE).exists()
+
+class LoadCheckpoint(Callback):
+    """Resume from a :class:`ResumableCheckpoint` when training begins, as skorch's
+    ``LoadInitState`` does, once per built net.
+
+    It must come before the other callbacks: they then start from the restored history, as
+    ``LRScheduler`` does to continue its schedule, and from the restored weights, as
+    :class:`FiniteLossGuard` does to keep them.
+
+    Parameters
+    ----------
+    checkpoint : ResumableCheckpoint
+        The checkpoint to load.
+    """
+
+    def __init__(self, checkpoint):
+        self.checkpoint = checkpoint
+
+    def initialize(self):
+        self.did_load_ = False
+        return self
+
+    def on_train_begin(self, net, **kwargs):
+        if not self.did_load_:
+            self.did_load_ = True
+            self.checkpoint.restore(net)
 
 
 def _save_atomically(net, directory, **files):

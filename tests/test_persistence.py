@@ -47,6 +47,9 @@ MODELS = {
     ),
     "witten-bell": lambda: VariableOrderMarkovClassifier(method="witten_bell"),
     "hybrid": lambda: HybridClassifier(NextStateClassifier(**TINY), n_networks=2, random_state=0),
+    "hybrid-markov": lambda: HybridClassifier(
+        NextStateClassifier("transformer", **TINY), count_model=MarkovClassifier(), random_state=0
+    ),
     "factorised-augmented-pipeline": lambda: Pipeline(
         [
             ("enc", StateEncoder(augment=KeyTransposer(semitones=[2]), state_features=chord_parts)),

@@ -282,10 +282,12 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
                 raise ValueError(f"{name} must hold one entry per order, {n_orders}.")
         for k, (index, table) in enumerate(zip(self.contexts_, self._tables, strict=True)):
             rows = len(check_instance(index, f"contexts_[{k}]", dict))
-            if sorted(index.values()) != list(range(rows)) or not all(
-                isinstance(c, tuple) and len(c) == k and all(0 <= s < self.n_codes_ for s in c)
-                for c in index
-            ):
+            try:  # in arrays: a model holds millions of contexts
+                codes = np.array(list(index), dtype=np.int64).reshape(rows, k)
+                numbers = np.sort(np.fromiter(index.values(), dtype=np.int64, count=rows))
+            except (TypeError, ValueError):
+                raise ValueError(f"contexts_[{k}] must map tuples of {k} codes to rows.") from None
+            if ((codes < 0) | (codes >= self.n_codes_)).any() or (numbers != np.arange(rows)).any():
                 raise ValueError(f"contexts_[{k}] holds codes outside the vocabulary.")
             check_matrix(self.counts_[k], f"counts_[{k}]", (rows, n_classes))
             if not (isinstance(table, tuple) and len(table) == 2):

@@ -13,6 +13,7 @@ from sklearn_seqlab import (
     MarkovClassifier,
     NextStateClassifier,
     StateEncoder,
+    VariableOrderMarkovClassifier,
     load_model,
     save_model,
 )
@@ -113,3 +114,43 @@ def test_a_model_file_holds_each_fitted_attribute_by_its_name(markov_file):
         + ["transition_counts", "unigram_counts", "_code_to_class", "_input_states"]
     )
     assert state["transition_counts"]["type"] == "csr_matrix"
+
+
+def _vomc_contexts_out_of_range(arrays):
+    key = next(k for k in arrays if k.startswith("a0_contexts") and arrays[k].shape[1] == 2)
+    arrays[key] = arrays[key] + 999
+
+
+@pytest.mark.parametrize(
+    "make, edit_json, edit_arrays, match",
+    [
+        (VariableOrderMarkovClassifier, None, _vomc_contexts_out_of_range, "outside the vocab"),
+        (StateEncoder, None, lambda a: a["a0_state_counts"].fill(0), "must be positive"),
+        (
+            MarkovClassifier,
+            lambda t: t["state"].update(n_codes=2),
+            None,
+            "n_codes_ must be an integer",
+        ),
+        (
+            MarkovClassifier,
+            lambda t: t["state"].update(unknown_proba=1.0),
+            None,
+            r"in \(0.0, 1.0\)",
+        ),
+        (
+            VariableOrderMarkovClassifier,
+            lambda t: t["state"].update(discounts=None),
+            None,
+            "discounts_ are set exactly when",
+        ),
+    ],
+)
+def test_fitted_values_that_do_not_fit_the_model_are_refused(
+    make, edit_json, edit_arrays, match, tmp_path
+):
+    path = tmp_path / "m"
+    save_model(make().fit(X), path)
+    _forge(path, edit_json=edit_json, edit_arrays=edit_arrays)
+    with pytest.raises(ValueError, match=f"not a valid model file.*{match}"):
+        load_model(path)

@@ -11,6 +11,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._fitted_checks import (
+    check_array,
+    check_instance,
+    check_integer,
+    check_real,
+    check_vocabulary,
+)
 from ._params import Options, check_params
 from ._validation import check_sequences, check_targets, sorted_states, split_last
 from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder, state_codes
@@ -209,6 +216,31 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         check_is_fitted(self)
         contexts, y_true = derive_targets(X, y)
         return next_state_accuracy(y_true, self.predict(contexts), sample_weight=sample_weight)
+
+    # the code-to-class map and the input vocabulary, which save_model keeps
+    _saved_private = ("_code_to_class", "_input_states")
+
+    def _restore_derived(self):
+        """Check the fitted attributes ``load_model`` set against each other; subclasses
+        also rebuild what derives from them."""
+        classes = check_vocabulary(self.classes_, "classes_", minimum=2)
+        n_codes = check_integer(self.n_codes_, "n_codes_", N_RESERVED + 1)
+        check_real(self.unknown_proba_, "unknown_proba_", 0.0, 1.0, closed=False)
+        if self.encoder_ is not None:
+            check_instance(self.encoder_, "encoder_", StateEncoder)
+        # files of format version 1 kept no input vocabulary: only its size is checked
+        for vocabulary in (getattr(self.encoder_, "states_", None), self._input_states):
+            if vocabulary is not None and len(vocabulary) + N_RESERVED != n_codes:
+                raise ValueError(
+                    f"the vocabulary holds {len(vocabulary)} states, but n_codes_={n_codes}."
+                )
+        if self._input_states is not None:
+            check_vocabulary(self._input_states, "_input_states")
+        for size in check_instance(self.feature_sizes_, "feature_sizes_", tuple):
+            check_integer(size, "feature_sizes_", N_RESERVED)
+        code_to_class = check_array(self._code_to_class, "_code_to_class", (n_codes,), "i")
+        if ((code_to_class < NO_CLASS) | (code_to_class >= len(classes))).any():
+            raise ValueError("_code_to_class names classes that do not exist.")
 
     def _check_params(self):
         """Check the parameters against ``_parameter_constraints`` (see ``_params``)."""

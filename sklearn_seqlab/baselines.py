@@ -12,6 +12,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNextStateClassifier
+from ._fitted_checks import check_array, check_instance, check_matrix
 from ._params import Integer, Options, Real
 from ._validation import check_size
 from .encoding import NO_CLASS, PAD, UNK, EncodedSequences
@@ -146,6 +147,12 @@ class MarkovClassifier(_BaseCountClassifier):
         self.alpha = alpha
         self.handle_unknown = handle_unknown
 
+    def _restore_derived(self):
+        super()._restore_derived()
+        n_classes = len(self.classes_)
+        check_matrix(self.transition_counts_, "transition_counts_", (self.n_codes_, n_classes))
+        check_array(self.unigram_counts_, "unigram_counts_", (n_classes,), "f", nonnegative=True)
+
     def _fit(self, contexts, targets):
         contexts, targets = self._with_copies(contexts.state_only(), targets)
         n_classes = len(self.classes_)
@@ -267,6 +274,37 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         self.method = method
         self.discount = discount
         self.handle_unknown = handle_unknown
+
+    # the smoothed tables: Kneser-Ney's continuation counts they come from are not kept
+    _saved_private = ("_tables", "_unigram")
+
+    def _restore_derived(self):
+        super()._restore_derived()
+        n_classes, n_orders = len(self.classes_), self.max_order + 1
+        if (self.discounts_ is None) is (self.method == "kneser_ney"):
+            raise ValueError("discounts_ are set exactly when method is 'kneser_ney'.")
+        if self.discounts_ is not None:
+            check_array(self.discounts_, "discounts_", (n_orders, 3), "f", nonnegative=True)
+        check_array(self._unigram, "_unigram", (n_classes,), "f", nonnegative=True)
+        for name in ("contexts_", "counts_", "_tables"):
+            if len(check_instance(getattr(self, name), name, list)) != n_orders:
+                raise ValueError(f"{name} must hold one entry per order, {n_orders}.")
+        for k, (index, table) in enumerate(zip(self.contexts_, self._tables, strict=True)):
+            rows = len(check_instance(index, f"contexts_[{k}]", dict))
+            try:  # in arrays: a model holds millions of contexts
+                codes = np.array(list(index), dtype=np.int64).reshape(rows, k)
+                numbers = np.sort(np.fromiter(index.values(), dtype=np.int64, count=rows))
+            except (TypeError, ValueError):
+                raise ValueError(f"contexts_[{k}] must map tuples of {k} codes to rows.") from None
+            if ((codes < 0) | (codes >= self.n_codes_)).any() or (numbers != np.arange(rows)).any():
+                raise ValueError(f"contexts_[{k}] holds codes outside the vocabulary.")
+            check_matrix(self.counts_[k], f"counts_[{k}]", (rows, n_classes))
+            if not (isinstance(table, tuple) and len(table) == 2):
+                raise ValueError(f"_tables[{k}] must be a (probabilities, back-off) pair.")
+            check_matrix(table[0], f"_tables[{k}][0]", (rows, n_classes), at_most=1.0)
+            backoff = check_array(table[1], f"_tables[{k}][1]", (rows,), "f", nonnegative=True)
+            if (backoff > 1).any():
+                raise ValueError(f"_tables[{k}][1] holds back-off weights above 1.")
 
     def _window(self, codes, t):
         """The usable context before position ``t``, as ``(window, cut)``.

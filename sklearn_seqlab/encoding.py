@@ -7,8 +7,13 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from ._fitted_checks import check_array, check_instance, check_vocabulary
 from ._params import NO_CHECK, Instance, Integer, Options, Real, check_params, is_callable
-from ._validation import as_state_array, check_sequences, sorted_states
+from ._validation import (
+    as_state_array,
+    check_sequences,
+    sorted_states,
+)
 from .features import FeatureVocabulary, derive_features, split_events
 
 PAD = 0
@@ -305,6 +310,26 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self.state_counts_ = freq[keep]
         self.feature_names_ = list(names)
         self.feature_states_ = [FeatureVocabulary.learn(col).values for col in extra]
+        self._index_vocabulary()
+
+    # the lookups of transform: never saved by save_model, rebuilt by _restore_derived
+    _derived_attributes = ("_codes", "_infrequent", "_feature_vocabularies")
+
+    def _restore_derived(self):
+        """Check the fitted attributes ``load_model`` set, and rebuild the lookups."""
+        check_vocabulary(self.states_, "states_", minimum=1)
+        check_vocabulary(self.infrequent_states_, "infrequent_states_")
+        counts = check_array(self.state_counts_, "state_counts_", (len(self.states_),), "iu")
+        if (counts < 1).any():
+            raise ValueError("state_counts_ must be positive.")
+        names = check_instance(self.feature_names_, "feature_names_", list)
+        vocabularies = check_instance(self.feature_states_, "feature_states_", list)
+        for vocabulary in vocabularies:
+            check_vocabulary(vocabulary, "feature_states_")
+        # derived features (state_features) come after the events' own named ones
+        expected = len(names) if self.state_features is None else None
+        if len(vocabularies) < len(names) or expected not in (None, len(vocabularies)):
+            raise ValueError("feature_states_ do not match the encoder's features.")
         self._index_vocabulary()
 
     def _index_vocabulary(self):

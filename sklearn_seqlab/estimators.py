@@ -11,8 +11,10 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.history import History
 
 from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
+from ._fitted_checks import check_instance, check_integer
 from ._params import RANDOM_STATE, Instance, Integer, Options, Real
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences, state_codes
@@ -263,6 +265,42 @@ class NextStateClassifier(BaseNextStateClassifier):
     def __sklearn_is_fitted__(self):
         # the vocabulary is learned before the net is built; fitted means a net exists
         return hasattr(self, "net_")
+
+    # the random streams go on where they were, so partial_fit continues alike after loading
+    _saved_private = ("_rng", "_split_salt")
+    # a path on the machine that saved the model: a loaded model writes no checkpoint
+    _derived_attributes = ("checkpoint_path_",)
+
+    def _restore_derived(self):
+        """Build ``net_`` again from the parameters and vocabulary, and load into it the
+        weights and optimizer state that ``load_model`` set as ``net_``."""
+        super()._restore_derived()
+        check_instance(self.history_, "history_", History)
+        saved = self.net_
+        if not hasattr(saved, "load_into"):
+            raise ValueError(f"net_ must hold a network's weights, not a {type(saved).__name__}.")
+        self.checkpoint_path_ = None
+        streams = None  # format version 1 kept none: they start afresh, as in fit
+        if hasattr(self, "_rng"):
+            check_instance(self._rng, "_rng", np.random.RandomState)
+            check_integer(self._split_salt, "_split_salt", 0)
+            streams = (self._rng.get_state(), self._split_salt)
+        self._reset_random_streams()
+        device = self.device
+        self.device = None  # skorch leaves a module where it was built when device is None
+        try:
+            with torch.device("meta"):  # shapes first: a crafted hidden_dim allocates nothing
+                self._build_net()
+            saved.check_fits(self.net_)
+        finally:
+            self.device = device
+        self._reset_random_streams()
+        self._build_net()  # on the CPU when the device saved is not on this machine
+        saved.load_into(self.net_)
+        self.net_.history = self.history_
+        if streams is not None:
+            self._rng.set_state(streams[0])
+            self._split_salt = streams[1]
 
     def _check_params(self):
         super()._check_params()

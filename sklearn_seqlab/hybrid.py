@@ -12,8 +12,9 @@ from sklearn.base import clone
 from sklearn.utils import check_random_state
 
 from ._base import BaseNextStateClassifier, keep_previous_on_error
+from ._fitted_checks import check_array, check_instance, check_real
 from ._params import RANDOM_STATE, Instance, Integer, Real
-from .baselines import VariableOrderMarkovClassifier
+from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences, state_codes
 from .estimators import NextStateClassifier
 from .splitting import holdout_split
@@ -221,6 +222,22 @@ class HybridClassifier(BaseNextStateClassifier):
         out = np.zeros((len(contexts), len(self.classes_)))
         out[:, [index[state] for state in model.classes_.tolist()]] = proba
         return out
+
+    def _restore_derived(self):
+        super()._restore_derived()
+        networks = check_instance(self.networks_, "networks_", list)
+        if not networks:
+            raise ValueError("networks_ must hold at least one network.")
+        for network in networks:
+            check_instance(network, "networks_", NextStateClassifier)
+        counts = (MarkovClassifier, VariableOrderMarkovClassifier)
+        check_instance(self.count_model_, "count_model_", counts)
+        classes = set(self.classes_.tolist())
+        if any(not set(m.classes_.tolist()) <= classes for m in [*networks, self.count_model_]):
+            raise ValueError("a component of the hybrid predicts states it does not know.")
+        check_real(self.network_weight_, "network_weight_", 0.0, 1.0)
+        if self.validation_log_likelihood_ is not None:
+            check_array(self.validation_log_likelihood_, "validation_log_likelihood_", (None,), "f")
 
     def _predict_proba(self, contexts):
         p_net = np.mean([self._aligned(m, contexts) for m in self.networks_], axis=0)

@@ -47,6 +47,9 @@ MODELS = {
     ),
     "witten-bell": lambda: VariableOrderMarkovClassifier(method="witten_bell"),
     "hybrid": lambda: HybridClassifier(NextStateClassifier(**TINY), n_networks=2, random_state=0),
+    "hybrid-markov": lambda: HybridClassifier(
+        NextStateClassifier("transformer", **TINY), count_model=MarkovClassifier(), random_state=0
+    ),
     "factorised-augmented-pipeline": lambda: Pipeline(
         [
             ("enc", StateEncoder(augment=KeyTransposer(semitones=[2]), state_features=chord_parts)),
@@ -356,13 +359,16 @@ def test_weights_that_do_not_fit_the_parameters_are_refused(lstm_model, tmp_path
         load_model(path)
 
 
+_INDICES = "a0_transition_counts.indices"  # the file's name of an array (format version 3)
+
+
 @pytest.mark.parametrize(
     "edit, match",
     [
         (lambda a: a.update(a0_code_to_class=np.zeros(500, dtype=np.int64)), "code_to_class"),
         (lambda a: a.update(a0_unigram_counts=-a["a0_unigram_counts"]), "negative"),
         (lambda a: a.update(a0_unigram_counts=a["a0_unigram_counts"] * np.nan), "not finite"),
-        (lambda a: a.__setitem__("a0_transitions.indices", a["a0_transitions.indices"] + 99), ""),
+        (lambda a: a.__setitem__(_INDICES, a[_INDICES] + 99), "indices"),
         (lambda a: a.pop("a0_unigram_counts"), "missing"),
     ],
     ids=["longer", "negative", "nan", "indices", "missing"],
@@ -453,32 +459,3 @@ def test_malformed_files_get_a_value_error_that_says_what_is_wrong(markov_file, 
             archive.writestr("arrays.npz", npz)
     with pytest.raises(ValueError, match="duplicate members"):
         load_model(twice)
-
-
-def test_format_version_1_files_still_load(lstm_model, tmp_path):
-    path = tmp_path / "m"
-    pipe = Pipeline([("enc", StateEncoder()), ("clf", MarkovClassifier())]).fit(X)
-    save_model(pipe, path)
-    save_model(lstm_model, tmp_path / "lstm")
-    for file in (path, tmp_path / "lstm"):
-        # what version 1 wrote: no input vocabulary, random streams or optimizer state
-        with zipfile.ZipFile(file) as archive:
-            document = json.loads(archive.read("model.json"))
-            arrays = dict(np.load(io.BytesIO(archive.read("arrays.npz"))))
-        model = document["model"]
-        for tree in [s for _, s in model["steps"]] if "steps" in model else [model]:
-            tree["state"].pop("input_states", None)
-            tree["state"].pop("random_state", None)
-            for key in [k for k in tree["arrays"] if k.startswith(("optimizer:", "rng_keys"))]:
-                arrays.pop(tree["arrays"].pop(key))
-        out = io.BytesIO()
-        np.savez(out, **arrays)
-        document["format_version"] = 1
-        document["checksum"] = _checksum(model, out.getvalue())
-        with zipfile.ZipFile(file, "w") as archive:
-            archive.writestr("model.json", json.dumps(document))
-            archive.writestr("arrays.npz", out.getvalue())
-    np.testing.assert_array_equal(load_model(path).predict_proba(X), pipe.predict_proba(X))
-    np.testing.assert_array_equal(
-        load_model(tmp_path / "lstm").predict_proba(X), lstm_model.predict_proba(X)
-    )

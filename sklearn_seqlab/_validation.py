@@ -92,6 +92,11 @@ def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
 
 
 def _check_one_sequence(seq, i, split_strings, name):
+    if type(seq) is list or type(seq) is tuple:
+        # the usual input, which passes every test below: spared the probing
+        seq = list(seq)
+        _check_states(seq, i, name)
+        return seq
     if isinstance(seq, (str, bytes)):
         if split_strings:
             return seq.split()
@@ -116,6 +121,42 @@ def _check_one_sequence(seq, i, split_strings, name):
     else:
         _check_ordered(seq, f"{name}[{i}]")
     seq = list(seq)
+    _check_states(seq, i, name)
+    return seq
+
+
+def _check_states(seq, i, name):
+    """Raise on a missing, infinite, complex or unhashable state of ``seq``.
+
+    Checked once per type of state rather than once per state, which is what makes
+    validating large inputs cheap; any doubt goes to the state-by-state check, whose
+    error names the first bad state.
+    """
+    kinds = set(map(type, seq))
+    if kinds <= {str}:
+        return
+    if all(issubclass(kind, numbers.Real) for kind in kinds):
+        try:
+            if all(map(math.isfinite, seq)):
+                return
+        except (TypeError, OverflowError):
+            pass  # the state-by-state check raises what it raised before
+    elif all(_is_plain(kind) for kind in kinds):
+        return
+    _check_states_one_by_one(seq, i, name)
+
+
+def _is_plain(kind):
+    """Whether every value of type ``kind`` is a valid state: hashable, neither missing nor
+    a number whose value must be checked."""
+    return (
+        kind is not type(None)
+        and issubclass(kind, Hashable)
+        and not issubclass(kind, numbers.Complex)
+    )
+
+
+def _check_states_one_by_one(seq, i, name):
     for state in seq:
         if state is None or (isinstance(state, numbers.Real) and not math.isfinite(state)):
             raise ValueError(
@@ -128,7 +169,6 @@ def _check_one_sequence(seq, i, split_strings, name):
                 f"{name}[{i}] holds a state of type {type(state).__name__}, which is not "
                 "hashable; states must be hashable (strings, numbers, tuples)."
             )
-    return seq
 
 
 def _check_ordered(values, name):

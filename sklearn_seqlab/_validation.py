@@ -262,23 +262,6 @@ def check_targets(y, n_sequences):
     return y
 
 
-def split_last(sequences, name="X"):
-    """Split each sequence into a context (all but the last state) and a target (the last).
-
-    Raises
-    ------
-    ValueError
-        If a sequence holds fewer than 2 states, so no context is left.
-    """
-    for i, seq in enumerate(sequences):
-        if len(seq) < 2:
-            raise ValueError(
-                f"With y=None the target of each sequence is its last state, so each needs at "
-                f"least 2 states; {name}[{i}] has {len(seq)}. Remove such sequences or pass y."
-            )
-    return [seq[:-1] for seq in sequences], [seq[-1] for seq in sequences]
-
-
 def check_option(value, name, options):
     """Raise a ValueError naming ``name`` unless ``value`` is one of ``options``."""
     if not any(value is o or (type(value) is type(o) and value == o) for o in options):

@@ -265,6 +265,8 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         start = t - self.max_order
         window = tuple(codes[start:t]) if start >= 0 else (_START, *codes[:t])
         cut = len(window)
+        if UNK not in window:  # most windows: spared the scan below
+            return window, cut
         for i in range(len(window) - 1, -1, -1):
             if window[i] == UNK:
                 cut = len(window) - 1 - i

@@ -19,13 +19,17 @@ from ._fitted_checks import (
     check_vocabulary,
 )
 from ._params import Options, check_params
-from ._validation import check_sequences, check_targets, sorted_states, split_last
-from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder, state_codes
+from ._targets import next_classes, split_last, split_last_codes
+from ._validation import check_sequences, check_targets, sorted_states
+from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder
 from .training import NonFiniteLossError
 
 
 def derive_targets(X, y=None):
     """Return ``(contexts, y)``: with ``y`` None, the last state of each sequence is its target.
+
+    Raw ``X`` is checked here, once: the contexts returned are trusted lists, which a fitted
+    classifier encodes with ``_encode(contexts, checked=True)``.
 
     Parameters
     ----------
@@ -37,25 +41,32 @@ def derive_targets(X, y=None):
     Returns
     -------
     contexts : list of list or EncodedSequences
-        ``X`` without its last states when ``y`` is None, else ``X`` itself.
+        ``X`` without its last states when ``y`` is None, else ``X`` itself (as checked lists
+        when raw).
     y : list
         The target states; a target encoded as unknown is None.
     """
+    encoded = isinstance(X, EncodedSequences)
+    if not encoded:
+        X = check_sequences(X)
     if y is not None:
-        n = len(X) if isinstance(X, EncodedSequences) else len(check_sequences(X))
-        return X, check_targets(y, n)
-    if isinstance(X, EncodedSequences):
-        short = np.flatnonzero(X.lengths < 2)
-        if short.size:
-            raise ValueError(
-                "With y=None the target of each sequence is its last state, so each needs at "
-                f"least 2 states; X[{short[0]}] has {X.lengths[short[0]]}."
-            )
-        states = [None] * N_RESERVED + X.states.tolist()
-        targets = [states[state_codes(c)[-1]] for c in X.codes]
-        contexts = X.with_codes([c[:-1] for c in X.codes], X.augmented)
-        return contexts, targets
-    return split_last(check_sequences(X))
+        return X, check_targets(y, len(X))
+    if not encoded:
+        return split_last(X)
+    contexts, last = split_last_codes(X)
+    states = [None] * N_RESERVED + X.states.tolist()
+    return contexts, [states[code] for code in last.tolist()]
+
+
+def predict_proba_checked(estimator, contexts):
+    """``estimator.predict_proba(contexts)`` of contexts that :func:`derive_targets` made.
+
+    A classifier of this package encodes them without checking them again.
+    """
+    if not isinstance(estimator, BaseNextStateClassifier):
+        return estimator.predict_proba(contexts)
+    check_is_fitted(estimator)
+    return estimator._predict_proba(estimator._encode(contexts, checked=True))
 
 
 def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
@@ -215,7 +226,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self)
         contexts, y_true = derive_targets(X, y)
-        return next_state_accuracy(y_true, self.predict(contexts), sample_weight=sample_weight)
+        y_pred = self.classes_[np.argmax(predict_proba_checked(self, contexts), axis=1)]
+        return next_state_accuracy(y_true, y_pred, sample_weight=sample_weight)
 
     # the code-to-class map and the input vocabulary, which save_model keeps
     _saved_private = ("_code_to_class", "_input_states")
@@ -255,16 +267,16 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
             encoder, encoded = None, X
         else:
             sequences = check_sequences(X, min_length=1 if y is not None else 0)
-            encoder = StateEncoder(handle_unknown=self.handle_unknown).fit(sequences)
-            encoded = encoder.transform(sequences)
+            encoder = StateEncoder(handle_unknown=self.handle_unknown)
+            encoded = encoder._fit_transform(sequences)
         n_codes = len(encoded.states) + N_RESERVED
 
         if y is None:
-            contexts, _ = derive_targets(encoded)
+            contexts, last = split_last_codes(encoded)
             classes = encoded.states
             code_to_class = np.arange(n_codes, dtype=np.int64) - N_RESERVED
             code_to_class[:N_RESERVED] = NO_CLASS
-            targets = code_to_class[[state_codes(c)[-1] for c in encoded.codes]]
+            targets = code_to_class[last]
         else:
             contexts = encoded
             if contexts.augmented is not None:
@@ -305,10 +317,9 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         so log-loss and perplexity stay finite. With ``y`` derived every position's next
         state counts, else only the targets.
         """
-        events = [targets]
+        events = targets
         if derived:
-            events += [self._code_to_class[state_codes(c)[1:]] for c in contexts.codes]
-        events = np.concatenate(events)
+            events, _ = next_classes(contexts, targets, self._code_to_class)
         known = events[events != NO_CLASS]
         singletons = np.count_nonzero(np.bincount(known, minlength=len(self.classes_)) == 1)
         novel = singletons + (len(events) - len(known))
@@ -325,8 +336,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         copies = [c for i in rows for c in contexts.augmented[i] if len(c) >= 2]
         if not copies:
             return None
-        targets = self._code_to_class[[state_codes(c)[-1] for c in copies]]
-        return contexts.with_codes([c[:-1] for c in copies]), targets
+        copies, last = split_last_codes(contexts.with_codes(copies))
+        return copies, self._code_to_class[last]
 
     def _with_copies(self, contexts, targets, rows=None):
         """The contexts and targets of ``rows`` (all by default), followed by those of their
@@ -339,8 +350,11 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
         codes = kept.codes + extra[0].codes
         return contexts.with_codes(codes), np.concatenate([kept_targets, extra[1]])
 
-    def _encode(self, X):
-        """Encode contexts for prediction with the vocabulary learned in ``fit``."""
+    def _encode(self, X, checked=False):
+        """Encode contexts for prediction with the vocabulary learned in ``fit``.
+
+        ``checked``: raw ``X`` is trusted lists that :func:`derive_targets` checked.
+        """
         if isinstance(X, EncodedSequences):
             if len(X.states) + N_RESERVED != self.n_codes_:
                 raise ValueError(
@@ -366,6 +380,8 @@ class BaseNextStateClassifier(ClassifierMixin, BaseEstimator):
                 "This model was fitted on encoded sequences, so it needs input encoded by the "
                 "same StateEncoder; put both in a Pipeline to pass raw sequences."
             )
+        elif checked:
+            encoded = self.encoder_._transform(X)
         else:
             encoded = self.encoder_.transform(X)
         short = np.flatnonzero(encoded.lengths < 1)

@@ -94,6 +94,11 @@ def check_sequences(X, *, split_strings=False, min_length=0, name="X"):
 
 
 def _check_one_sequence(seq, i, split_strings, name):
+    if type(seq) is list or type(seq) is tuple:
+        # the usual input, which passes every test below: spared the probing
+        seq = list(seq)
+        _check_states(seq, i, name)
+        return seq
     if isinstance(seq, (str, bytes)):
         if split_strings:
             return seq.split()
@@ -118,6 +123,42 @@ def _check_one_sequence(seq, i, split_strings, name):
     else:
         _check_ordered(seq, f"{name}[{i}]")
     seq = list(seq)
+    _check_states(seq, i, name)
+    return seq
+
+
+def _check_states(seq, i, name):
+    """Raise on a missing, infinite, complex or unhashable state of ``seq``.
+
+    Checked once per type of state rather than once per state, which is what makes
+    validating large inputs cheap; any doubt goes to the state-by-state check, whose
+    error names the first bad state.
+    """
+    kinds = set(map(type, seq))
+    if kinds <= {str}:
+        return
+    if all(issubclass(kind, numbers.Real) for kind in kinds):
+        try:
+            if all(map(math.isfinite, seq)):
+                return
+        except (TypeError, OverflowError):
+            pass  # the state-by-state check raises what it raised before
+    elif all(_is_plain(kind) for kind in kinds):
+        return
+    _check_states_one_by_one(seq, i, name)
+
+
+def _is_plain(kind):
+    """Whether every value of type ``kind`` is a valid state: hashable, neither missing nor
+    a number whose value must be checked."""
+    return (
+        kind is not type(None)
+        and issubclass(kind, Hashable)
+        and not issubclass(kind, numbers.Complex)
+    )
+
+
+def _check_states_one_by_one(seq, i, name):
     for state in seq:
         if state is None or (isinstance(state, numbers.Real) and not math.isfinite(state)):
             raise ValueError(
@@ -130,7 +171,6 @@ def _check_one_sequence(seq, i, split_strings, name):
                 f"{name}[{i}] holds a state of type {type(state).__name__}, which is not "
                 "hashable; states must be hashable (strings, numbers, tuples)."
             )
-    return seq
 
 
 def _check_ordered(values, name):
@@ -222,23 +262,6 @@ def check_targets(y, n_sequences):
             "Convert them to integers or strings if they are categories."
         )
     return y
-
-
-def split_last(sequences, name="X"):
-    """Split each sequence into a context (all but the last state) and a target (the last).
-
-    Raises
-    ------
-    ValueError
-        If a sequence holds fewer than 2 states, so no context is left.
-    """
-    for i, seq in enumerate(sequences):
-        if len(seq) < 2:
-            raise ValueError(
-                f"With y=None the target of each sequence is its last state, so each needs at "
-                f"least 2 states; {name}[{i}] has {len(seq)}. Remove such sequences or pass y."
-            )
-    return [seq[:-1] for seq in sequences], [seq[-1] for seq in sequences]
 
 
 def check_option(value, name, options):

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._base import BaseNextStateClassifier
 from ._fitted_checks import check_array, check_instance, check_matrix
 from ._params import Integer, Options, Real
+from ._targets import next_classes
 from ._validation import check_size
 from .encoding import NO_CLASS, PAD, UNK, EncodedSequences
 
@@ -22,17 +23,6 @@ _START = PAD
 
 _CHUNK = 4096
 """Rows of ``predict_proba`` built at once, which bounds the dense temporaries."""
-
-
-def _training_events(contexts, targets, code_to_class):
-    """Yield ``(codes, next_classes)`` per sequence: ``codes[:t]`` was followed by class
-    ``next_classes[t - 1]``.
-
-    Every position after the first is an event, and so is the target after the whole
-    context. A next state outside ``classes_`` is NO_CLASS: there is no column to count it in.
-    """
-    for codes, target in zip(contexts.codes, targets.tolist(), strict=True):
-        yield codes.tolist(), code_to_class[codes[1:]].tolist() + [target]
 
 
 class _BaseCountClassifier(BaseNextStateClassifier):
@@ -156,14 +146,9 @@ class MarkovClassifier(_BaseCountClassifier):
     def _fit(self, contexts, targets):
         contexts, targets = self._with_copies(contexts.state_only(), targets)
         n_classes = len(self.classes_)
-        prev, nxt = [], []
-        for codes, target in zip(contexts.codes, targets.tolist(), strict=True):
-            prev.append(codes)
-            nxt.append(self._code_to_class[codes[1:]])
-            nxt.append(np.array([target], dtype=np.int64))
-        # each context state is followed by the next one, and the last by the target
-        prev = np.concatenate(prev)
-        nxt = np.concatenate(nxt)
+        # every state of a context, and the class that follows it (NO_CLASS: no column)
+        prev = np.concatenate(contexts.codes)
+        nxt, _ = next_classes(contexts, targets, self._code_to_class)
         counted = nxt != NO_CLASS
         self.unigram_counts_ = np.bincount(nxt[counted], minlength=n_classes).astype(np.float64)
         # an unknown state stands for many states: its transitions say nothing of any one
@@ -316,6 +301,8 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         start = t - self.max_order
         window = tuple(codes[start:t]) if start >= 0 else (_START, *codes[:t])
         cut = len(window)
+        if UNK not in window:  # most windows: spared the scan below
+            return window, cut
         for i in range(len(window) - 1, -1, -1):
             if window[i] == UNK:
                 cut = len(window) - 1 - i
@@ -330,8 +317,12 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         # Kneser-Ney's lower orders count distinct left neighbours: the sets hold
         # (*context, class, neighbour) for every order below the highest
         neighbours = [set() for _ in range(max_order)]
-        for codes, next_classes in _training_events(contexts, targets, self._code_to_class):
-            for t, cls in enumerate(next_classes, start=1):
+        # codes[:t] was followed by class events[offsets[i] + t - 1]; NO_CLASS is not counted
+        events, offsets = next_classes(contexts, targets, self._code_to_class)
+        events, offsets = events.tolist(), offsets.tolist()
+        for i, codes in enumerate(contexts.codes):
+            codes = codes.tolist()
+            for t, cls in enumerate(events[offsets[i] : offsets[i + 1]], start=1):
                 if cls == NO_CLASS:
                     continue
                 window, cut = self._window(codes, t)

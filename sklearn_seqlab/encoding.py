@@ -221,9 +221,7 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         self : StateEncoder
         """
         self._check_params()
-        sequences, extra, names = self._columns(X)
-        copies = [c for seq_copies in self._copies(sequences) for c in seq_copies]
-        self._fit(sequences + copies, extra, names)
+        self._fit(*self._columns(X))
         return self
 
     def fit_transform(self, X, y=None):
@@ -248,9 +246,11 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
                 "augment makes copies of whole sequences, so it needs y=None (each "
                 "sequence's last state is then its target); got y as well."
             )
-        sequences, extra, names = self._columns(X)
-        copies = self._copies(sequences)
-        self._fit(sequences + [c for seq_copies in copies for c in seq_copies], extra, names)
+        return self._fit_transform(*self._columns(X))
+
+    def _fit_transform(self, sequences, extra=(), names=()):
+        """:meth:`fit_transform` of trusted lists, which ``X`` was checked into once."""
+        copies = self._fit(sequences, extra, names)
         encoded = self._transform(sequences, extra)
         if self.augment is not None:
             encoded.augmented = [self._transform(c).codes if c else [] for c in copies]
@@ -277,7 +277,14 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         return [check_sequences(c, name="augmented copies") if len(c) else [] for c in copies]
 
     def _fit(self, sequences, extra=(), names=()):
-        """Learn the vocabularies from trusted lists of states (and of extra features)."""
+        """Learn the vocabularies from trusted lists of states (and of extra features), with
+        the augmenter's copies; return the copies of each sequence."""
+        copies = self._copies(sequences)
+        self._learn(sequences + [c for seq_copies in copies for c in seq_copies], extra, names)
+        return copies
+
+    def _learn(self, sequences, extra, names):
+        """Learn the vocabularies from every trusted sequence, copies included."""
         counts = Counter(state for seq in sequences for state in seq)
         if not counts:
             raise ValueError("X holds only empty sequences; there are no states to learn.")

@@ -16,8 +16,9 @@ from skorch.history import History
 from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
 from ._fitted_checks import check_instance, check_integer
 from ._params import RANDOM_STATE, Instance, Integer, Options, Real
+from ._targets import last_only, next_classes, per_context
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences, state_codes
+from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
 from .splitting import UnsplitSequences, WholeSequenceSplit
 from .training import (
@@ -413,19 +414,10 @@ class NextStateClassifier(BaseNextStateClassifier):
 
     def _training_dataset(self, contexts, targets):
         """Inputs and per-position targets: every position, or only the last."""
-        inputs = contexts.codes
-        if self.train_on == "all":
-            to_class = self._code_to_class
-            position_targets = [
-                np.append(to_class[state_codes(c)[1:]], t)
-                for c, t in zip(inputs, targets.tolist(), strict=True)
-            ]
-        else:
-            position_targets = [
-                np.append(np.full(len(c) - 1, NO_CLASS, dtype=np.int64), t)
-                for c, t in zip(inputs, targets.tolist(), strict=True)
-            ]
-        return SequenceDataset(inputs, position_targets)
+        classes, offsets = next_classes(contexts, targets, self._code_to_class)
+        if self.train_on == "last":
+            classes = last_only(classes, offsets)
+        return SequenceDataset(contexts.codes, per_context(classes, offsets))
 
     def _split(self, contexts, targets):
         """Training and validation datasets, as the net's ``train_split`` makes them.
@@ -467,7 +459,7 @@ class NextStateClassifier(BaseNextStateClassifier):
                 "among classes_; the classes are fixed by the first call."
             )
         targets = np.array([index[t] for t in target_states], dtype=np.int64)
-        return self._encode(contexts), targets
+        return self._encode(contexts, checked=True), targets
 
     def _predict_proba(self, contexts):
         module = self.net_.module_

@@ -14,8 +14,9 @@ from sklearn.utils import check_random_state
 from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
 from ._params import RANDOM_STATE, Instance, Integer, Real
+from ._targets import next_classes
 from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
-from .encoding import N_RESERVED, EncodedSequences, state_codes
+from .encoding import N_RESERVED, EncodedSequences
 from .estimators import NextStateClassifier
 from .splitting import holdout_split
 
@@ -207,11 +208,9 @@ class HybridClassifier(BaseNextStateClassifier):
     def _prefixes(self, contexts, targets):
         """Every prefix of the sequences with the class that follows it: the next state at
         every position is what the mixture must predict, not only the last one."""
-        codes, classes = [], []
-        for c, t in zip(contexts.codes, targets.tolist(), strict=True):
-            codes.extend(c[:k] for k in range(1, len(c) + 1))
-            classes.extend(self._code_to_class[state_codes(c)[1:]].tolist() + [t])
-        return contexts.with_codes(codes), np.asarray(classes, dtype=np.int64)
+        codes = [c[:k] for c in contexts.codes for k in range(1, len(c) + 1)]
+        classes, _ = next_classes(contexts, targets, self._code_to_class)
+        return contexts.with_codes(codes), classes
 
     def _aligned(self, model, contexts):
         """A component's probabilities in the columns of ``classes_``."""

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import derive_targets, next_state_accuracy
+from ._base import derive_targets, next_state_accuracy, predict_proba_checked
 from ._validation import check_size
 from .encoding import N_RESERVED, NO_CLASS
 
@@ -174,7 +174,7 @@ def _contexts(estimator, X, y):
 
 def _predicted(estimator, X, y):
     final, contexts, y_true = _contexts(estimator, X, y)
-    return y_true, final.predict_proba(contexts), final.classes_
+    return y_true, predict_proba_checked(final, contexts), final.classes_
 
 
 def accuracy_scorer(estimator, X, y=None):
@@ -232,7 +232,7 @@ def embedding_similarity_scorer(estimator, X, y=None):
             f"embeddings; {type(final).__name__} has none."
         )
     _, contexts, y_true = _contexts(estimator, X, y)
-    y_pred = final.predict(contexts)
+    y_pred = np.asarray(final.classes_)[predict_proba_checked(final, contexts).argmax(axis=1)]
     weight = final.net_.module_.embedding.weight.detach().cpu().numpy()
     # embedding rows are input codes; keep the rows of states that are also classes
     to_class = final._code_to_class

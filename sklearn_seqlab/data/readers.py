@@ -8,7 +8,7 @@ from contextlib import nullcontext
 
 import pandas as pd
 
-from ._validation import check_size
+from .._validation import check_size
 
 
 def read_txt(path_or_file, *, min_length=1):
@@ -41,7 +41,7 @@ def read_txt(path_or_file, *, min_length=1):
     Examples
     --------
     >>> import io
-    >>> from sklearn_seqlab.readers import read_txt
+    >>> from sklearn_seqlab.data import read_txt
     >>> read_txt(io.StringIO("C G Am F\\n\\nG7 C\\nF\\n"), min_length=2)
     [['C', 'G', 'Am', 'F'], ['G7', 'C']]
     """
@@ -122,7 +122,7 @@ def read_seqlab_csv(path_or_file, *, target=None, features=None, clean_kern=Fals
     Examples
     --------
     >>> import io
-    >>> from sklearn_seqlab.readers import read_seqlab_csv
+    >>> from sklearn_seqlab.data import read_seqlab_csv
     >>> text = "chord\\tbass\\nC\\tC\\nG\\tB\\n>*\\t>*\\nAm\\tA\\nF\\tF\\n"
     >>> read_seqlab_csv(io.StringIO(text), target="chord")
     [['C', 'G'], ['Am', 'F']]
@@ -314,7 +314,7 @@ def sequences_from_frame(df, *, sequence, state, order=None):
     Examples
     --------
     >>> import pandas as pd
-    >>> from sklearn_seqlab.readers import sequences_from_frame
+    >>> from sklearn_seqlab.data import sequences_from_frame
     >>> log = pd.DataFrame({"case": [7, 3, 7, 3], "activity": ["b", "x", "a", "y"],
     ...                     "time": [2, 1, 1, 5]})
     >>> sequences_from_frame(log, sequence="case", state="activity", order="time")
@@ -384,7 +384,7 @@ def read_event_log(path, *, sequence, state, order=None, **read_csv_kwargs):
     Examples
     --------
     >>> import io
-    >>> from sklearn_seqlab.readers import read_event_log
+    >>> from sklearn_seqlab.data import read_event_log
     >>> csv = io.StringIO("CaseID,ActivityID,CompleteTimestamp\\n"
     ...                   "2,1,2012-04-03 16:55:38\\n2,8,2012-04-03 16:55:53\\n"
     ...                   "3,1,2010-10-29 18:14:06\\n")

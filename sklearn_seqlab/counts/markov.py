@@ -11,12 +11,12 @@ from scipy import sparse
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseNextStateClassifier
-from ._fitted_checks import check_array, check_instance, check_matrix
-from ._params import Integer, Options, Real
-from ._targets import next_classes
-from ._validation import check_size
-from .encoding import NO_CLASS, PAD, UNK, EncodedSequences
+from .._base import BaseNextStateClassifier
+from .._fitted_checks import check_array, check_instance, check_matrix
+from .._params import Integer, Options, Real
+from .._targets import next_classes
+from .._validation import check_size
+from ..encoding import NO_CLASS, PAD, UNK, EncodedSequences
 
 _START = PAD
 """Marks the start of a sequence inside a context tuple; PAD never stands for a state."""
@@ -117,7 +117,7 @@ class MarkovClassifier(_BaseCountClassifier):
 
     Examples
     --------
-    >>> from sklearn_seqlab.baselines import MarkovClassifier
+    >>> from sklearn_seqlab.counts import MarkovClassifier
     >>> X = [["C", "G", "C", "G"], ["G", "C", "G", "C", "G"], ["C", "G", "C"]]
     >>> clf = MarkovClassifier().fit(X)
     >>> clf.classes_
@@ -238,7 +238,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
 
     Examples
     --------
-    >>> from sklearn_seqlab.baselines import VariableOrderMarkovClassifier
+    >>> from sklearn_seqlab.counts import VariableOrderMarkovClassifier
     >>> X = [["C", "C", "G", "C", "C", "G"], ["G", "C", "C", "G", "C"]]
     >>> clf = VariableOrderMarkovClassifier(max_order=2).fit(X)
     >>> clf.predict([["C", "C"], ["G", "C"]])

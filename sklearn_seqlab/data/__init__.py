@@ -13,7 +13,8 @@ from .chords import (
 )
 from .dataset_specs import load_dataset, read_table
 from .datasets import make_chord_progressions, make_markov_sequences
-from .readers import read_event_log, read_seqlab_csv, read_txt, sequences_from_frame
+from .event_logs import read_event_log, sequences_from_frame
+from .readers import read_seqlab_csv, read_txt
 
 __all__ = [
     "AugmenterChain",

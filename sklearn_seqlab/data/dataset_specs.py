@@ -17,7 +17,8 @@ import pandas as pd
 
 from .._config_checks import ConfigError, no_unknown_keys
 from .datasets import make_chord_progressions
-from .readers import read_seqlab_csv, read_txt, sequences_from_frame
+from .event_logs import sequences_from_frame
+from .readers import read_seqlab_csv, read_txt
 
 BUILTIN_CHORDS = "builtin:chords"
 """The name of the bundled synthetic chord data (600 progressions of 8 to 24 chords)."""

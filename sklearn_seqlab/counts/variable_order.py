@@ -1,0 +1,292 @@
+"""The variable-order Markov chain: interpolated back-off over the last states of a context.
+
+Kneser-Ney or Witten-Bell smoothing over contexts of length ``max_order`` down to 0, learned,
+like :class:`~sklearn_seqlab.MarkovClassifier`, from every position of every training
+sequence.
+"""
+
+import numpy as np
+from scipy import sparse
+
+from .._base import BaseNextStateClassifier
+from .._fitted_checks import check_array, check_instance, check_matrix
+from .._params import Integer, Options, Real
+from .._targets import next_classes
+from ..encoding import NO_CLASS, UNK
+from .markov import _CHUNK, _START, _BaseCountClassifier
+
+
+class VariableOrderMarkovClassifier(_BaseCountClassifier):
+    """Interpolated back-off n-gram model over the last states of the context.
+
+    The next-state distribution after the last ``max_order`` states is interpolated with the
+    distributions after the last ``max_order - 1``, ..., 1 states and the unigram, in the
+    manner of Kneser-Ney or Witten-Bell smoothing for language models (Chen and Goodman
+    1998). The start of a sequence acts as a state of its own, so a short context is told
+    apart from the end of a longer one. An unknown state inside the context cuts it: only
+    the states after the last unknown one are used. Every position of the training
+    sequences is an example.
+
+    Parameters
+    ----------
+    max_order : int, default=3
+        Largest number of previous states the prediction conditions on.
+    method : {"kneser_ney", "witten_bell"}, default="kneser_ney"
+        Smoothing. ``"kneser_ney"``: interpolated Kneser-Ney, whose lower orders count in
+        how many distinct contexts a state follows rather than how often.
+        ``"witten_bell"``: interpolated Witten-Bell, which gives the lower order the weight
+        of the number of distinct states seen after the context.
+    discount : "auto" or float, default="auto"
+        Kneser-Ney discount. ``"auto"`` estimates three discounts per order, for counts of
+        1, 2 and 3 or more, from the counts of counts (modified Kneser-Ney); a float in
+        (0, 1] subtracts that amount from every count. Ignored by Witten-Bell.
+    handle_unknown : {"use_unknown", "error"}, default="use_unknown"
+        What to do with a state at prediction time that was not seen in ``fit``: treat it as
+        unknown (the context is cut after it), or raise a ``ValueError`` naming it. Only
+        applies to raw sequences; already encoded input carries its own unknown codes.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The states that can be predicted.
+    encoder_ : StateEncoder or None
+        The encoder fitted on raw input; None when ``fit`` got :class:`EncodedSequences`.
+    n_codes_ : int
+        Size of the input vocabulary, reserved codes included.
+    unknown_proba_ : float
+        Probability that the next state is one never seen in training (a Good-Turing
+        estimate); log-loss and perplexity give it to such states.
+    contexts_ : list of dict
+        ``contexts_[k]`` maps each context of ``k`` states seen in training, a tuple of
+        codes, to its row in ``counts_[k]``. Code 0 at the front of a tuple marks the start
+        of a sequence. ``contexts_[0]`` holds the empty context only.
+    counts_ : list of scipy.sparse.csr_matrix
+        ``counts_[k][i, j]``: how often state ``classes_[j]`` followed the ``i``-th context
+        of ``k`` states.
+    discounts_ : ndarray of shape (max_order + 1, 3) or None
+        Kneser-Ney discounts of counts of 1, 2 and 3 or more, per order; None with
+        Witten-Bell.
+
+    See Also
+    --------
+    MarkovClassifier : Conditions on the last state only.
+    StateEncoder : Encodes sequences for this model inside a pipeline.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.counts import VariableOrderMarkovClassifier
+    >>> X = [["C", "C", "G", "C", "C", "G"], ["G", "C", "C", "G", "C"]]
+    >>> clf = VariableOrderMarkovClassifier(max_order=2).fit(X)
+    >>> clf.predict([["C", "C"], ["G", "C"]])
+    array(['G', 'C'], dtype=object)
+    """
+
+    _parameter_constraints = {
+        **BaseNextStateClassifier._parameter_constraints,
+        "max_order": [Integer(1)],
+        "method": [Options("kneser_ney", "witten_bell")],
+        "discount": [Options("auto"), Real(0.0, 1.0, closed="right")],
+    }
+
+    def __init__(
+        self, *, max_order=3, method="kneser_ney", discount="auto", handle_unknown="use_unknown"
+    ):
+        self.max_order = max_order
+        self.method = method
+        self.discount = discount
+        self.handle_unknown = handle_unknown
+
+    # the smoothed tables: Kneser-Ney's continuation counts they come from are not kept
+    _saved_private = ("_tables", "_unigram")
+
+    def _restore_derived(self):
+        super()._restore_derived()
+        n_classes, n_orders = len(self.classes_), self.max_order + 1
+        if (self.discounts_ is None) is (self.method == "kneser_ney"):
+            raise ValueError("discounts_ are set exactly when method is 'kneser_ney'.")
+        if self.discounts_ is not None:
+            check_array(self.discounts_, "discounts_", (n_orders, 3), "f", nonnegative=True)
+        check_array(self._unigram, "_unigram", (n_classes,), "f", nonnegative=True)
+        for name in ("contexts_", "counts_", "_tables"):
+            if len(check_instance(getattr(self, name), name, list)) != n_orders:
+                raise ValueError(f"{name} must hold one entry per order, {n_orders}.")
+        for k, (index, table) in enumerate(zip(self.contexts_, self._tables, strict=True)):
+            rows = len(check_instance(index, f"contexts_[{k}]", dict))
+            try:  # in arrays: a model holds millions of contexts
+                codes = np.array(list(index), dtype=np.int64).reshape(rows, k)
+                numbers = np.sort(np.fromiter(index.values(), dtype=np.int64, count=rows))
+            except (TypeError, ValueError):
+                raise ValueError(f"contexts_[{k}] must map tuples of {k} codes to rows.") from None
+            if ((codes < 0) | (codes >= self.n_codes_)).any() or (numbers != np.arange(rows)).any():
+                raise ValueError(f"contexts_[{k}] holds codes outside the vocabulary.")
+            check_matrix(self.counts_[k], f"counts_[{k}]", (rows, n_classes))
+            if not (isinstance(table, tuple) and len(table) == 2):
+                raise ValueError(f"_tables[{k}] must be a (probabilities, back-off) pair.")
+            check_matrix(table[0], f"_tables[{k}][0]", (rows, n_classes), at_most=1.0)
+            backoff = check_array(table[1], f"_tables[{k}][1]", (rows,), "f", nonnegative=True)
+            if (backoff > 1).any():
+                raise ValueError(f"_tables[{k}][1] holds back-off weights above 1.")
+
+    def _window(self, codes, t):
+        """The usable context before position ``t``, as ``(window, cut)``.
+
+        The window holds the last ``max_order`` states, preceded by the start marker when
+        the sequence starts within reach. ``cut`` is the length of the suffix after the last
+        unknown state, the longest context that may be looked up.
+        """
+        start = t - self.max_order
+        window = tuple(codes[start:t]) if start >= 0 else (_START, *codes[:t])
+        cut = len(window)
+        if UNK not in window:  # most windows: spared the scan below
+            return window, cut
+        for i in range(len(window) - 1, -1, -1):
+            if window[i] == UNK:
+                cut = len(window) - 1 - i
+                break
+        return window, cut
+
+    def _fit(self, contexts, targets):
+        contexts, targets = self._with_copies(contexts.state_only(), targets)
+        max_order = self.max_order
+        kneser_ney = self.method == "kneser_ney"
+        counts = [{} for _ in range(max_order + 1)]
+        # Kneser-Ney's lower orders count distinct left neighbours: the sets hold
+        # (*context, class, neighbour) for every order below the highest
+        neighbours = [set() for _ in range(max_order)]
+        # codes[:t] was followed by class events[offsets[i] + t - 1]; NO_CLASS is not counted
+        events, offsets = next_classes(contexts, targets, self._code_to_class)
+        events, offsets = events.tolist(), offsets.tolist()
+        for i, codes in enumerate(contexts.codes):
+            codes = codes.tolist()
+            for t, cls in enumerate(events[offsets[i] : offsets[i + 1]], start=1):
+                if cls == NO_CLASS:
+                    continue
+                window, cut = self._window(codes, t)
+                n = len(window)
+                for k in range(cut + 1):
+                    key = (*window[n - k :], cls)
+                    counts[k][key] = counts[k].get(key, 0) + 1
+                    # a context that starts at the sequence start has no left neighbour; the
+                    # window always holds one for shorter contexts (a state, start or UNK)
+                    if kneser_ney and k < max_order and (k == 0 or window[n - k] != _START):
+                        neighbours[k].add((*key, window[n - k - 1]))
+
+        n_classes = len(self.classes_)
+        self.contexts_, self.counts_ = [], []
+        smoothing = []
+        for k in range(max_order + 1):
+            index, matrix = _count_matrix(counts[k], n_classes)
+            self.contexts_.append(index)
+            self.counts_.append(matrix)
+            if kneser_ney and k < max_order:
+                cont = {}
+                for key in neighbours[k]:
+                    cont[key[:-1]] = cont.get(key[:-1], 0) + 1
+                # contexts at the sequence start keep their raw counts: no left neighbour
+                for key, value in counts[k].items():
+                    if k > 0 and key[0] == _START:
+                        cont[key] = value
+                _, matrix = _count_matrix(cont, n_classes, index)
+            smoothing.append(matrix)
+
+        if kneser_ney:
+            self.discounts_ = np.array([_estimate_discounts(m.data) for m in smoothing])
+            if self.discount != "auto":
+                self.discounts_[:] = self.discount
+            self._tables = [
+                _kneser_ney_table(m, d) for m, d in zip(smoothing, self.discounts_, strict=True)
+            ]
+        else:
+            self.discounts_ = None
+            self._tables = [_witten_bell_table(m) for m in smoothing]
+        # the unigram interpolates with the uniform distribution so no class gets zero
+        probs, backoff = self._tables[0]
+        if probs.shape[0]:
+            self._unigram = probs.toarray()[0] + backoff[0] / n_classes
+        else:  # no event had a next state among the classes
+            self._unigram = np.full(n_classes, 1.0 / n_classes)
+
+    def _lookup_rows(self, contexts):
+        """Row of each context in every order's table, or -1 where it was never seen."""
+        rows = np.full((len(contexts), self.max_order), -1, dtype=np.int64)
+        for i, codes in enumerate(contexts.codes):
+            window, cut = self._window(codes.tolist(), len(codes))
+            n = len(window)
+            for k in range(1, cut + 1):
+                row = self.contexts_[k].get(window[n - k :])
+                # a context never seen means no longer one was seen either
+                if row is None:
+                    break
+                rows[i, k - 1] = row
+        return rows
+
+    def _predict_proba(self, contexts):
+        rows = self._lookup_rows(contexts.state_only())
+        proba = np.empty((len(rows), len(self.classes_)))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start : start + _CHUNK]
+            p = np.tile(self._unigram, (len(chunk), 1))
+            # from the unigram up: each order keeps its discounted counts and hands the
+            # rest of its mass to the order below
+            for k in range(1, self.max_order + 1):
+                seen = chunk[:, k - 1] >= 0
+                if not seen.any():
+                    break
+                probs, backoff = self._tables[k]
+                r = chunk[seen, k - 1]
+                p[seen] = backoff[r, None] * p[seen] + probs[r].toarray()
+            p /= p.sum(axis=1, keepdims=True)
+            proba[start : start + _CHUNK] = p
+        return proba
+
+
+def _count_matrix(counts, n_classes, index=None):
+    """Turn ``{(*context, class): count}`` into ``(index, csr)`` with one row per context.
+
+    With ``index`` given, rows follow it (contexts missing from ``counts`` stay empty).
+    """
+    if index is None:
+        index = {}
+        for key in counts:
+            index.setdefault(key[:-1], len(index))
+    n = len(counts)
+    row = np.fromiter((index[key[:-1]] for key in counts), dtype=np.int64, count=n)
+    col = np.fromiter((key[-1] for key in counts), dtype=np.int64, count=n)
+    data = np.fromiter(counts.values(), dtype=np.float64, count=n)
+    matrix = sparse.csr_matrix((data, (row, col)), shape=(len(index), n_classes))
+    matrix.sort_indices()
+    return index, matrix
+
+
+def _estimate_discounts(values):
+    """Modified Kneser-Ney discounts for counts of 1, 2 and 3+ (Chen and Goodman 1998)."""
+    n = np.array([(values == c).sum() for c in (1, 2, 3, 4)], dtype=np.float64)
+    if np.any(n == 0):
+        # too few counts to estimate from (tiny data): the usual fixed discount
+        return np.array([0.75, 0.75, 0.75])
+    y = n[0] / (n[0] + 2 * n[1])
+    d = np.array([1 - 2 * y * n[1] / n[0], 2 - 3 * y * n[2] / n[1], 3 - 4 * y * n[3] / n[2]])
+    # the estimate can fall outside (0, count) on odd count distributions
+    return np.clip(d, 0.05, [0.95, 1.95, 2.95])
+
+
+def _kneser_ney_table(matrix, discounts):
+    """``(probs, backoff)``: discounted probabilities and the mass left to the order below."""
+    values = matrix.data
+    d = np.where(values >= 3, discounts[2], np.where(values >= 2, discounts[1], discounts[0]))
+    kept = matrix.copy()
+    kept.data = np.maximum(values - d, 0.0)
+    total = np.asarray(matrix.sum(axis=1)).ravel()
+    kept_total = np.asarray(kept.sum(axis=1)).ravel()
+    safe = np.where(total > 0, total, 1.0)
+    backoff = np.where(total > 0, 1.0 - kept_total / safe, 1.0)
+    return sparse.csr_matrix(sparse.diags(1.0 / safe) @ kept), backoff
+
+
+def _witten_bell_table(matrix):
+    """``(probs, backoff)`` of Witten-Bell: the order below weighs as many distinct states."""
+    total = np.asarray(matrix.sum(axis=1)).ravel()
+    distinct = np.diff(matrix.indptr).astype(np.float64)
+    denom = np.where(total > 0, total + distinct, 1.0)
+    backoff = np.where(total > 0, distinct / denom, 1.0)
+    return sparse.csr_matrix(sparse.diags(1.0 / denom) @ matrix), backoff

@@ -22,7 +22,6 @@ from ._params import Options, check_params
 from ._targets import next_classes, split_last, split_last_codes
 from ._validation import check_sequences, check_targets, sorted_states
 from .encoding import N_RESERVED, NO_CLASS, EncodedSequences, StateEncoder
-from .training import NonFiniteLossError
 
 
 def derive_targets(X, y=None):
@@ -96,13 +95,21 @@ def next_state_accuracy(y_true, y_pred, *, sample_weight=None):
     return float(np.average(hits, weights=sample_weight))
 
 
+class NonFiniteLossError(FloatingPointError):
+    """Training stopped at a NaN or infinite loss; the model holds the last good weights.
+
+    Unlike other errors in ``fit``, this one leaves the new, partly trained model in place
+    (its weights are those of the last completed epoch), as the message says.
+    """
+
+
 def keep_previous_on_error(method):
     """Decorate ``fit``-like methods: if they raise, the estimator is put back as it was.
 
     The attributes are restored as a whole, so a refit that fails anywhere (a bad parameter
     found late, a validation split that cannot be made, a net that cannot be built) leaves
     the previous model usable, and a failed first fit leaves no half-fitted estimator.
-    The exception is :class:`~sklearn_seqlab.training.NonFiniteLossError`, which keeps the new
+    The exception is :class:`NonFiniteLossError`, which keeps the new
     model with the weights of its last good epoch, as its message says. Objects changed in
     place are not restored: an epoch of ``partial_fit`` that fails midway has already moved
     the weights.

@@ -11,8 +11,8 @@ import numbers
 class ConfigError(ValueError):
     """A config that cannot be used; the message names the key at fault."""
 
-    # users import it from sklearn_seqlab.config, and tracebacks name it so
-    __module__ = "sklearn_seqlab.config"
+    # users import it from sklearn_seqlab.experiments.config, and tracebacks name it so
+    __module__ = "sklearn_seqlab.experiments.config"
 
 
 def bool_value(body, key, where):

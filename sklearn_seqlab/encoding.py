@@ -134,7 +134,7 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         Whether a string in ``X`` is a sequence of whitespace-separated states
         (``"C G Am"``). When False a string in place of a sequence is an error.
     augment : callable, default=None
-        An augmenter such as :class:`~sklearn_seqlab.augmentation.KeyTransposer`: called on
+        An augmenter such as :class:`~sklearn_seqlab.data.augmentation.KeyTransposer`: called on
         the list of training sequences, it returns for each one a list of new sequences. The
         vocabulary includes the states of the copies, and :meth:`fit_transform` (what a
         ``Pipeline`` calls while fitting) attaches their codes to its output, so that the
@@ -148,7 +148,7 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         along as an extra input of the networks. Count models read the target feature alone.
     state_features : callable, default=None
         Derives extra features from each state of the target feature, for example
-        :func:`sklearn_seqlab.chords.chord_parts` (root, quality, bass), so that a rare
+        :func:`sklearn_seqlab.data.chords.chord_parts` (root, quality, bass), so that a rare
         state shares what the network learns about its parts. Returns a tuple of the same
         length for every state. The derived features take the same path as the extra
         features of ``target``.

@@ -32,7 +32,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._base import BaseNextStateClassifier
 from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, StateEncoder
-from .estimators import NextStateClassifier
+from .neural.estimators import NextStateClassifier
 
 METADATA_KEY = "sklearn_seqlab"
 """Key of the JSON vocabulary in the exported model's ``metadata_props``."""

@@ -15,9 +15,9 @@ from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
-from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
+from .counts import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences
-from .estimators import NextStateClassifier
+from .neural.estimators import NextStateClassifier
 from .splitting import holdout_split
 
 MIX_GRID = np.linspace(0.0, 1.0, 21)
@@ -84,7 +84,7 @@ class HybridClassifier(BaseNextStateClassifier):
     Examples
     --------
     >>> from sklearn_seqlab import HybridClassifier, NextStateClassifier
-    >>> from sklearn_seqlab.datasets import make_chord_progressions
+    >>> from sklearn_seqlab.data import make_chord_progressions
     >>> X = make_chord_progressions(100, random_state=0)
     >>> net = NextStateClassifier(hidden_dim=16, max_epochs=3)
     >>> hybrid = HybridClassifier(net, n_networks=2, random_state=0).fit(X)

@@ -2,7 +2,7 @@
 
 A module supports this when it defines ``attention_last(tokens) -> (B, T)``, the weights
 its prediction at the last real position gives to every position (rows summing to 1,
-padding 0), or when it is the package's :class:`~sklearn_seqlab.modules.AttentionNextState`,
+padding 0), or when it is the package's :class:`~sklearn_seqlab.neural.modules.AttentionNextState`,
 whose weights are recomputed here from its own layers.
 """
 
@@ -15,9 +15,9 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
 from ._validation import check_sequences
-from .batching import pad_right
 from .encoding import PAD
-from .modules import AttentionNextState
+from .neural.batching import pad_right
+from .neural.modules import AttentionNextState
 
 # sequences per forward pass: the batch size fastest for inference
 _BATCH = 256

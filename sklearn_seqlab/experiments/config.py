@@ -28,7 +28,8 @@ one when both bounds are positive and at least a factor 10 apart (``"log": false
 off), else uniform. ``{"values": [...]}`` is a choice among the values.
 
 This module reads the experiments; the models and their parameters are read by
-:mod:`sklearn_seqlab.seqlab_models`, the data sets by :mod:`sklearn_seqlab.dataset_specs`.
+:mod:`sklearn_seqlab.experiments.seqlab_models`, the data sets by
+:mod:`sklearn_seqlab.data.dataset_specs`.
 """
 
 import json
@@ -36,11 +37,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ._config_checks import ConfigError, bool_value, int_value, no_unknown_keys
-from .augmentation import AugmenterChain, KeyTransposer, SubsequenceAugmenter
-from .chords import LEVELS, normalize_chord
-from .dataset_specs import check_dataset_spec
-from .encoding import StateEncoder
+from .._config_checks import ConfigError, bool_value, int_value, no_unknown_keys
+from ..data.augmentation import AugmenterChain, KeyTransposer, SubsequenceAugmenter
+from ..data.chords import LEVELS, normalize_chord
+from ..data.dataset_specs import check_dataset_spec
+from ..encoding import StateEncoder
 from .seqlab_models import (
     ALIASES,
     IGNORED,
@@ -102,21 +103,21 @@ class Experiment:
         subsequences before splitting, so parts of test sequences were trained on).
     normalize_chords : False or {"full", "seventh", "triad", "root"}
         Normalise the chord symbols of the target feature at this level
-        (:func:`~sklearn_seqlab.chords.normalize_chord`) when reading the data; SeqLab's
+        (:func:`~sklearn_seqlab.data.chords.normalize_chord`) when reading the data; SeqLab's
         ``true`` reads as ``"seventh"``, the closest of the levels to its rules (which drop
         inversions and extensions, and the seventh of ``maj7`` and ``min7`` chords, but keep
         that of ``7`` chords). A fixed map of each state, so applying it before splitting
         leaks nothing.
     augment_by_key : bool
         Train also on copies of each training sequence transposed into the 11 other keys
-        (:class:`~sklearn_seqlab.augmentation.KeyTransposer`), on the training folds only.
+        (:class:`~sklearn_seqlab.data.augmentation.KeyTransposer`), on the training folds only.
         SeqLab read this key but never used it.
     test_dataset : str, dict or None
         A data set to score on instead of cross-validating: the models are chosen and
         trained on each of ``datasets`` and scored on it once.
     clean_kern : bool
         Not one of SeqLab's keys: clean ``**kern`` values of CSV files as SeqLab's loader
-        always did (see :func:`~sklearn_seqlab.readers.read_seqlab_csv`); off by default.
+        always did (see :func:`~sklearn_seqlab.data.readers.read_seqlab_csv`); off by default.
     """
 
     name: str

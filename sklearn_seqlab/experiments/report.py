@@ -11,8 +11,8 @@ import os
 import numpy as np
 import pandas as pd
 
-from .inspection import plot_best_attention
-from .metrics import SCORERS
+from ..inspection import plot_best_attention
+from ..metrics import SCORERS
 
 METRICS = [name.removeprefix("neg_") for name in SCORERS]
 """The metrics of the report, in the order of :data:`~sklearn_seqlab.metrics.SCORERS`."""

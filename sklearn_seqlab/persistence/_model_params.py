@@ -5,22 +5,25 @@ import os
 
 import numpy as np
 
+from ..data.chords import chord_parts
+from ..neural.training import check_device
 from ._model_file import MAX_DEPTH, Invalid
-from .chords import chord_parts
-from .training import check_device
 
 FUNCTIONS = {"sklearn_seqlab.chords.chord_parts": chord_parts}
-"""The functions a parameter may name in a model file (``StateEncoder(state_features=)``)."""
+"""The functions a parameter may name in a model file (``StateEncoder(state_features=)``).
+
+The keys are names written in files, not import paths: ``chord_parts`` was
+``sklearn_seqlab.chords.chord_parts`` when files began to name it, and stays so named."""
 _PREDICTIONS_NEED = {"state_features"}
 """Parameters that shape predictions, not only fit: refused when they cannot be saved."""
 
 
 def model_classes():
     """The classes whose fitted instances a model file holds, by name."""
-    from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
-    from .encoding import StateEncoder
-    from .estimators import NextStateClassifier
-    from .hybrid import HybridClassifier
+    from ..counts import MarkovClassifier, VariableOrderMarkovClassifier
+    from ..encoding import StateEncoder
+    from ..hybrid import HybridClassifier
+    from ..neural.estimators import NextStateClassifier
 
     classes = (
         StateEncoder,
@@ -34,7 +37,7 @@ def model_classes():
 
 def _templates():
     """Classes whose unfitted instances may stand as parameters (see :func:`plain_params`)."""
-    from .augmentation import KeyTransposer, SubsequenceAugmenter
+    from ..data.augmentation import KeyTransposer, SubsequenceAugmenter
 
     classes = model_classes()
     classes.pop("StateEncoder")

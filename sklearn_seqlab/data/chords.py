@@ -25,8 +25,8 @@ from typing import NamedTuple
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._params import Options, check_params
-from ._validation import check_sequences
+from .._params import Options, check_params
+from .._validation import check_sequences
 
 _LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
 
@@ -115,7 +115,7 @@ def parse_chord(symbol):
 
     Examples
     --------
-    >>> from sklearn_seqlab.chords import parse_chord
+    >>> from sklearn_seqlab.data import parse_chord
     >>> parse_chord("G:maj(9)/5")
     Chord(root=7, quality='maj(9)', bass=7, notation='harte')
     >>> parse_chord("F#m7")
@@ -214,7 +214,7 @@ def transpose_chord(symbol, semitones, *, spelling="pop"):
 
     Examples
     --------
-    >>> from sklearn_seqlab.chords import transpose_chord
+    >>> from sklearn_seqlab.data import transpose_chord
     >>> transpose_chord("A:min7/b7", 3), transpose_chord("Am7", 1), transpose_chord("IV", 2)
     ('C:min7/b7', 'Bbm7', 'IV')
     """
@@ -246,7 +246,7 @@ def normalize_chord(symbol, level="full", *, spelling="pop"):
 
     Examples
     --------
-    >>> from sklearn_seqlab.chords import normalize_chord
+    >>> from sklearn_seqlab.data import normalize_chord
     >>> [normalize_chord("Db:9(13)/3", level) for level in ("full", "seventh", "triad", "root")]
     ['Db:9(13)/3', 'Db:7', 'Db:maj', 'Db']
     >>> normalize_chord("C#m7b5", "triad")
@@ -308,7 +308,7 @@ class ChordNormalizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=Non
 
     Examples
     --------
-    >>> from sklearn_seqlab.chords import ChordNormalizer
+    >>> from sklearn_seqlab.data import ChordNormalizer
     >>> ChordNormalizer(level="triad").fit_transform([["C#:min7", "G:9/3", "N"]])
     [['Db:min', 'G:maj', 'N']]
     """
@@ -398,7 +398,7 @@ def chord_parts(symbol):
 
     Examples
     --------
-    >>> from sklearn_seqlab.chords import chord_parts
+    >>> from sklearn_seqlab.data import chord_parts
     >>> chord_parts("C#:min9/b3"), chord_parts("F#7"), chord_parts("N")
     (('Db', 'min7', 'b3'), ('F#', '7', '-'), ('-', '-', '-'))
     """

@@ -13,14 +13,14 @@ from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
 from skorch.history import History
 
-from ._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
-from ._fitted_checks import check_instance, check_integer
-from ._params import RANDOM_STATE, Instance, Integer, Options, Real
-from ._targets import last_only, next_classes, per_context
+from .._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
+from .._fitted_checks import check_instance, check_integer
+from .._params import RANDOM_STATE, Instance, Integer, Options, Real
+from .._targets import last_only, next_classes, per_context
+from ..encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
+from ..splitting import UnsplitSequences, WholeSequenceSplit
 from .batching import SequenceDataset, bucket_iterator, pad_right
-from .encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
 from .modules import MODULES, SequenceCrossEntropy
-from .splitting import UnsplitSequences, WholeSequenceSplit
 from .training import (
     FiniteLossGuard,
     LoadCheckpoint,
@@ -53,7 +53,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         masked), its context vector concatenated with the current output.
         ``"transformer"``: token and learned position embeddings, ``num_layers`` causal
         self-attention blocks (padding masked), a linear layer; see
-        :class:`~sklearn_seqlab.transformer.TransformerNextState`.
+        :class:`~sklearn_seqlab.neural.transformer.TransformerNextState`.
     embedding_dim : int, default=128
         Size of the state embedding.
     hidden_dim : int, default=256
@@ -513,7 +513,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         >>> clf.fit(X).sample(2, 4, prefix=["C"], temperature=0.1, random_state=0)
         [['G', 'Am', 'F', 'C'], ['G', 'Am', 'F', 'C']]
         """
-        from .generation import sample_sequences
+        from ..generation import sample_sequences
 
         return sample_sequences(
             self,
@@ -543,7 +543,7 @@ class NextStateClassifier(BaseNextStateClassifier):
             One array per sequence, as long as the sequence (or the encoder's
             ``max_length``, which keeps the last states), summing to 1.
         """
-        from .inspection import attention_weights
+        from ..inspection import attention_weights
 
         return attention_weights(self, X)
 

@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .encoding import NO_CLASS, PAD
+from ..encoding import NO_CLASS, PAD
 
 
 def real_positions(tokens):

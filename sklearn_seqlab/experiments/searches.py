@@ -1,10 +1,10 @@
 """The inner searches of the runner: how one model is chosen on a training fold alone.
 
 Each search takes the pipeline of a model, its ranges (a
-:class:`~sklearn_seqlab.seqlab_models.ModelSpec`), the experiment's budget and seed, and the
-inner folds, and returns an object whose ``fit(X, groups=None)`` leaves the chosen model in
-``best_estimator_`` and its parameters in ``best_params_``. Candidates are scored by
-next-state accuracy on the inner folds.
+:class:`~sklearn_seqlab.experiments.seqlab_models.ModelSpec`), the experiment's budget and
+seed, and the inner folds, and returns an object whose ``fit(X, groups=None)`` leaves the
+chosen model in ``best_estimator_`` and its parameters in ``best_params_``. Candidates are
+scored by next-state accuracy on the inner folds.
 """
 
 import warnings
@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.base import clone
 from sklearn.model_selection import ParameterSampler, RandomizedSearchCV
 
-from .metrics import accuracy_scorer
+from ..metrics import accuracy_scorer
 
 
 def random_search(pipe, spec, experiment, inner, n_jobs):

@@ -41,7 +41,7 @@ def dask_backend(address="local", *, n_workers=None):
 
         from sklearn.model_selection import GridSearchCV
         from sklearn_seqlab import MarkovClassifier
-        from sklearn_seqlab.dask_support import dask_backend
+        from sklearn_seqlab.experiments import dask_backend
 
         search = GridSearchCV(MarkovClassifier(), {"alpha": [0.1, 1.0]}, n_jobs=-1)
         with dask_backend("local", n_workers=2):

@@ -1,6 +1,6 @@
 """A causal Transformer next-state module: self-attention with learned positions.
 
-The same two readouts as the LSTM modules (see :mod:`sklearn_seqlab.modules`): ``forward``
+The same two readouts as the LSTM modules (see :mod:`sklearn_seqlab.neural.modules`): ``forward``
 gives logits at every position, ``forward_last`` at the last real one. Attention is masked
 to positions ``<= t`` that are not padding, so a position never reads what follows it nor
 padding, and a sequence's logits do not depend on the other sequences of its batch.
@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .encoding import PAD
+from ..encoding import PAD
 from .modules import TiedOutput, real_positions
 
 
@@ -96,10 +96,10 @@ class TransformerNextState(nn.Module):
     feature_sizes : sequence of int, default=()
         Number of codes of each extra input feature: each has its own embedding, summed
         with the state's, and tokens are then (B, T, 1 + F), the states in column 0, as in
-        :class:`~sklearn_seqlab.modules.LSTMNextState`.
+        :class:`~sklearn_seqlab.neural.modules.LSTMNextState`.
     class_codes : sequence of int, default=None
         The input code of each class; when given, the output layer is tied to the input
-        embedding, as in :class:`~sklearn_seqlab.modules.LSTMNextState`.
+        embedding, as in :class:`~sklearn_seqlab.neural.modules.LSTMNextState`.
     nhead : int, default=4
         Number of attention heads.
     dim_feedforward : int or None, default=None
@@ -169,7 +169,8 @@ class TransformerNextState(nn.Module):
 
     def embed(self, tokens):
         """Event embeddings: the state's, plus those of the extra features of (B, T, 1 + F)
-        tokens, as in :meth:`LSTMNextState.embed <sklearn_seqlab.modules.LSTMNextState.embed>`:
+        tokens, as in
+        :meth:`LSTMNextState.embed <sklearn_seqlab.neural.modules.LSTMNextState.embed>`:
         -> (B, T, D)."""
         states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
         x = self.token_embedding(states)

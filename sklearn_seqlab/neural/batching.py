@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Sampler
 
-from .encoding import NO_CLASS, PAD
+from ..encoding import NO_CLASS, PAD
 
 
 class SequenceDataset(Dataset):

@@ -17,13 +17,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback, Checkpoint
 
-
-class NonFiniteLossError(FloatingPointError):
-    """Training stopped at a NaN or infinite loss; the model holds the last good weights.
-
-    Unlike other errors in ``fit``, this one leaves the new, partly trained model in place
-    (its weights are those of the last completed epoch), as the message says.
-    """
+from .._base import NonFiniteLossError
 
 
 class FiniteLossGuard(Callback):

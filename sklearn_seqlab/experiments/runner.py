@@ -22,10 +22,10 @@ from joblib.parallel import LokyBackend, get_active_backend
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline
 
+from ..data.dataset_specs import BUILTIN_CHORDS, load_dataset
+from ..metrics import SCORERS
+from ..persistence import save_model
 from .config import read_config
-from .dataset_specs import BUILTIN_CHORDS, load_dataset
-from .metrics import SCORERS
-from .persistence import save_model
 from .report import METRICS, ResultsFile, displayed, rows_done, write_report
 from .searches import SEARCHES
 from .tracking import MlflowTracker
@@ -109,7 +109,7 @@ def run_experiments(
     mlflow_uri : str, default=None
         When set, every fold's parameters and metrics and the report's files are also logged
         to this MLflow tracking store (needs ``pip install mlflow-skinny``), in an experiment
-        named ``sklearn_seqlab``; see :class:`~sklearn_seqlab.tracking.MlflowTracker`.
+        named ``sklearn_seqlab``; see :class:`~sklearn_seqlab.experiments.tracking.MlflowTracker`.
     progress : callable, default=print
         Receives one line of progress at a time; ``lambda line: None`` silences it.
     resume : bool, default=False

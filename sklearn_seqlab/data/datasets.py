@@ -3,7 +3,7 @@
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._validation import check_fraction, check_size
+from .._validation import check_fraction, check_size
 
 
 def make_markov_sequences(
@@ -52,7 +52,7 @@ def make_markov_sequences(
 
     Examples
     --------
-    >>> from sklearn_seqlab.datasets import make_markov_sequences
+    >>> from sklearn_seqlab.data import make_markov_sequences
     >>> X = make_markov_sequences(3, n_states=4, min_length=3, max_length=3, random_state=0)
     >>> len(X), len(X[0])
     (3, 3)
@@ -159,7 +159,7 @@ def make_chord_progressions(n_sequences=500, *, min_length=8, max_length=32, ran
 
     Examples
     --------
-    >>> from sklearn_seqlab.datasets import make_chord_progressions
+    >>> from sklearn_seqlab.data import make_chord_progressions
     >>> X = make_chord_progressions(100, random_state=0)
     >>> len(X), min(map(len, X)) >= 8, max(map(len, X)) <= 32
     (100, True, True)

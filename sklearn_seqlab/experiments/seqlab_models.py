@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 from scipy.stats import loguniform, randint, uniform
 
-from ._config_checks import ConfigError, int_value, no_unknown_keys
-from .baselines import MarkovClassifier, VariableOrderMarkovClassifier
-from .estimators import NextStateClassifier
-from .hybrid import HybridClassifier
+from .._config_checks import ConfigError, int_value, no_unknown_keys
+from ..counts import MarkovClassifier, VariableOrderMarkovClassifier
+from ..hybrid import HybridClassifier
+from ..neural.estimators import NextStateClassifier
 
 MODELS = {
     "LSTMModel": lambda: NextStateClassifier("lstm"),
@@ -45,7 +45,7 @@ MODELS = {
 SeqLab's ``TransformerModel`` (an encoder) and ``GPTModel`` (GPT-2) both become the causal
 transformer; the ``Multi*`` models of ``many_to_one`` experiments are the same networks, fed
 multi-feature events by the experiment's encoder
-(see :meth:`~sklearn_seqlab.config.Experiment.encoder`).
+(see :meth:`~sklearn_seqlab.experiments.config.Experiment.encoder`).
 """
 
 MANY_TO_ONE_MODELS = {name for name in MODELS if name.startswith("Multi")}

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._config_checks import ConfigError, no_unknown_keys
+from .._config_checks import ConfigError, no_unknown_keys
 from .datasets import make_chord_progressions
-from .readers import read_seqlab_csv, read_txt, sequences_from_frame
+from .event_logs import sequences_from_frame
+from .readers import read_seqlab_csv, read_txt
 
 BUILTIN_CHORDS = "builtin:chords"
 """The name of the bundled synthetic chord data (600 progressions of 8 to 24 chords)."""
@@ -87,7 +88,7 @@ def load_dataset(spec, target_feature=None, *, features=None, clean_kern=False):
     ``builtin:chords`` is the bundled synthetic chord data; a ``.txt`` file is SeqLab's TXT
     format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
     ``target_feature``, or as tuples of ``features`` when given (see
-    :func:`~sklearn_seqlab.readers.read_seqlab_csv`, also for ``clean_kern``); an object
+    :func:`~sklearn_seqlab.data.readers.read_seqlab_csv`, also for ``clean_kern``); an object
     names the columns of a table (see :func:`read_table`). Sequences shorter than 2 states
     are dropped: they have no target.
     """

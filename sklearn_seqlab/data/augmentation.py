@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from sklearn.base import BaseEstimator
 
-from ._params import Instance, Integer, Options, check_params, is_callable
+from .._params import Instance, Integer, Options, check_params, is_callable
 from .chords import SPELLINGS, parse_chord, transpose_chord
 
 
@@ -22,7 +22,7 @@ class KeyTransposer(BaseEstimator):
     such as ``A:min7/b7``, or plain, such as ``F#m``) move, anything else (``N``, Roman
     numerals, which are already relative to the key) stays. A sequence without a chord
     symbol gets no copies. Roots are written in one spelling per pitch class, so that ``Db``
-    and ``C#`` merge; :class:`~sklearn_seqlab.chords.ChordNormalizer` spells the untransposed
+    and ``C#`` merge; :class:`~sklearn_seqlab.data.chords.ChordNormalizer` spells the untransposed
     data the same way.
 
     Parameters
@@ -30,11 +30,11 @@ class KeyTransposer(BaseEstimator):
     semitones : list of int, default=None
         The shifts to make copies for; None means all 11 other keys (1 to 11).
     spelling : {"pop", "flat", "sharp"}, default="pop"
-        How transposed roots are spelled (see :data:`sklearn_seqlab.chords.SPELLINGS`).
+        How transposed roots are spelled (see :data:`sklearn_seqlab.data.chords.SPELLINGS`).
 
     Examples
     --------
-    >>> from sklearn_seqlab.augmentation import KeyTransposer
+    >>> from sklearn_seqlab.data import KeyTransposer
     >>> KeyTransposer(semitones=[2, 5])([["C:maj", "A:min7", "N"], ["I", "IV"]])
     [[['D:maj', 'B:min7', 'N'], ['F:maj', 'D:min7', 'N']], []]
     """
@@ -96,7 +96,7 @@ class SubsequenceAugmenter(BaseEstimator):
 
     Examples
     --------
-    >>> from sklearn_seqlab.augmentation import SubsequenceAugmenter
+    >>> from sklearn_seqlab.data import SubsequenceAugmenter
     >>> SubsequenceAugmenter()([["C", "F", "G", "C"], ["F", "G"]])  # ["F", "G"] is given
     [[['C', 'F'], ['G', 'C'], ['C', 'F', 'G'], ['F', 'G', 'C']], []]
     """
@@ -132,7 +132,7 @@ class AugmenterChain(BaseEstimator):
 
     Examples
     --------
-    >>> from sklearn_seqlab.augmentation import (
+    >>> from sklearn_seqlab.data import (
     ...     AugmenterChain, KeyTransposer, SubsequenceAugmenter)
     >>> chain = AugmenterChain([KeyTransposer(semitones=[2]), SubsequenceAugmenter()])
     >>> chain([["C", "F", "G"]])

@@ -24,6 +24,7 @@ Usage::
 
 import argparse
 import functools
+import sys
 import time
 from pathlib import Path
 
@@ -79,6 +80,7 @@ MODELS = {
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
+    "hybrid9": lambda: HybridClassifier(n_networks=9, random_state=0),
 }
 LABELS = {
     "markov": "Markov (order 1)",
@@ -93,6 +95,7 @@ LABELS = {
     "vomm_aug": "KN order 3, 12 keys",
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
+    "hybrid9": "HybridClassifier(n_networks=9)",
 }
 
 # Published next-state accuracies (shared/data/README.md). SeqLab's used the test fold for
@@ -209,6 +212,9 @@ def evaluate(make_model, splits):
                 variant = _metrics(targets, proba, final.classes_, final.unknown_proba_)
                 rows.setdefault(label, []).append(variant)
         rows.setdefault("", []).append(row)
+        # progress on stderr: a long run's folds can be read before it ends
+        done = {label: r[-1]["accuracy"] for label, r in rows.items()}
+        print(f"  split {len(rows['']) - 1}: {done}, fit {fit_seconds:.0f} s", file=sys.stderr)
     return {label: pd.DataFrame(r) for label, r in rows.items()}
 
 

@@ -173,7 +173,11 @@ class HybridClassifier(BaseNextStateClassifier):
                 contexts, target_codes, self.validation_fraction, salt
             )
 
-        if len(np.unique(targets[fit_rows])) < 2:
+        # the networks learn the state after every position, not only the last one
+        followers = [target_codes[fit_rows]]
+        if y is None:
+            followers += [state_codes(contexts.codes[r])[1:] for r in fit_rows]
+        if len(np.unique(np.concatenate(followers))) < 2:
             raise ValueError(
                 f"The validation split (validation_fraction={self.validation_fraction}) keeps "
                 "identical sequences together and leaves a single next state to train on: the "

@@ -245,3 +245,18 @@ def test_runs_of_duplicates_stay_on_one_side(seed):
     clf = NextStateClassifier(**{**TINY, "random_state": seed}).partial_fit(X)
     train, valid = clf._split(*clf._targets_for_more_training(X, None))
     assert not {x.tobytes() for x in train.inputs} & {x.tobytes() for x in valid.inputs}
+
+
+def test_the_rarest_sequences_are_held_out_first():
+    # each held-out path is a path the network never trains on: losing a rare one costs least
+    common = [list("abcd")] * 2 + [list("abdc")] * 2 + [list("acbd")] * 2
+    rare = [list(p) for p in ("acdb", "adbc", "adcb", "bacd", "badc", "bcad", "bcda")]
+    rare += [list(p) for p in ("bdac", "bdca", "cabd", "cadb", "cbad", "cbda", "cdab")]
+    X = common + rare
+    for seed in range(10):
+        params = {**TINY, "random_state": seed, "validation_fraction": 0.1}
+        clf = NextStateClassifier(**params).partial_fit(X)
+        train, valid = clf._split(*clf._targets_for_more_training(X, None))
+        held_out = {x.tobytes() for x in valid.inputs}
+        assert not held_out & {x.tobytes() for x in train.inputs}
+        assert len(valid.inputs) == 2 and len(held_out) == 2  # two rare paths, not one pair

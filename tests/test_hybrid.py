@@ -113,3 +113,10 @@ def test_a_refit_that_fails_while_training_keeps_the_old_model():
         model.fit([["C", "G", "Am", "F"]] * 30)
     np.testing.assert_array_equal(model.predict_proba(X[:3]), before)
     assert len(model.classes_) > 4
+
+
+def test_sequences_that_all_end_in_one_state_are_enough():
+    # a process log whose cases all close with "end": the networks still learn every step
+    X = [list(p) + ["end"] for p in ("abc", "acb", "abbc", "ac", "bac", "abcc")] * 4
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    assert set(hybrid.classes_) == {"a", "b", "c", "end"}

@@ -81,6 +81,13 @@ MODELS = {
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
     "hybrid9": lambda: HybridClassifier(n_networks=9, random_state=0),
+    # the count model's order chosen on inner splits of the training folds (ablation.py)
+    "vomm5_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=5)),
+    "hybrid_aug5": lambda: augmented(
+        HybridClassifier(
+            n_networks=1, count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
+        )
+    ),
 }
 LABELS = {
     "markov": "Markov (order 1)",
@@ -96,6 +103,8 @@ LABELS = {
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid9": "HybridClassifier(n_networks=9)",
+    "vomm5_aug": "KN order 5, 12 keys",
+    "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",
 }
 
 # Published next-state accuracies (shared/data/README.md). SeqLab's used the test fold for
@@ -243,6 +252,9 @@ def main():
     )
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--folds", type=int, default=7, help="number of folds (7 as SeqLab)")
+    parser.add_argument(
+        "--only", type=int, nargs="+", help="run these folds only (0-based), e.g. to share cores"
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest)")
     parser.add_argument("--out", help="also write the markdown table to this file")
     args = parser.parse_args()
@@ -275,6 +287,8 @@ def main():
     for title, anchor, make_splits, path in datasets:
         for name in args.models:
             splits = helpdesk_splits(path) if make_splits is None else make_splits(path, args.folds)
+            if args.only:
+                splits = [s for i, s in enumerate(splits) if i in args.only]
             tables = evaluate(models[name], splits)
             published = PUBLISHED.get(anchor, {}).get(name)
             for variant, table in tables.items():

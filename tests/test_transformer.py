@@ -195,3 +195,14 @@ def test_attention_weights_of_a_fitted_transformer(fitted, second_order):
     weights = attention_weights(fitted, second_order[1][:3])
     assert len(weights) == 3
     assert all(np.isclose(np.sum(w), 1.0) for w in weights)
+
+
+@pytest.mark.parametrize(("module", "expected"), [("lstm", 0.3), ("transformer", 0.1)])
+def test_auto_dropout_is_the_modules_own(module, expected):
+    X = [list("abcab"), list("bcabc"), list("cabca")] * 4
+    params = dict(embedding_dim=8, hidden_dim=8, max_epochs=1, random_state=0)
+    auto = NextStateClassifier(module, **params).fit(X)
+    assert auto.get_params()["dropout"] == "auto"
+    assert auto.net_.module_.dropout.p == expected
+    fixed = NextStateClassifier(module, dropout=0.2, **params).fit(X)
+    assert fixed.net_.module_.dropout.p == 0.2

@@ -60,8 +60,10 @@ class NextStateClassifier(BaseNextStateClassifier):
         Size of the LSTM state.
     num_layers : int, default=1
         Number of stacked LSTM layers.
-    dropout : float, default=0.3
-        Dropout probability, in [0, 1).
+    dropout : float or "auto", default="auto"
+        Dropout probability, in [0, 1). ``"auto"`` takes the module's ``default_dropout``:
+        0.3 for the LSTM modules and 0.1 for the transformer, which each did best on inner
+        splits of McGill's training folds (``benchmarks/README.md``).
     tie_weights : bool, default=True
         Whether the output layer shares the input embedding (Press & Wolf 2017): a class's
         logit is a projection of the readout times that state's embedding, so a rare state
@@ -155,7 +157,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         "embedding_dim": [Integer(1)],
         "hidden_dim": [Integer(1)],
         "num_layers": [Integer(1)],
-        "dropout": [Real(0.0, 1.0, closed="left")],
+        "dropout": [Options("auto"), Real(0.0, 1.0, closed="left")],
         "tie_weights": [Options(True, False)],
         "nhead": [Integer(1)],
         "dim_feedforward": [Integer(1), None],
@@ -180,7 +182,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         embedding_dim=128,
         hidden_dim=256,
         num_layers=1,
-        dropout=0.3,
+        dropout="auto",
         tie_weights=True,
         nhead=4,
         dim_feedforward=None,
@@ -393,9 +395,13 @@ class NextStateClassifier(BaseNextStateClassifier):
             "class_codes": self._class_codes() if self.tie_weights else None,
         }
         # parameters named alike here and in the module; the transformer adds its own
+        module = MODULES[self.module]
         shared = ("embedding_dim", "hidden_dim", "num_layers", "dropout")
-        extra = getattr(MODULES[self.module], "estimator_params", ())
-        return params | {name: getattr(self, name) for name in shared + tuple(extra)}
+        extra = getattr(module, "estimator_params", ())
+        params |= {name: getattr(self, name) for name in shared + tuple(extra)}
+        if self.dropout == "auto":
+            params["dropout"] = getattr(module, "default_dropout", 0.3)
+        return params
 
     def _class_codes(self):
         """The input code of each class; a class missing from the input vocabulary (possible

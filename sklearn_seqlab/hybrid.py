@@ -173,11 +173,12 @@ class HybridClassifier(BaseNextStateClassifier):
                 contexts, target_codes, self.validation_fraction, salt
             )
 
-        # the networks learn the state after every position, not only the last one
-        followers = [target_codes[fit_rows]]
+        # with whole sequences the networks learn the state after every position, not only
+        # after the last one: a log whose cases all end in one state has more to learn
+        followers = targets[fit_rows]
         if y is None:
-            followers += [state_codes(contexts.codes[r])[1:] for r in fit_rows]
-        if len(np.unique(np.concatenate(followers))) < 2:
+            followers, _ = next_classes(contexts[fit_rows], followers, self._code_to_class)
+        if len(np.unique(followers)) < 2:
             raise ValueError(
                 f"The validation split (validation_fraction={self.validation_fraction}) keeps "
                 "identical sequences together and leaves a single next state to train on: the "

@@ -1,6 +1,9 @@
-"""StateEncoder: the vocabulary of states, and the integer codes the models read."""
+"""StateEncoder: the vocabulary of states, and the integer codes the models read.
 
-import numbers
+The codes themselves (:class:`EncodedSequences`, ``PAD``, ``UNK``, ...) live in
+:mod:`sklearn_seqlab.encoded` and are importable from here too.
+"""
+
 from collections import Counter
 
 import numpy as np
@@ -9,104 +12,29 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._fitted_checks import check_array, check_instance, check_vocabulary
 from ._params import NO_CHECK, Instance, Integer, Options, Real, check_params, is_callable
-from ._validation import (
-    as_state_array,
-    check_sequences,
-    sorted_states,
+from ._validation import as_state_array, check_sequences
+from ._vocabulary import augmented_copies, choose_states
+from .encoded import (
+    N_RESERVED,
+    NO_CLASS,
+    PAD,
+    UNK,
+    EncodedSequences,
+    decode_codes,
+    state_codes,
 )
 from .features import FeatureVocabulary, derive_features, split_events
 
-PAD = 0
-"""Code of the padding position; never the code of a state."""
-UNK = 1
-"""Code of every state outside the vocabulary (unknown or too rare)."""
-N_RESERVED = 2
-"""Number of reserved codes; the state ``states_[i]`` has code ``i + N_RESERVED``."""
-NO_CLASS = -1
-"""Class index of a target outside a model's ``classes_`` (an unknown state, or a position
-that is not trained on); the loss and the counts skip it."""
-
-
-def state_codes(codes):
-    """The codes of the predicted feature in one encoded sequence (column 0 of 2-D codes)."""
-    return codes if codes.ndim == 1 else codes[:, 0]
-
-
-class EncodedSequences:
-    """Integer-coded sequences together with the vocabulary that decodes them.
-
-    This is what :class:`StateEncoder` returns. Carrying the vocabulary lets a downstream
-    :class:`~sklearn_seqlab.NextStateClassifier` report states, not codes, as its
-    ``classes_`` and predictions. It behaves as a 1-D sequence of code arrays: ``len``,
-    iteration, integer indexing (one array) and slice, mask or index-array indexing (a new
-    ``EncodedSequences``), so scikit-learn's splitters can subset it.
-
-    Parameters
-    ----------
-    codes : list of ndarray of int64
-        One array of codes per sequence, without padding: of shape (length,), or of shape
-        (length, 1 + n_features) when each event has several features (column 0 holds the
-        codes of the predicted feature, the others those of the extra features).
-    states : ndarray of shape (n_states,)
-        The vocabulary of the predicted feature: code ``c >= N_RESERVED`` stands for
-        ``states[c - N_RESERVED]``.
-    augmented : list of list of ndarray, default=None
-        For each sequence, the codes of its augmented copies (see
-        ``StateEncoder(augment=...)``), which classifiers add to their training data; None
-        when there are none. Subsets keep the copies of the sequences they keep.
-    feature_sizes : tuple of int, default=()
-        Number of codes of each extra feature, reserved codes included.
-    """
-
-    def __init__(self, codes, states, augmented=None, feature_sizes=()):
-        self.codes = list(codes)
-        self.states = states
-        self.augmented = None if augmented is None else list(augmented)
-        self.feature_sizes = tuple(feature_sizes)
-
-    def with_codes(self, codes, augmented=None):
-        """New sequences with the same vocabulary and features (cut, extended, reordered)."""
-        return EncodedSequences(codes, self.states, augmented, self.feature_sizes)
-
-    def state_only(self):
-        """The same sequences with the predicted feature alone (what count models read)."""
-        if not self.feature_sizes:
-            return self
-        augmented = None
-        if self.augmented is not None:
-            augmented = [[state_codes(c) for c in copies] for copies in self.augmented]
-        return EncodedSequences([state_codes(c) for c in self.codes], self.states, augmented)
-
-    @property
-    def shape(self):
-        return (len(self.codes),)
-
-    @property
-    def lengths(self):
-        """ndarray of shape (n_sequences,): the number of states in each sequence."""
-        return np.fromiter((len(c) for c in self.codes), dtype=np.int64, count=len(self.codes))
-
-    def __len__(self):
-        return len(self.codes)
-
-    def __iter__(self):
-        return iter(self.codes)
-
-    def __getitem__(self, key):
-        if isinstance(key, tuple):  # scikit-learn indexes arrays as X[key, ...]
-            key = key[0]
-        if isinstance(key, numbers.Integral):
-            return self.codes[key]
-        if isinstance(key, slice):
-            key = np.arange(len(self.codes))[key]
-        key = np.asarray(key)
-        if key.dtype == bool:
-            key = np.flatnonzero(key)
-        augmented = None if self.augmented is None else [self.augmented[i] for i in key]
-        return self.with_codes([self.codes[i] for i in key], augmented)
-
-    def __repr__(self):
-        return f"EncodedSequences(n_sequences={len(self)}, n_states={len(self.states)})"
+# importable from here as before the codes had a module of their own
+__all__ = [
+    "N_RESERVED",
+    "NO_CLASS",
+    "PAD",
+    "UNK",
+    "EncodedSequences",
+    "StateEncoder",
+    "state_codes",
+]
 
 
 class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
@@ -263,50 +191,20 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         names, sequences, extra = split_events(X, self.target)
         return sequences, extra, names
 
-    def _copies(self, sequences):
-        """The augmenter's copies of each sequence, checked (empty lists without one)."""
-        if self.augment is None:
-            return [[] for _ in sequences]
-        copies = self.augment([list(s) for s in sequences])
-        copies = None if copies is None else list(copies)
-        if copies is None or len(copies) != len(sequences):
-            raise ValueError(
-                f"augment must return one list of copies per sequence: got "
-                f"{'None' if copies is None else len(copies)} for {len(sequences)} sequences."
-            )
-        return [check_sequences(c, name="augmented copies") if len(c) else [] for c in copies]
-
     def _fit(self, sequences, extra=(), names=()):
         """Learn the vocabularies from trusted lists of states (and of extra features), with
         the augmenter's copies; return the copies of each sequence."""
-        copies = self._copies(sequences)
+        copies = augmented_copies(self.augment, sequences)
         self._learn(sequences + [c for seq_copies in copies for c in seq_copies], extra, names)
         return copies
 
     def _learn(self, sequences, extra, names):
         """Learn the vocabularies from every trusted sequence, copies included."""
-        counts = Counter(state for seq in sequences for state in seq)
-        if not counts:
-            raise ValueError("X holds only empty sequences; there are no states to learn.")
-        states = sorted_states(counts)
-        freq = np.array([counts[s] for s in states], dtype=np.int64)
-
-        keep = np.ones(len(states), dtype=bool)
-        if self.min_frequency is not None:
-            threshold = self.min_frequency
-            if isinstance(threshold, numbers.Real) and not isinstance(threshold, numbers.Integral):
-                threshold = threshold * freq.sum()
-            keep &= freq >= threshold
-        if self.max_states is not None and keep.sum() > self.max_states:
-            # stable sort on descending count: ties go to the state that sorts first
-            order = np.argsort(-np.where(keep, freq, -1), kind="stable")
-            keep = np.zeros_like(keep)
-            keep[order[: self.max_states]] = True
-        if not keep.any():
-            raise ValueError(
-                "min_frequency and max_states leave no state in the vocabulary; lower "
-                "min_frequency."
-            )
+        states, freq, keep = choose_states(
+            Counter(state for seq in sequences for state in seq),
+            self.min_frequency,
+            self.max_states,
+        )
         # extra features: those of the events, then those derived from the states
         extra = list(extra)
         if self.state_features is not None:
@@ -448,22 +346,7 @@ class StateEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
         check_is_fitted(self)
         if isinstance(X, EncodedSequences):  # of events: the predicted feature's codes
             X = [state_codes(c) for c in X.codes]
-        sequences = check_sequences(X)
-        n_codes = len(self.states_) + N_RESERVED
-        states = [None] * N_RESERVED + self.states_.tolist()
-        out = []
-        for i, seq in enumerate(sequences):
-            row = []
-            for code in seq:
-                if not isinstance(code, numbers.Integral) or not 0 <= code < n_codes:
-                    raise ValueError(
-                        f"X[{i}] holds {code!r}, which is not a code of this encoder "
-                        f"(integers 0 to {n_codes - 1})."
-                    )
-                if code != PAD:
-                    row.append(states[code])
-            out.append(row)
-        return out
+        return decode_codes(check_sequences(X), self.states_)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

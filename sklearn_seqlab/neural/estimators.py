@@ -1,46 +1,25 @@
 """NextStateClassifier: LSTM and attention next-state models as a scikit-learn classifier."""
 
-import contextlib
-import copy
 import os
-import sys
 
 import numpy as np
 import torch
-from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
-from skorch.history import History
 
-from .._base import BaseNextStateClassifier, derive_targets, keep_previous_on_error
-from .._fitted_checks import check_instance, check_integer
+from .._base import BaseNextStateClassifier, keep_previous_on_error
 from .._params import RANDOM_STATE, Instance, Integer, Options, Real
-from .._targets import last_only, next_classes, per_context
-from ..encoding import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
-from ..splitting import UnsplitSequences, WholeSequenceSplit
-from .batching import SequenceDataset, bucket_iterator, pad_right
-from .modules import MODULES, SequenceCrossEntropy
-from .training import (
-    FiniteLossGuard,
-    LoadCheckpoint,
-    ResumableCheckpoint,
-    check_callbacks,
-    check_device,
-    fit_fingerprint,
-    fresh_checkpoint_dir,
-    stop_checkpointing,
-)
+from ._skorch_net import PREDICT_BATCH_SIZE, SkorchNetMixin
+from .modules import MODULES
+from .training import check_callbacks, check_device, stop_checkpointing
 
-# Batches of ~256 length-sorted sequences are the fastest for CPU inference measured here;
-# 1024 is slower again.
-PREDICT_BATCH_SIZE = 256
+# PREDICT_BATCH_SIZE is importable from here as before it moved with the batched predictions
+__all__ = ["PREDICT_BATCH_SIZE", "NextStateClassifier"]
 
 
-class NextStateClassifier(BaseNextStateClassifier):
+class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
     """Predict the next state of a sequence with an LSTM, with or without attention.
 
-    Holds a skorch :class:`~skorch.NeuralNet` (``net_``) built in ``fit``. Parameters are
+    Holds a skorch :class:`~skorch.NeuralNet` (``net_``) built in ``fit`` (by
+    :class:`~sklearn_seqlab.neural._skorch_net.SkorchNetMixin`). Parameters are
     named as SeqLab's configs name them. With ``y=None``, each sequence's last state is its
     target and the rest its context; with ``train_on="all"`` every earlier position is trained
     on too, in the same causal forward pass, with padding masked out of the loss.
@@ -269,42 +248,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         # the vocabulary is learned before the net is built; fitted means a net exists
         return hasattr(self, "net_")
 
-    # the random streams go on where they were, so partial_fit continues alike after loading
-    _saved_private = ("_rng", "_split_salt")
-    # a path on the machine that saved the model: a loaded model writes no checkpoint
-    _derived_attributes = ("checkpoint_path_",)
-
-    def _restore_derived(self):
-        """Build ``net_`` again from the parameters and vocabulary, and load into it the
-        weights and optimizer state that ``load_model`` set as ``net_``."""
-        super()._restore_derived()
-        check_instance(self.history_, "history_", History)
-        saved = self.net_
-        if not hasattr(saved, "load_into"):
-            raise ValueError(f"net_ must hold a network's weights, not a {type(saved).__name__}.")
-        self.checkpoint_path_ = None
-        streams = None  # format version 1 kept none: they start afresh, as in fit
-        if hasattr(self, "_rng"):
-            check_instance(self._rng, "_rng", np.random.RandomState)
-            check_integer(self._split_salt, "_split_salt", 0)
-            streams = (self._rng.get_state(), self._split_salt)
-        self._reset_random_streams()
-        device = self.device
-        self.device = None  # skorch leaves a module where it was built when device is None
-        try:
-            with torch.device("meta"):  # shapes first: a crafted hidden_dim allocates nothing
-                self._build_net()
-            saved.check_fits(self.net_)
-        finally:
-            self.device = device
-        self._reset_random_streams()
-        self._build_net()  # on the CPU when the device saved is not on this machine
-        saved.load_into(self.net_)
-        self.net_.history = self.history_
-        if streams is not None:
-            self._rng.set_state(streams[0])
-            self._split_salt = streams[1]
-
     def _check_params(self):
         super()._check_params()
         if self.module == "transformer" and self.embedding_dim % self.nhead:
@@ -320,6 +263,7 @@ class NextStateClassifier(BaseNextStateClassifier):
         check_callbacks(self.callbacks)
         check_device(self.device)
 
+    # building, seeding and feeding the net, and _predict_proba: SkorchNetMixin (_skorch_net.py)
     def _fit(self, contexts, targets):
         self._initialize_net(contexts, targets)
         # the checkpoint callbacks resume a killed fit and load a finished one (0 epochs left)
@@ -327,159 +271,6 @@ class NextStateClassifier(BaseNextStateClassifier):
         epochs = self.max_epochs if checkpoint is None else checkpoint.epochs_left(self.max_epochs)
         with self._seeded():
             self._train(contexts, targets, epochs=epochs)
-
-    def _seeded(self):
-        """A context in which torch is seeded from ``random_state``; torch's RNG is restored
-        afterwards, so fitting never disturbs the user's own random streams."""
-        return _seeded(int(self._rng.randint(np.iinfo(np.int32).max)))
-
-    def _initialize_net(self, contexts, targets):
-        """Seed, name this fit's checkpoint directory, and build a fresh net."""
-        self._reset_random_streams()
-        self.checkpoint_path_ = None
-        if self.checkpoint_dir is not None:
-            key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_)
-            self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
-        self._build_net()
-
-    def _reset_random_streams(self):
-        """Start the random streams of a fit (torch seeds, validation split) from random_state."""
-        self._rng = check_random_state(self.random_state)
-        self._split_salt = int(self._rng.randint(np.iinfo(np.int32).max))
-
-    def _build_net(self):
-        """Build and initialise ``net_`` from the parameters and the learned vocabulary."""
-        callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
-        callbacks.append(("finite_loss", FiniteLossGuard()))
-        stopper = None
-        if self.patience is not None:
-            # a checkpoint puts back its best file instead: the best of every session
-            load_best = self.checkpoint_path_ is None
-            stopper = EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=load_best
-            )
-        if self.checkpoint_path_ is not None:
-            checkpoint = ResumableCheckpoint(self.checkpoint_path_, early_stopping=stopper)
-            # loaded before any other callback starts, saved after the user's callbacks ran
-            callbacks.insert(0, ("resume", LoadCheckpoint(checkpoint)))
-            callbacks.append(("checkpoint", checkpoint))
-        if stopper is not None:
-            callbacks.append(("early_stopping", stopper))
-        if self.verbose and sys.stderr.isatty():  # a bar per epoch in a terminal, not in logs
-            callbacks.append(("progress_bar", ProgressBar()))
-        self.net_ = NeuralNet(
-            module=MODULES[self.module],
-            **{f"module__{name}": value for name, value in self._module_params().items()},
-            criterion=SequenceCrossEntropy,
-            optimizer=torch.optim.Adam,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=bucket_iterator,
-            iterator_train__shuffle=True,
-            iterator_valid=bucket_iterator,
-            train_split=WholeSequenceSplit(self.validation_fraction),
-            callbacks=callbacks,
-            device=self.device,
-            verbose=self.verbose,
-        )
-        with self._seeded():
-            self.net_.initialize()
-
-    def _module_params(self):
-        """The arguments of the torch module: the vocabulary learned, and the parameters."""
-        params = {
-            "n_codes": self.n_codes_,
-            "n_classes": len(self.classes_),
-            "feature_sizes": self.feature_sizes_,
-            "class_codes": self._class_codes() if self.tie_weights else None,
-        }
-        # parameters named alike here and in the module; the transformer adds its own
-        module = MODULES[self.module]
-        shared = ("embedding_dim", "hidden_dim", "num_layers", "dropout")
-        extra = getattr(module, "estimator_params", ())
-        params |= {name: getattr(self, name) for name in shared + tuple(extra)}
-        if self.dropout == "auto":
-            params["dropout"] = getattr(module, "default_dropout", 0.3)
-        return params
-
-    def _class_codes(self):
-        """The input code of each class; a class missing from the input vocabulary (possible
-        when ``y`` is given) shares the unknown code's embedding and keeps its own bias."""
-        codes = np.full(len(self.classes_), UNK, dtype=np.int64)
-        is_class = self._code_to_class != NO_CLASS
-        codes[self._code_to_class[is_class]] = np.flatnonzero(is_class)
-        return codes.tolist()
-
-    def _train(self, contexts, targets, epochs):
-        try:
-            self.net_.partial_fit(self._unsplit(contexts, targets), epochs=epochs)
-        finally:  # also after a failed epoch, so that the kept weights are usable
-            self.history_ = self.net_.history
-            self.net_.module_.eval()
-
-    def _training_dataset(self, contexts, targets):
-        """Inputs and per-position targets: every position, or only the last."""
-        classes, offsets = next_classes(contexts, targets, self._code_to_class)
-        if self.train_on == "last":
-            classes = last_only(classes, offsets)
-        return SequenceDataset(contexts.codes, per_context(classes, offsets))
-
-    def _split(self, contexts, targets):
-        """Training and validation datasets, as the net's ``train_split`` makes them.
-
-        See :func:`~sklearn_seqlab.splitting.holdout_split`: identical sequences, and a
-        sequence and the sequences equal to its augmented copies, stay on one side. Only the
-        training side's copies are trained on.
-        """
-        return self.net_.train_split(self._unsplit(contexts, targets))
-
-    def _unsplit(self, contexts, targets):
-        """The data of a training call, before ``train_split`` holds out whole sequences."""
-        # with copies, y was derived, so a class is its code minus the reserved codes
-        target_codes = targets + N_RESERVED if contexts.augmented is not None else targets
-
-        def make_dataset(rows, with_copies):
-            if with_copies:
-                return self._training_dataset(*self._with_copies(contexts, targets, rows))
-            return self._training_dataset(contexts[rows], targets[rows])
-
-        return UnsplitSequences(contexts, target_codes, self._split_salt, make_dataset)
-
-    def _targets_for_more_training(self, X, y):
-        """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""
-        check_is_fitted(self)
-        contexts, target_states = derive_targets(X, y)
-        if not isinstance(contexts, EncodedSequences):
-            new = {s for seq in contexts for s in seq} - set(self.encoder_.states_.tolist())
-            if new:
-                raise ValueError(
-                    f"partial_fit cannot learn new states {sorted(map(repr, new))[:10]}: the "
-                    "vocabulary was fixed by the first call. Refit with fit() on all the data."
-                )
-        index = {s: i for i, s in enumerate(self.classes_.tolist())}
-        missing = {t for t in target_states if t not in index}
-        if missing:
-            raise ValueError(
-                f"partial_fit got next states {sorted(map(repr, missing))[:10]} that are not "
-                "among classes_; the classes are fixed by the first call."
-            )
-        targets = np.array([index[t] for t in target_states], dtype=np.int64)
-        return self._encode(contexts, checked=True), targets
-
-    def _predict_proba(self, contexts):
-        module = self.net_.module_
-        module.eval()
-        lengths = contexts.lengths
-        order = np.argsort(lengths, kind="stable")
-        proba = np.empty((len(contexts), len(self.classes_)), dtype=np.float64)
-        with torch.no_grad():
-            for start in range(0, len(order), PREDICT_BATCH_SIZE):
-                rows = order[start : start + PREDICT_BATCH_SIZE]
-                tokens = pad_right([contexts.codes[i] for i in rows], PAD).to(self.net_.device)
-                logits = module.forward_last(tokens)
-                proba[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
-        return proba
 
     def sample(self, n_sequences, length, prefix=None, temperature=1.0, random_state=None):
         """Draw new sequences from the model, one state after another.
@@ -552,11 +343,3 @@ class NextStateClassifier(BaseNextStateClassifier):
         from ..inspection import attention_weights
 
         return attention_weights(self, X)
-
-
-@contextlib.contextmanager
-def _seeded(seed):
-    """Torch's CPU random generator forked and seeded inside, restored on exit."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        yield

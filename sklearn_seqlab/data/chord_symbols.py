@@ -1,0 +1,183 @@
+"""Chord symbols: parse them, and write them back in one spelling per pitch class.
+
+Two notations are read:
+
+- **Harte** (the McGill Billboard and Isophonics annotations): ``root[:quality][/bass]``,
+  for example ``C:maj``, ``A:min7``, ``G:maj(9)/5``, ``Bb:7(#9)``; humdrum's ``**harte``
+  spells flats with ``-`` (``E-:maj``). The bass is an interval
+  above the root (``/3``, ``/b7``), so it does not change when the chord is transposed.
+  ``N`` (no chord) and ``X`` (unknown) are not chords.
+- **Plain** lead-sheet symbols: ``Am7``, ``F#m``, ``Bbmaj7``, ``Gsus4``, ``C/E``. The bass
+  is a note name.
+
+Anything else, Roman numerals (``IV``, ``bVII``) among them, is not a chord symbol here:
+:func:`parse_chord` returns None for it, and
+:func:`~sklearn_seqlab.data.chords.transpose_chord` and
+:func:`~sklearn_seqlab.data.chords.normalize_chord` give it back unchanged, since Roman
+numerals are already relative to the key.
+
+Spelling: ``Db`` and ``C#`` are the same pitch class. Whatever a function writes is spelled
+in one fixed way per pitch class (:data:`SPELLINGS`), so enharmonic spellings merge.
+"""
+
+import re
+from typing import NamedTuple
+
+_LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+
+SPELLINGS = {
+    "sharp": ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"),
+    "flat": ("C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"),
+    # the spelling most frequent in pop annotations (McGill Billboard): flats but F#
+    "pop": ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"),
+}
+"""Names written for the pitch classes 0-11, by spelling."""
+
+# humdrum's **harte spells flats with "-" (E-:maj); a plain symbol's "-" means minor (C-7)
+_HARTE = re.compile(r"^([A-G])([#b-]*)(?::([^/]*))?(?:/(.+))?$")
+_PLAIN = re.compile(r"^([A-G])([#b]*)([^/]*)(?:/([A-G][#b]*))?$")
+_DEGREE = re.compile(r"^([#b]*)(\d+)$")
+_DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 2, 11: 5, 13: 9}
+
+# Harte shorthands (and plain suffixes) -> (seventh-level quality, triad-level quality)
+_HARTE_QUALITIES = {
+    "maj": ("maj", "maj"), "min": ("min", "min"), "dim": ("dim", "dim"), "aug": ("aug", "aug"),
+    "maj7": ("maj7", "maj"), "min7": ("min7", "min"), "7": ("7", "maj"),
+    "dim7": ("dim7", "dim"), "hdim7": ("hdim7", "dim"), "minmaj7": ("minmaj7", "min"),
+    "maj6": ("maj", "maj"), "min6": ("min", "min"), "9": ("7", "maj"), "maj9": ("maj7", "maj"),
+    "min9": ("min7", "min"), "11": ("7", "maj"), "min11": ("min7", "min"), "13": ("7", "maj"),
+    "maj13": ("maj7", "maj"), "min13": ("min7", "min"), "sus4": ("sus4", "sus4"),
+    "sus2": ("sus2", "sus2"), "5": ("5", "5"), "1": ("1", "1"),
+}  # fmt: skip
+_PLAIN_QUALITIES = {
+    "": "maj", "M": "maj", "maj": "maj", "m": "min", "min": "min", "-": "min",
+    "dim": "dim", "o": "dim", "aug": "aug", "+": "aug", "7": "7", "dom7": "7",
+    "maj7": "maj7", "M7": "maj7", "m7": "min7", "min7": "min7", "-7": "min7",
+    "dim7": "dim7", "o7": "dim7", "m7b5": "hdim7", "ø": "hdim7", "ø7": "hdim7",
+    "mMaj7": "minmaj7", "mmaj7": "minmaj7", "6": "maj6", "m6": "min6", "9": "9",
+    "maj9": "maj9", "m9": "min9", "11": "11", "m11": "min11", "13": "13", "sus4": "sus4",
+    "sus": "sus4", "sus2": "sus2", "5": "5", "add9": "maj", "6/9": "maj6",
+}  # fmt: skip
+
+
+class Chord(NamedTuple):
+    """A parsed chord symbol.
+
+    Attributes
+    ----------
+    root : int
+        Pitch class of the root, 0 (C) to 11 (B).
+    quality : str
+        What follows the root, as written (``"min7"``, ``"maj(9)"``, ``"m7"``); empty for a
+        plain major triad.
+    bass : int or None
+        The bass as semitones above the root (0-11), or None when the root is the bass.
+    notation : {"harte", "plain"}
+        Which notation the symbol was written in.
+    """
+
+    root: int
+    quality: str
+    bass: int | None
+    notation: str
+
+
+def _pitch_class(letter, accidentals):
+    flats = accidentals.count("b") + accidentals.count("-")
+    return (_LETTERS[letter] + accidentals.count("#") - flats) % 12
+
+
+def parse_chord(symbol):
+    """Parse a Harte or plain chord symbol.
+
+    Parameters
+    ----------
+    symbol : object
+        A chord symbol. Anything that is not a string, or not a chord symbol of either
+        notation (``N``, ``X``, Roman numerals, melody notes), gives None.
+
+    Returns
+    -------
+    chord : Chord or None
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.data import parse_chord
+    >>> parse_chord("G:maj(9)/5")
+    Chord(root=7, quality='maj(9)', bass=7, notation='harte')
+    >>> parse_chord("F#m7")
+    Chord(root=6, quality='m7', bass=None, notation='plain')
+    >>> parse_chord("IV") is None
+    True
+    """
+    if not isinstance(symbol, str):
+        return None
+    match = _HARTE.match(symbol)
+    if match and ":" in symbol or match and match.group(4) and _DEGREE.match(match.group(4)):
+        letter, accidentals, quality, bass = match.groups()
+        root = _pitch_class(letter, accidentals)
+        interval = None
+        if bass is not None:
+            degree = _DEGREE.match(bass)
+            if degree is None:
+                return None
+            shift = degree.group(1).count("#") - degree.group(1).count("b")
+            steps = _DEGREE_SEMITONES.get(int(degree.group(2)))
+            if steps is None:
+                return None
+            interval = (steps + shift) % 12 or None
+        return Chord(root, quality or "maj", interval, "harte")
+    match = _PLAIN.match(symbol)
+    if match is None:
+        return None
+    letter, accidentals, quality, bass = match.groups()
+    if _base_quality(quality, "plain") is None:
+        return None
+    root = _pitch_class(letter, accidentals)
+    interval = None
+    if bass is not None:
+        interval = (_pitch_class(bass[0], bass[1:]) - root) % 12 or None
+    return Chord(root, quality, interval, "plain")
+
+
+def _base_quality(quality, notation):
+    """The Harte shorthand behind a written quality, extensions in brackets dropped."""
+    if notation == "harte":
+        shorthand = quality.split("(")[0] or "maj"
+        return shorthand if shorthand in _HARTE_QUALITIES else None
+    core = quality.split("(")[0]
+    return _PLAIN_QUALITIES.get(core)
+
+
+def format_chord(chord, spelling="pop"):
+    """Write a :class:`Chord` back as a symbol of its own notation.
+
+    Parameters
+    ----------
+    chord : Chord
+        The chord to write.
+    spelling : {"pop", "flat", "sharp"}, default="pop"
+        How pitch classes are named (:data:`SPELLINGS`).
+
+    Returns
+    -------
+    symbol : str
+    """
+    names = _spelling(spelling)
+    root = names[chord.root]
+    if chord.notation == "harte":
+        symbol = f"{root}:{chord.quality}" if chord.quality else root
+        return symbol if chord.bass is None else f"{symbol}/{_harte_degree(chord.bass)}"
+    symbol = root + chord.quality
+    return symbol if chord.bass is None else f"{symbol}/{names[(chord.root + chord.bass) % 12]}"
+
+
+def _harte_degree(semitones):
+    """The usual Harte degree for an interval in semitones (``/3``, ``/b7``)."""
+    return ("1", "b2", "2", "b3", "3", "4", "b5", "5", "b6", "6", "b7", "7")[semitones]
+
+
+def _spelling(spelling):
+    if spelling not in SPELLINGS:
+        raise ValueError(f"spelling must be one of {sorted(SPELLINGS)}, got {spelling!r}.")
+    return SPELLINGS[spelling]

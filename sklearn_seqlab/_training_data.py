@@ -20,15 +20,16 @@ class TrainingDataMixin:
     ``feature_sizes_``, ``unknown_proba_``, ``_code_to_class`` and ``_input_states``.
     """
 
-    def _fit_vocabulary(self, X, y):
+    def _fit_vocabulary(self, X, y, checked=False):
         """Learn ``classes_`` and the encoder; return contexts and target class indices.
 
+        ``checked``: raw ``X`` is trusted lists that :meth:`_check_fit_input` returned.
         Sets attributes: callers restore them when a later step fails (``fit`` does).
         """
         if isinstance(X, EncodedSequences):
             encoder, encoded = None, X
         else:
-            sequences = check_sequences(X, min_length=1 if y is not None else 0)
+            sequences = X if checked else self._check_fit_input(X, y)
             encoder = StateEncoder(handle_unknown=self.handle_unknown)
             encoded = encoder._fit_transform(sequences)
         n_codes = len(encoded.states) + N_RESERVED
@@ -69,6 +70,11 @@ class TrainingDataMixin:
         self._input_states = encoded.states
         self.unknown_proba_ = self._estimate_unknown_proba(contexts, targets, derived=y is None)
         return contexts, targets
+
+    @staticmethod
+    def _check_fit_input(X, y):
+        """Raw training sequences as checked lists (read once: ``X`` may be a generator)."""
+        return check_sequences(X, min_length=1 if y is not None else 0)
 
     def _estimate_unknown_proba(self, contexts, targets, derived):
         """Good-Turing estimate of the chance that the next state is one never seen.

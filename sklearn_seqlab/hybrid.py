@@ -154,9 +154,12 @@ class HybridClassifier(BaseNextStateClassifier):
         self : HybridClassifier
         """
         self._check_params()
-        contexts, targets = self._fit_vocabulary(X, y)
+        raw = not isinstance(X, EncodedSequences)
+        if raw:  # read once: X may be a generator, and the components need it again
+            X = self._check_fit_input(X, y)
+        contexts, targets = self._fit_vocabulary(X, y, checked=raw)
         # the components take the same input as the hybrid: whole sequences, or contexts and y
-        encoded = X if isinstance(X, EncodedSequences) else self.encoder_.transform(X)
+        encoded = self.encoder_._transform(X) if raw else X
         y = None if y is None else self.classes_[targets]
         self._fit_components(contexts, targets, encoded, y)
         return self

@@ -120,3 +120,10 @@ def test_sequences_that_all_end_in_one_state_are_enough():
     X = [list(p) + ["end"] for p in ("abc", "acb", "abbc", "ac", "bac", "abcc")] * 4
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
     assert set(hybrid.classes_) == {"a", "b", "c", "end"}
+
+
+def test_a_generator_is_read_once():
+    # the components need the sequences again after the vocabulary is learned
+    from_list = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    from_generator = HybridClassifier(NET, n_networks=1, random_state=0).fit(s for s in X)
+    np.testing.assert_allclose(from_generator.predict_proba(X[:5]), from_list.predict_proba(X[:5]))

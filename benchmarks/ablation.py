@@ -5,19 +5,25 @@ For each chosen outer fold of McGill's SeqLab protocol (``real_data.py``), the f
 chord from the rest, contexts of one chord not scored). The outer test fold is never read, so
 these figures may guide the package's defaults without leaking into ``real_data.py``'s.
 
+With ``--helpdesk`` instead, Tax's protocol (``real_data.py``) is applied to Helpdesk's
+training cases alone: their first 2/3 fitted, every prefix of their last third scored.
+
 Usage::
 
     python benchmarks/ablation.py --mcgill ../shared/data/mcgill_seqlab.txt \\
         [--folds 0 1] [--configs kn net ...] [--out ablation.md]
+    python benchmarks/ablation.py --helpdesk ../shared/data/helpdesk.csv \\
+        --configs kn kn2 kn4 kn5 net net_seed1 net_seed2 hybrid3 hybrid9 prefix_counts
 """
 
 import argparse
+import functools
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
-from real_data import augmented, mcgill_splits
+from real_data import augmented, mcgill_splits, tax_split
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 
@@ -29,6 +35,7 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.chords import chord_parts
 from sklearn_seqlab.metrics import next_state_accuracy
+from sklearn_seqlab.readers import read_event_log
 
 
 def net(**params):
@@ -37,7 +44,7 @@ def net(**params):
 
 CONFIGS = {
     "kn": ("KN order 3", lambda: VariableOrderMarkovClassifier(max_order=3)),
-    "net": ("network, defaults (tied, dropout 0.3)", lambda: net()),
+    "net": ("network, defaults (tied, dropout auto: 0.3)", lambda: net()),
     "untied": ("network, tie_weights=False", lambda: net(tie_weights=False)),
     "no_dropout": ("network, dropout=0", lambda: net(dropout=0.0)),
     "parts": (
@@ -64,6 +71,64 @@ CONFIGS = {
 }
 
 
+class PrefixCounts:
+    """The commonest next state after the whole prefix, as counted in training (KN order 3
+    for a prefix never seen): what a model that learns the training data exactly predicts."""
+
+    def fit(self, X):
+        self.counts_ = {}
+        for seq in X:
+            for k in range(1, len(seq)):
+                follow = self.counts_.setdefault(tuple(seq[:k]), {})
+                follow[seq[k]] = follow.get(seq[k], 0) + 1
+        self.fallback_ = VariableOrderMarkovClassifier(max_order=3).fit(X)
+        return self
+
+    def predict(self, X):
+        fallback = self.fallback_.predict(X)
+        counted = [self.counts_.get(tuple(c)) for c in X]
+        # ties go to the state counted first, as Counter.most_common does
+        return [max(f, key=f.get) if f else b for f, b in zip(counted, fallback, strict=True)]
+
+
+def transformer(**params):
+    return net(module="transformer", **params)
+
+
+def kn(order, with_keys=False):
+    model = VariableOrderMarkovClassifier(max_order=order)
+    return augmented(model) if with_keys else model
+
+
+CONFIGS.update(
+    {f"kn{order}": (f"KN order {order}", functools.partial(kn, order)) for order in (2, 4, 5, 6)}
+    | {
+        f"kn{order}_aug": (f"KN order {order}, 12 keys", functools.partial(kn, order, True))
+        for order in (2, 4, 5)
+    }
+    | {
+        "net_seed1": ("network, defaults, seed 1", lambda: NextStateClassifier(random_state=1)),
+        "net_seed2": ("network, defaults, seed 2", lambda: NextStateClassifier(random_state=2)),
+        "hybrid9": (
+            "hybrid, 9 networks + KN",
+            lambda: HybridClassifier(n_networks=9, random_state=0),
+        ),
+        "prefix_counts": ("the commonest next state after the whole prefix", PrefixCounts),
+        "transformer": ("transformer, dropout auto (none)", transformer),
+        "transformer_d3": ("transformer, dropout 0.3", lambda: transformer(dropout=0.3)),
+        "transformer_d1": ("transformer, dropout 0.1", lambda: transformer(dropout=0.1)),
+        "transformer_d1lr1": (
+            "transformer, dropout 0.1, lr 1e-3",
+            lambda: transformer(dropout=0.1, lr=1e-3),
+        ),
+        "transformer_d1l2lr1": (
+            "transformer, dropout 0.1, 2 blocks, lr 1e-3",
+            lambda: transformer(dropout=0.1, num_layers=2, lr=1e-3),
+        ),
+    }
+)
+
+
 def inner_split(train):
     """80% of an outer fold's training phrases to fit, 20% to score."""
     fit_rows, score_rows = next(KFold(5, shuffle=True, random_state=0).split(train))
@@ -74,7 +139,9 @@ def inner_split(train):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mcgill", required=True, help="path to mcgill_seqlab.txt")
+    data = parser.add_mutually_exclusive_group(required=True)
+    data.add_argument("--mcgill", help="path to mcgill_seqlab.txt")
+    data.add_argument("--helpdesk", help="path to helpdesk.csv")
     parser.add_argument("--folds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--threads", type=int, default=1)
@@ -82,8 +149,13 @@ def main():
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    outer = list(mcgill_splits(args.mcgill, 7))
-    splits = {k: inner_split(outer[k][0]) for k in args.folds}
+    if args.helpdesk:  # the training cases of Tax's split, split again the same way
+        cases = read_event_log(args.helpdesk, sequence="CaseID", state="ActivityID").tolist()
+        args.folds = [0]
+        splits = {0: tax_split(cases[: int(round(len(cases) * 2 / 3))])}
+    else:
+        outer = list(mcgill_splits(args.mcgill, 7))
+        splits = {k: inner_split(outer[k][0]) for k in args.folds}
     lines = [
         "| technique | " + " | ".join(f"fold {k}" for k in args.folds) + " | mean | fit s |",
         "|---|" + "---|" * (len(args.folds) + 2),

@@ -172,7 +172,12 @@ def seqlab_csv_splits(path, n_folds, features):
 
 def helpdesk_splits(path):
     """Tax et al.'s protocol: every test prefix of length >= 2 with a following event."""
-    cases = read_event_log(path, sequence="CaseID", state="ActivityID").tolist()
+    yield tax_split(read_event_log(path, sequence="CaseID", state="ActivityID").tolist())
+
+
+def tax_split(cases):
+    """Cases in order: the first 2/3 to fit, every prefix of 2 or more events of the rest
+    scored on the event that follows it."""
     cut = int(round(len(cases) * 2 / 3))
     train, test = cases[:cut], cases[cut:]
     contexts, targets = [], []
@@ -180,7 +185,7 @@ def helpdesk_splits(path):
         for k in range(2, len(case)):
             contexts.append(case[:k])
             targets.append(case[k])
-    yield [c for c in train if len(c) >= 2], contexts, targets
+    return [c for c in train if len(c) >= 2], contexts, targets
 
 
 def _metrics(targets, proba, classes, unknown_proba):

@@ -197,7 +197,7 @@ def test_attention_weights_of_a_fitted_transformer(fitted, second_order):
     assert all(np.isclose(np.sum(w), 1.0) for w in weights)
 
 
-@pytest.mark.parametrize(("module", "expected"), [("lstm", 0.3), ("transformer", 0.1)])
+@pytest.mark.parametrize(("module", "expected"), [("lstm", 0.3), ("transformer", 0.0)])
 def test_auto_dropout_is_the_modules_own(module, expected):
     X = [list("abcab"), list("bcabc"), list("cabca")] * 4
     params = dict(embedding_dim=8, hidden_dim=8, max_epochs=1, random_state=0)

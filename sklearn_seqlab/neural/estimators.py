@@ -41,7 +41,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         Number of stacked LSTM layers.
     dropout : float or "auto", default="auto"
         Dropout probability, in [0, 1). ``"auto"`` takes the module's ``default_dropout``:
-        0.3 for the LSTM modules and 0.1 for the transformer, which each did best on inner
+        0.3 for the LSTM modules and none for the transformer, which each did best on inner
         splits of McGill's training folds (``benchmarks/README.md``).
     tie_weights : bool, default=True
         Whether the output layer shares the input embedding (Press & Wolf 2017): a class's

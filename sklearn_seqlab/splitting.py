@@ -59,9 +59,10 @@ def holdout_split(contexts, targets, fraction, salt):
             "validation or none for training; pass more sequences or set "
             "validation_fraction=None (and patience=None)."
         )
-    full = [
-        np.append(state_codes(c), t).tobytes() for c, t in zip(contexts.codes, targets, strict=True)
-    ]
+    # a sequence's content is all of its events: with extra features (codes of shape (T, F))
+    # two cases with the same states but other features are different sequences, so a
+    # common path of states does not pull every case that follows it into one group
+    full = [np.append(np.ravel(c), t).tobytes() for c, t in zip(contexts.codes, targets, strict=True)]
     parent = list(range(n))
 
     def root(i):

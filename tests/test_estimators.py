@@ -260,3 +260,20 @@ def test_common_sequences_stay_in_training():
         held_out = {x.tobytes() for x in valid.inputs}
         assert not held_out & {x.tobytes() for x in train.inputs}
         assert len(valid.inputs) == 2 and len(held_out) == 2  # two rare paths, not one pair
+
+
+def test_events_with_other_features_are_other_sequences():
+    # a case is its events: the same path of states at other times (an extra feature) is a
+    # different sequence, so the validation split can hold some of a common path out
+    X = [[("a", t), ("b", t), ("c", t)] for t in range(30)]
+    X += [[("a", t), ("c", t), ("b", t)] for t in range(30)]
+    Xt = StateEncoder(target=0).fit_transform(X)
+    clf = NextStateClassifier(**{**TINY, "validation_fraction": 0.2}).partial_fit(Xt)
+    train, valid = clf._split(*clf._targets_for_more_training(Xt, None))
+    assert len(valid.inputs) == 12 and len(train.inputs) == 48
+    assert not {x.tobytes() for x in train.inputs} & {x.tobytes() for x in valid.inputs}
+    # the same states without the feature: two paths of 30, too common to hold out
+    states = [[event[0] for event in seq] for seq in X]
+    clf = NextStateClassifier(**{**TINY, "validation_fraction": 0.2}).partial_fit(states)
+    train, valid = clf._split(*clf._targets_for_more_training(states, None))
+    assert len(valid.inputs) == 30  # the fallback holds out one whole path

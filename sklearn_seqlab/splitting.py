@@ -62,7 +62,9 @@ def holdout_split(contexts, targets, fraction, salt):
     # a sequence's content is all of its events: with extra features (codes of shape (T, F))
     # two cases with the same states but other features are different sequences, so a
     # common path of states does not pull every case that follows it into one group
-    full = [np.append(np.ravel(c), t).tobytes() for c, t in zip(contexts.codes, targets, strict=True)]
+    full = [
+        np.append(np.ravel(c), t).tobytes() for c, t in zip(contexts.codes, targets, strict=True)
+    ]
     parent = list(range(n))
 
     def root(i):

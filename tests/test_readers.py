@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.pipeline import make_pipeline
 
+from sklearn_seqlab import NextStateClassifier, StateEncoder
 from sklearn_seqlab._validation import check_sequences
-from sklearn_seqlab.readers import (
+from sklearn_seqlab.data import (
     read_event_log,
     read_seqlab_csv,
     read_txt,
@@ -416,6 +418,50 @@ def test_sequences_from_frame_datetimes_and_plain_values(log):
     seqs = sequences_from_frame(log, sequence="case", state="activity", order="time")
     assert seqs.tolist() == [[1, 2, 3, 4], [1, 2]]
     assert all(type(s) is int for seq in seqs for s in seq)  # Python values, not NumPy's
+
+
+def test_sequences_from_frame_features_make_event_tuples(log):
+    log["resource"] = ["r1", "r2", "r3", "r4", "r5", "r6"]
+    seqs = sequences_from_frame(
+        log, sequence="case", state="activity", order="time", features=["resource", "time"]
+    )
+    assert seqs.tolist()[1] == [("a1", "r5", 2), ("a2", "r2", 9)]
+    assert seqs.tolist()[0][2:] == [("b3", "r1", 5), ("b4", "r6", 5)]  # sorted with the state
+    # the events go through StateEncoder(target=0) into a network, which predicts the state
+    X = seqs.tolist() * 5
+    pipe = make_pipeline(
+        StateEncoder(target=0),
+        NextStateClassifier(embedding_dim=4, hidden_dim=4, max_epochs=1, random_state=0),
+    ).fit(X)
+    assert set(pipe.predict([[("b1", "r3", 1)]])) <= {"a1", "a2", "b1", "b2", "b3", "b4"}
+
+
+@pytest.mark.parametrize(
+    "features, error, match",
+    [
+        ("resource", TypeError, r"features must be a list of column names, got str 'resource'"),
+        ([], ValueError, r"features=\[\] names no column; pass None"),
+        (["cost"], ValueError, r"features\[0\]='cost' is not a column of df"),
+        (["time", None], ValueError, r"features\[1\]=None is not a column of df"),
+    ],
+)
+def test_sequences_from_frame_bad_features(log, features, error, match):
+    log["resource"] = "r"
+    with pytest.raises(error, match=match):
+        sequences_from_frame(log, sequence="case", state="activity", features=features)
+
+
+def test_sequences_from_frame_missing_feature_value(log):
+    log["resource"] = ["r1", None, "r3", "r4", "r5", "r6"]
+    with pytest.raises(ValueError, match=r"Column 'resource' \(features\[0\]\) has 1 missing"):
+        sequences_from_frame(log, sequence="case", state="activity", features=["resource"])
+
+
+def test_read_event_log_features(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("case,act,month\n1,a,2012-04\n1,b,2012-05\n2,a,2012-05\n")
+    seqs = read_event_log(path, sequence="case", state="act", features=["month"])
+    assert seqs.tolist() == [[("a", "2012-04"), ("b", "2012-05")], [("a", "2012-05")]]
 
 
 def test_sequences_from_frame_leaves_df_alone(log):

@@ -5,7 +5,7 @@ from collections.abc import Hashable
 import pandas as pd
 
 
-def sequences_from_frame(df, *, sequence, state, order=None):
+def sequences_from_frame(df, *, sequence, state, order=None, features=None):
     """Gather the states of a long table (an event log) into one list per sequence.
 
     Parameters
@@ -22,12 +22,18 @@ def sequences_from_frame(df, *, sequence, state, order=None):
         Timestamps read as text sort correctly only in ISO format (``2012-04-03 16:55:38``);
         parse them first otherwise (``pd.to_datetime``, or ``parse_dates`` in
         :func:`read_event_log`).
+    features : list of hashable, default=None
+        Columns of further features of each event (its resource, the month it happened in,
+        ...). With them each event is a tuple ``(state, feature_1, ...)``: pass the sequences
+        through ``StateEncoder(target=0)``, which predicts the state and gives the networks
+        the features as extra inputs (count models read the state alone).
 
     Returns
     -------
     sequences : pandas.Series of lists
-        One list of states per sequence, indexed by sequence id in order of first appearance
-        in ``df``. It can be passed as ``X`` to the estimators as it is.
+        One list of states (or of event tuples, with ``features``) per sequence, indexed by
+        sequence id in order of first appearance in ``df``. It can be passed as ``X`` to the
+        estimators as it is.
 
     Raises
     ------
@@ -52,12 +58,23 @@ def sequences_from_frame(df, *, sequence, state, order=None):
     7    [a, b]
     3    [x, y]
     Name: activity, dtype: object
+    >>> sequences_from_frame(log, sequence="case", state="activity", features=["time"])[3]
+    [('x', 1), ('y', 5)]
     """
     if not isinstance(df, pd.DataFrame):
         raise TypeError(f"df must be a pandas DataFrame, got {type(df).__name__}.")
     columns = {"sequence": sequence, "state": state}
     if order is not None:
         columns["order"] = order
+    if features is not None:
+        if isinstance(features, (str, bytes)) or not isinstance(features, (list, tuple)):
+            raise TypeError(
+                f"features must be a list of column names, got {type(features).__name__} "
+                f"{features!r}; for one column write features=[{features!r}]."
+            )
+        if not features:
+            raise ValueError("features=[] names no column; pass None for states alone.")
+        columns |= {f"features[{i}]": column for i, column in enumerate(features)}
     for argument, column in columns.items():
         if not isinstance(column, Hashable) or column not in df.columns:
             raise ValueError(
@@ -83,6 +100,8 @@ def sequences_from_frame(df, *, sequence, state, order=None):
         except TypeError as exc:
             raise TypeError(f"Column {order!r} (order) cannot be sorted: {exc}.") from None
     states = df[state].tolist()
+    if features:  # one tuple per event: the state first, then its features
+        states = list(zip(states, *(df[column].tolist() for column in features)))
     lists = [[] for _ in ids]
     for row in rows:
         lists[positions[row]].append(states[row])
@@ -90,7 +109,7 @@ def sequences_from_frame(df, *, sequence, state, order=None):
     return pd.Series(lists, index=index, name=state, dtype=object)
 
 
-def read_event_log(path, *, sequence, state, order=None, **read_csv_kwargs):
+def read_event_log(path, *, sequence, state, order=None, features=None, **read_csv_kwargs):
     """Read an event log from a CSV file into one list of states per sequence.
 
     Parameters
@@ -99,6 +118,8 @@ def read_event_log(path, *, sequence, state, order=None, **read_csv_kwargs):
         Anything :func:`pandas.read_csv` reads.
     sequence, state, order : hashable
         Columns as in :func:`sequences_from_frame`.
+    features : list of hashable, default=None
+        Columns of further features of each event, as in :func:`sequences_from_frame`.
     **read_csv_kwargs : dict
         Passed to :func:`pandas.read_csv`, e.g. ``sep`` or ``parse_dates``.
 
@@ -123,4 +144,4 @@ def read_event_log(path, *, sequence, state, order=None, **read_csv_kwargs):
     [[1, 8], [1]]
     """
     df = pd.read_csv(path, **read_csv_kwargs)
-    return sequences_from_frame(df, sequence=sequence, state=state, order=order)
+    return sequences_from_frame(df, sequence=sequence, state=state, order=order, features=features)

@@ -7,6 +7,14 @@ these figures may guide the package's defaults without leaking into ``real_data.
 
 With ``--helpdesk`` instead, Tax's protocol (``real_data.py``) is applied to Helpdesk's
 training cases alone: their first 2/3 fitted, every prefix of their last third scored.
+``--helpdesk-features`` adds features of each event's timestamp (``real_data.py``), read by
+every model through ``StateEncoder(target=0)``: the networks take them as extra inputs, the
+count models read the activities alone.
+
+With ``--seqlab-csv`` (and ``--features``, the first predicted), SeqLab's protocol on one of
+its CSV files (``real_data.py``) takes the place of McGill's text file: each chosen outer
+fold's training sections are split again 80/20 the same way. With several features every
+model reads them through ``StateEncoder(target=0)``.
 
 Usage::
 
@@ -23,7 +31,14 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from real_data import augmented, mcgill_splits, tax_split
+from real_data import (
+    TIME_FEATURES,
+    augmented,
+    helpdesk_cases,
+    mcgill_splits,
+    seqlab_csv_splits,
+    tax_split,
+)
 from sklearn.model_selection import KFold
 from sklearn.pipeline import make_pipeline
 
@@ -35,7 +50,6 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.chords import chord_parts
 from sklearn_seqlab.metrics import next_state_accuracy
-from sklearn_seqlab.readers import read_event_log
 
 
 def net(**params):
@@ -113,6 +127,24 @@ CONFIGS.update(
             "hybrid, 9 networks + KN",
             lambda: HybridClassifier(n_networks=9, random_state=0),
         ),
+        "ensemble3_d1": (
+            "3 networks averaged, dropout 0.1",
+            lambda: HybridClassifier(
+                NextStateClassifier(dropout=0.1), network_weight=1.0, random_state=0
+            ),
+        ),
+        "ensemble3_untied": (
+            "3 networks averaged, tie_weights=False",
+            lambda: HybridClassifier(
+                NextStateClassifier(tie_weights=False), network_weight=1.0, random_state=0
+            ),
+        ),
+        "hybrid3_kn5": (
+            "hybrid, 3 networks + KN order 5",
+            lambda: HybridClassifier(
+                count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
+            ),
+        ),
         "prefix_counts": ("the commonest next state after the whole prefix", PrefixCounts),
         "transformer": ("transformer, dropout auto (none)", transformer),
         "transformer_d3": ("transformer, dropout 0.3", lambda: transformer(dropout=0.3)),
@@ -142,6 +174,9 @@ def main():
     data = parser.add_mutually_exclusive_group(required=True)
     data.add_argument("--mcgill", help="path to mcgill_seqlab.txt")
     data.add_argument("--helpdesk", help="path to helpdesk.csv")
+    data.add_argument("--seqlab-csv", help="path to one of SeqLab's CSVs (seqlab_mcgill.csv)")
+    parser.add_argument("--features", nargs="+", default=["**harte"])
+    parser.add_argument("--helpdesk-features", nargs="+", default=[], choices=list(TIME_FEATURES))
     parser.add_argument("--folds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--threads", type=int, default=1)
@@ -150,12 +185,18 @@ def main():
     torch.set_num_threads(args.threads)
 
     if args.helpdesk:  # the training cases of Tax's split, split again the same way
-        cases = read_event_log(args.helpdesk, sequence="CaseID", state="ActivityID").tolist()
+        cases = helpdesk_cases(args.helpdesk, args.helpdesk_features)
         args.folds = [0]
         splits = {0: tax_split(cases[: int(round(len(cases) * 2 / 3))])}
     else:
-        outer = list(mcgill_splits(args.mcgill, 7))
+        if args.mcgill:
+            outer = list(mcgill_splits(args.mcgill, 7))
+        else:
+            outer = list(seqlab_csv_splits(args.seqlab_csv, 7, args.features))
         splits = {k: inner_split(outer[k][0]) for k in args.folds}
+    several = bool(args.helpdesk_features) or (args.seqlab_csv and len(args.features) > 1)
+    if several:  # each model predicts the events' first feature
+        splits = {k: (fit, c, [t[0] for t in targets]) for k, (fit, c, targets) in splits.items()}
     lines = [
         "| technique | " + " | ".join(f"fold {k}" for k in args.folds) + " | mean | fit s |",
         "|---|" + "---|" * (len(args.folds) + 2),
@@ -166,6 +207,8 @@ def main():
         for k in args.folds:
             fit, contexts, targets = splits[k]
             model = make()
+            if several:
+                model = make_pipeline(StateEncoder(target=0), model)
             start = time.perf_counter()
             model.fit(fit)
             seconds.append(time.perf_counter() - start)

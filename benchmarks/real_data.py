@@ -9,7 +9,9 @@ Protocols (see ``../shared/data/README.md``):
   ``song_id``, so no song has phrases on both sides; the same scoring.
 - **Helpdesk, Tax et al.'s protocol** (``helpdesk.csv``): cases in file order, the first 2/3
   train, the last 1/3 test; every test prefix of length >= 2 that has a following event is
-  scored on that event.
+  scored on that event. With ``--helpdesk-features``, each event also carries features of its
+  timestamp (``hour``, ``weekday``, ``month``), read by the networks through
+  ``StateEncoder(target=0)``; the count models read the activities alone.
 
 Unlike SeqLab, no test data takes part in model choice: hyper-parameters are fixed below,
 before looking at any test fold, and the neural models stop early on a validation split of
@@ -45,7 +47,7 @@ from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.chords import ChordNormalizer
 from sklearn_seqlab.dataset_specs import read_table
 from sklearn_seqlab.metrics import next_state_accuracy, perplexity, top_k_accuracy
-from sklearn_seqlab.readers import read_event_log, read_seqlab_csv, read_txt
+from sklearn_seqlab.readers import read_seqlab_csv, read_txt, sequences_from_frame
 
 # Fixed a priori for small vocabularies and short sequences; not tuned on any test fold.
 NEURAL = dict(
@@ -59,6 +61,13 @@ NEURAL = dict(
     validation_fraction=0.1,
     random_state=0,
 )
+
+TIME_FEATURES = {
+    "hour": lambda times: times.dt.hour,
+    "weekday": lambda times: times.dt.day_of_week,
+    "month": lambda times: times.dt.strftime("%Y-%m"),
+}
+"""Features of an event's timestamp that ``--helpdesk-features`` can add."""
 
 
 def augmented(model):
@@ -170,9 +179,31 @@ def seqlab_csv_splits(path, n_folds, features):
         yield train, contexts, targets
 
 
-def helpdesk_splits(path):
+def helpdesk_cases(path, features=(), by_time=False):
+    """Helpdesk's cases in file order: lists of activities, or with ``features`` (names of
+    ``TIME_FEATURES``) lists of ``(activity, feature, ...)`` events.
+
+    The file's order of cases is not the order of time: the cases of its last third start
+    over the same months as the others (January 2010 to September 2012). ``by_time`` orders
+    the cases by their first event instead (a stable sort), so that a split in this order
+    tests on later cases only.
+    """
+    log = pd.read_csv(path, parse_dates=["CompleteTimestamp"])
+    for name in features:
+        log[name] = TIME_FEATURES[name](log["CompleteTimestamp"])
+    cases = sequences_from_frame(
+        log, sequence="CaseID", state="ActivityID", features=list(features) or None
+    )
+    if by_time:
+        start = log.groupby("CaseID", sort=False)["CompleteTimestamp"].first()
+        cases = cases.loc[start.sort_values(kind="stable").index]
+    return cases.tolist()
+
+
+def helpdesk_splits(path, features=(), by_time=False):
     """Tax et al.'s protocol: every test prefix of length >= 2 with a following event."""
-    yield tax_split(read_event_log(path, sequence="CaseID", state="ActivityID").tolist())
+    train, contexts, targets = tax_split(helpdesk_cases(path, features, by_time))
+    yield train, contexts, [t[0] for t in targets] if features else targets
 
 
 def tax_split(cases):
@@ -255,6 +286,18 @@ def main():
         default=["**harte"],
         help="features of --seqlab-csv; the first is predicted, the others are inputs",
     )
+    parser.add_argument(
+        "--helpdesk-features",
+        nargs="+",
+        default=[],
+        choices=list(TIME_FEATURES),
+        help="features of each event's timestamp, extra inputs of the networks (--helpdesk only)",
+    )
+    parser.add_argument(
+        "--helpdesk-by-time",
+        action="store_true",
+        help="order Helpdesk's cases by their start, not as in the file, before the 2/3 cut",
+    )
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
     parser.add_argument("--folds", type=int, default=7, help="number of folds (7 as SeqLab)")
     parser.add_argument(
@@ -272,15 +315,20 @@ def main():
     if args.phrases:
         datasets.append(("McGill, grouped by song", None, grouped_splits, args.phrases))
     if args.helpdesk:
-        datasets.append(("Helpdesk, Tax protocol", "helpdesk", None, args.helpdesk))
+        title = "Helpdesk, Tax protocol" + (", cases by time" if args.helpdesk_by_time else "")
+        title += "".join(f" + {f}" for f in args.helpdesk_features)
+        datasets.append((title, "helpdesk", None, args.helpdesk))
     if args.seqlab_csv:
         title = f"{Path(args.seqlab_csv).name}, {' + '.join(args.features)}"
         splits = functools.partial(seqlab_csv_splits, features=args.features)
         datasets.append((title, None, splits, args.seqlab_csv))
     if not datasets:
         parser.error("give at least one of --mcgill, --phrases, --helpdesk, --seqlab-csv")
+    if args.helpdesk_features and len(datasets) > 1:
+        parser.error("--helpdesk-features applies to --helpdesk alone; run the others apart")
     models = dict(MODELS)
-    if args.seqlab_csv and len(args.features) > 1:  # events of several features
+    several = args.seqlab_csv and len(args.features) > 1
+    if several or args.helpdesk_features:  # events of several features
         if any(hasattr(models[name](), "steps") for name in args.models):
             parser.error("the augmented models read chords alone, not events of features")
         models = {n: functools.partial(_many_to_one, MODELS[n]) for n in args.models}
@@ -291,7 +339,10 @@ def main():
     ]
     for title, anchor, make_splits, path in datasets:
         for name in args.models:
-            splits = helpdesk_splits(path) if make_splits is None else make_splits(path, args.folds)
+            if make_splits is None:
+                splits = helpdesk_splits(path, args.helpdesk_features, args.helpdesk_by_time)
+            else:
+                splits = make_splits(path, args.folds)
             if args.only:
                 splits = [s for i, s in enumerate(splits) if i in args.only]
             tables = evaluate(models[name], splits)

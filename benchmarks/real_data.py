@@ -91,6 +91,10 @@ MODELS = {
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
     "hybrid9": lambda: HybridClassifier(n_networks=9, random_state=0),
     # the count model's order chosen on inner splits of the training folds (ablation.py)
+    "vomm5": lambda: VariableOrderMarkovClassifier(max_order=5),
+    "hybrid_kn5": lambda: HybridClassifier(
+        count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
+    ),
     "vomm5_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=5)),
     "hybrid_aug5": lambda: augmented(
         HybridClassifier(
@@ -112,6 +116,8 @@ LABELS = {
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid9": "HybridClassifier(n_networks=9)",
+    "vomm5": "KN order 5",
+    "hybrid_kn5": "HybridClassifier(count_model=KN order 5)",
     "vomm5_aug": "KN order 5, 12 keys",
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",
 }

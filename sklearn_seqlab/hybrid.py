@@ -23,6 +23,10 @@ from .splitting import holdout_split
 MIX_GRID = np.linspace(0.0, 1.0, 21)
 """The network weights tried; the one with the best validation log-likelihood is kept."""
 
+COUNT_ORDERS = (2, 3, 4, 5)
+"""The orders of the default count model tried with the mixture weight. The best order differs
+between corpora: 3 on McGill's phrases, 5 on SeqLab's song sections (``benchmarks/README.md``)."""
+
 
 class HybridClassifier(BaseNextStateClassifier):
     """Mix the averaged probabilities of several networks with those of a count model.
@@ -30,8 +34,9 @@ class HybridClassifier(BaseNextStateClassifier):
     ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
     fitted ``network_weight_``) maximises the log-likelihood of the next state at every
     position of a validation split of whole training sequences: sequences the components
-    were not trained on, never test data. The count model is then refitted on all training
-    sequences, which costs little; the networks keep the training they had.
+    were not trained on, never test data. The default count model's order is chosen with it.
+    The count model is then refitted on all training sequences, which costs little; the
+    networks keep the training they had.
 
     Parameters
     ----------
@@ -42,7 +47,9 @@ class HybridClassifier(BaseNextStateClassifier):
         Number of networks averaged. Averaging seeds is the cheapest large gain measured on
         small corpora (``benchmarks/README.md``).
     count_model : estimator, default=None
-        The count model; None means ``VariableOrderMarkovClassifier(max_order=3)``.
+        The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
+        ``max_order`` of 2 to 5 whose mixture has the best validation log-likelihood, or
+        ``max_order=3`` when ``network_weight`` is fixed.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
@@ -69,17 +76,18 @@ class HybridClassifier(BaseNextStateClassifier):
     networks_ : list of NextStateClassifier
         The fitted networks.
     count_model_ : estimator
-        The fitted count model.
+        The fitted count model (with ``count_model=None``, of the order chosen).
     network_weight_ : float
         The weight of the averaged networks in the mixture, in [0, 1].
     validation_log_likelihood_ : ndarray of shape (21,) or None
         Mean log-likelihood of the validation next states for each weight in
-        ``np.linspace(0, 1, 21)``; None when ``network_weight`` was fixed.
+        ``np.linspace(0, 1, 21)``, with the count model kept; None when ``network_weight``
+        was fixed.
 
     See Also
     --------
     NextStateClassifier : One network.
-    VariableOrderMarkovClassifier : The default count model.
+    VariableOrderMarkovClassifier : The default count model, of the order chosen.
 
     Examples
     --------
@@ -197,21 +205,32 @@ class HybridClassifier(BaseNextStateClassifier):
             delayed(_fit_one)(clone(network).set_params(random_state=int(seed)), *rows_of(fit_rows))
             for seed in seeds
         )
-        count = VariableOrderMarkovClassifier() if self.count_model is None else self.count_model
-        count_model = clone(count).fit(*rows_of(all_rows))
-        weight, log_likelihood = self.network_weight, None
+        candidates = self._count_candidates()
+        count, weight, log_likelihood = candidates[0], self.network_weight, None
         if weight is None:
-            held_out = clone(count).fit(*rows_of(fit_rows))
             valid_contexts, valid_targets = self._prefixes(
                 contexts[valid_rows], targets[valid_rows]
             )
             p_net = np.mean([self._aligned(m, valid_contexts) for m in networks], axis=0)
-            p_count = self._aligned(held_out, valid_contexts)
-            log_likelihood = _mixture_log_likelihood(p_net, p_count, valid_targets)
+            for candidate in candidates:  # ascending order: a tie keeps the simpler model
+                held_out = clone(candidate).fit(*rows_of(fit_rows))
+                p_count = self._aligned(held_out, valid_contexts)
+                scores = _mixture_log_likelihood(p_net, p_count, valid_targets)
+                if log_likelihood is None or scores.max() > log_likelihood.max():
+                    count, log_likelihood = candidate, scores
             weight = float(MIX_GRID[np.argmax(log_likelihood)])
+        count_model = clone(count).fit(*rows_of(all_rows))
         self.networks_, self.count_model_ = networks, count_model
         self.network_weight_ = float(weight)
         self.validation_log_likelihood_ = log_likelihood
+
+    def _count_candidates(self):
+        """The count models the validation split chooses from, simplest first."""
+        if self.count_model is not None:
+            return [self.count_model]
+        if self.network_weight is not None:  # no validation split to choose on
+            return [VariableOrderMarkovClassifier(max_order=3)]
+        return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
 
     def _prefixes(self, contexts, targets):
         """Every prefix of the sequences with the class that follows it: the next state at

@@ -15,7 +15,7 @@ from sklearn_seqlab import (
     VariableOrderMarkovClassifier,
 )
 from sklearn_seqlab.augmentation import KeyTransposer
-from sklearn_seqlab.datasets import make_chord_progressions
+from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
 from sklearn_seqlab.hybrid import MIX_GRID
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
@@ -127,3 +127,22 @@ def test_a_generator_is_read_once():
     from_list = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
     from_generator = HybridClassifier(NET, n_networks=1, random_state=0).fit(s for s in X)
     np.testing.assert_allclose(from_generator.predict_proba(X[:5]), from_list.predict_proba(X[:5]))
+
+
+def test_the_default_count_model_order_is_chosen_on_the_validation_split():
+    # a fourth-order chain: an order-3 count model cannot see what decides the next state
+    chain = make_markov_sequences(
+        300, n_states=4, order=4, min_length=12, max_length=16, concentration=0.05, random_state=0
+    )
+    chosen = HybridClassifier(NET, n_networks=1, random_state=0).fit(chain)
+    assert chosen.count_model_.max_order >= 4
+    # the mixture kept is that of the chosen order: its best weight is the weight kept
+    best = np.flatnonzero(MIX_GRID == chosen.network_weight_)[0]
+    assert chosen.validation_log_likelihood_.argmax() == best
+    # with a fixed weight there is nothing to choose on: order 3, as before
+    fixed = HybridClassifier(NET, n_networks=1, network_weight=0.5, random_state=0).fit(chain)
+    assert fixed.count_model_.max_order == 3
+    # a count model given is the one used
+    given = VariableOrderMarkovClassifier(max_order=2)
+    kept = HybridClassifier(NET, n_networks=1, count_model=given, random_state=0).fit(chain)
+    assert kept.count_model_.max_order == 2 and kept.count_model is given

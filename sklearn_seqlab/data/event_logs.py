@@ -101,7 +101,7 @@ def sequences_from_frame(df, *, sequence, state, order=None, features=None):
             raise TypeError(f"Column {order!r} (order) cannot be sorted: {exc}.") from None
     states = df[state].tolist()
     if features:  # one tuple per event: the state first, then its features
-        states = list(zip(states, *(df[column].tolist() for column in features)))
+        states = list(zip(states, *(df[column].tolist() for column in features), strict=True))
     lists = [[] for _ in ids]
     for row in rows:
         lists[positions[row]].append(states[row])

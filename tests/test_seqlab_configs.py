@@ -106,7 +106,12 @@ def test_many_to_one_needs_csv_files(tmp_path):
             "models": [{"name": "MultiLSTMModel"}],
         }
     }
-    with pytest.raises(ValueError, match="not a SeqLab CSV file"):
+    with pytest.raises(ValueError, match="not a SeqLab CSV file or an event log"):
+        run_experiments(config, tmp_path, **QUIET)
+    # an event log whose state column is not the target
+    log = {"path": "log.csv", "sequence": "case", "state": "b"}
+    config["x"]["datasets"] = [log]
+    with pytest.raises(ValueError, match=r"datasets\[0\] is an event log whose 'state' column"):
         run_experiments(config, tmp_path, **QUIET)
 
 
@@ -164,3 +169,32 @@ def test_many_to_one_scores_the_target_feature(tmp_path):
     }
     results = run_experiments(config, tmp_path / "out", **QUIET)
     assert (results["accuracy"] == 1.0).all()
+
+
+def test_many_to_one_reads_the_columns_of_an_event_log(tmp_path):
+    """The next activity is decided by the resource of the current event, which only a
+    network that reads the resource column can know."""
+    rng = np.random.RandomState(0)
+    rows = ["case,activity,resource,time"]
+    for case in range(80):
+        resources = rng.choice(["ann", "bob"], size=4)
+        for k, resource in enumerate(resources):
+            activity = "start" if k == 0 else ("check" if resources[k - 1] == "ann" else "fix")
+            rows.append(f"{case},{activity},{resource},{k}")
+    path = tmp_path / "log.csv"
+    path.write_text("\n".join(rows) + "\n")
+    log = {"path": str(path), "sequence": "case", "state": "activity", "order": "time"}
+    model = {"name": "MultiLSTMModel", "params": {"hidden_dim": 16, "max_epochs": 30}}
+    config = {
+        "x": {
+            "feature_dimensions": "many_to_one",
+            "datasets": [log],
+            "source_features": ["activity", "resource"],
+            "target_feature": "activity",
+            "kfold_splits": 2,
+            "models": [model, {"name": "MarkovModel"}],
+        }
+    }
+    results = run_experiments(config, tmp_path / "out", **QUIET).set_index("model")
+    assert (results.loc["MultiLSTMModel", "accuracy"] > 0.9).all()
+    assert (results.loc["MarkovModel", "accuracy"] < 0.75).all()  # activities alone: a coin

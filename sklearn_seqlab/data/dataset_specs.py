@@ -89,11 +89,12 @@ def load_dataset(spec, target_feature=None, *, features=None, clean_kern=False):
     format; a ``.csv`` or ``.tsv`` file is SeqLab's multi-feature format, read for
     ``target_feature``, or as tuples of ``features`` when given (see
     :func:`~sklearn_seqlab.data.readers.read_seqlab_csv`, also for ``clean_kern``); an object
-    names the columns of a table (see :func:`read_table`). Sequences shorter than 2 states
-    are dropped: they have no target.
+    names the columns of a table (see :func:`read_table`), and ``features`` (the state column
+    first) makes an event log's events tuples of those columns. Sequences shorter than 2
+    states are dropped: they have no target.
     """
     if isinstance(spec, dict):
-        sequences, groups = read_table(spec)
+        sequences, groups = read_table(spec, None if features is None else features[1:])
         keep = [i for i, s in enumerate(sequences) if len(s) >= 2]
         sequences = [sequences[i] for i in keep]
         return sequences, None if groups is None else [groups[i] for i in keep]
@@ -115,13 +116,16 @@ def load_dataset(spec, target_feature=None, *, features=None, clean_kern=False):
     )
 
 
-def read_table(spec):
+def read_table(spec, features=None):
     """Every sequence of a table of phrases (one a row) or of an event log (one event a row).
 
     Parameters
     ----------
     spec : dict
         A checked table spec (see the module docstring and :func:`check_dataset_spec`).
+    features : list of str, default=None
+        Further columns of an event log: each event becomes a tuple of its state and these
+        (see :func:`~sklearn_seqlab.data.sequences_from_frame`).
 
     Returns
     -------
@@ -152,8 +156,14 @@ def read_table(spec):
         sequences = table[spec["phrase"]].str.split().tolist()
         return sequences, None if group is None else table[group].tolist()
     series = sequences_from_frame(
-        table, sequence=spec["sequence"], state=spec["state"], order=spec.get("order")
+        table,
+        sequence=spec["sequence"],
+        state=spec["state"],
+        order=spec.get("order"),
+        features=features or None,
     )
+    if features is not None and not features:  # events of the state alone, as a CSV's are
+        series = series.map(lambda states: [(state,) for state in states])
     groups = None
     if group is not None:  # the group of a case is that of its first event
         groups = table.groupby(spec["sequence"], sort=False)[group].first()[series.index]

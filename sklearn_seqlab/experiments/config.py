@@ -305,11 +305,20 @@ def _check_features(experiment, where):
     for i, dataset in enumerate([*experiment.datasets, experiment.test_dataset]):
         if dataset is None:
             continue
+        name = "test_dataset" if i == len(experiment.datasets) else f"datasets[{i}]"
+        if isinstance(dataset, dict) and "state" in dataset:  # an event log: features are columns
+            if dataset["state"] != target:
+                raise ConfigError(
+                    f"{where}: {name} is an event log whose 'state' column is "
+                    f"{dataset['state']!r}, but 'target_feature' is {target!r}; a many-to-one "
+                    "experiment predicts the state column, so name it in both."
+                )
+            continue
         if not isinstance(dataset, str) or Path(dataset).suffix not in (".csv", ".tsv"):
-            name = "test_dataset" if i == len(experiment.datasets) else f"datasets[{i}]"
             raise ConfigError(
-                f"{where}: {name} {dataset!r} is not a SeqLab CSV file; a many-to-one "
-                "experiment reads its source features from .csv (or .tsv) files."
+                f"{where}: {name} {dataset!r} is not a SeqLab CSV file or an event log; a "
+                "many-to-one experiment reads its source features from .csv (or .tsv) files, "
+                "or from the columns of an event log."
             )
     if experiment.augment_by_key:
         raise ConfigError(

@@ -145,6 +145,14 @@ CONFIGS.update(
                 count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
             ),
         ),
+        "kn_cache": (
+            "KN order 3, cache weight 0.2",
+            lambda: VariableOrderMarkovClassifier(max_order=3, cache_weight=0.2),
+        ),
+        "kn5_cache": (
+            "KN order 5, cache weight 0.2",
+            lambda: VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2),
+        ),
         "prefix_counts": ("the commonest next state after the whole prefix", PrefixCounts),
         "transformer": ("transformer, dropout auto (none)", transformer),
         "transformer_d3": ("transformer, dropout 0.3", lambda: transformer(dropout=0.3)),
@@ -157,6 +165,26 @@ CONFIGS.update(
             "transformer, dropout 0.1, 2 blocks, lr 1e-3",
             lambda: transformer(dropout=0.1, num_layers=2, lr=1e-3),
         ),
+    }
+)
+
+
+# single networks, one setting away from the defaults: what an ensemble's members might gain
+NET_VARIANTS = {
+    "net_h128": ("network, hidden 128", {"hidden_dim": 128}),
+    "net_h512": ("network, hidden 512", {"hidden_dim": 512}),
+    "net_e256": ("network, embedding 256", {"embedding_dim": 256}),
+    "net_d1": ("network, dropout 0.1", {"dropout": 0.1}),
+    "net_d5": ("network, dropout 0.5", {"dropout": 0.5}),
+    "net_lr1": ("network, lr 1e-3", {"lr": 1e-3}),
+    "net_b32": ("network, batch 32", {"batch_size": 32}),
+    "net_l2": ("network, 2 layers", {"num_layers": 2}),
+    "net_p6": ("network, patience 6", {"patience": 6}),
+}
+CONFIGS.update(
+    {
+        name: (label, functools.partial(net, **params))
+        for name, (label, params) in NET_VARIANTS.items()
     }
 )
 

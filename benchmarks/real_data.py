@@ -92,6 +92,12 @@ MODELS = {
     "hybrid9": lambda: HybridClassifier(n_networks=9, random_state=0),
     # the count model's order chosen on inner splits of the training folds (ablation.py)
     "vomm5": lambda: VariableOrderMarkovClassifier(max_order=5),
+    # the cache's weight and decay chosen on the inner splits of ablation.py
+    "vomm_cache": lambda: VariableOrderMarkovClassifier(max_order=3, cache_weight=0.2),
+    "vomm5_cache": lambda: VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2),
+    "vomm5_cache_aug": lambda: augmented(
+        VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2)
+    ),
     "hybrid_kn5": lambda: HybridClassifier(
         count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
     ),
@@ -117,6 +123,9 @@ LABELS = {
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid9": "HybridClassifier(n_networks=9)",
     "vomm5": "KN order 5",
+    "vomm_cache": "KN order 3, cache 0.2",
+    "vomm5_cache": "KN order 5, cache 0.2",
+    "vomm5_cache_aug": "KN order 5, cache 0.2, 12 keys",
     "hybrid_kn5": "HybridClassifier(count_model=KN order 5)",
     "vomm5_aug": "KN order 5, 12 keys",
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",

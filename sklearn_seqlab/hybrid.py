@@ -27,6 +27,10 @@ COUNT_ORDERS = (2, 3, 4, 5)
 """The orders of the default count model tried with the mixture weight. The best order differs
 between corpora: 3 on McGill's phrases, 5 on SeqLab's song sections (``benchmarks/README.md``)."""
 
+CACHE_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
+"""The default count model's cache weights tried with each order (none on Helpdesk's cases,
+about 0.2 on chord progressions, which return to their recent chords)."""
+
 
 class HybridClassifier(BaseNextStateClassifier):
     """Mix the averaged probabilities of several networks with those of a count model.
@@ -34,7 +38,8 @@ class HybridClassifier(BaseNextStateClassifier):
     ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
     fitted ``network_weight_``) maximises the log-likelihood of the next state at every
     position of a validation split of whole training sequences: sequences the components
-    were not trained on, never test data. The default count model's order is chosen with it.
+    were not trained on, never test data. The default count model's order and cache weight
+    are chosen with it.
     The count model is then refitted on all training sequences, which costs little; the
     networks keep the training they had.
 
@@ -48,8 +53,9 @@ class HybridClassifier(BaseNextStateClassifier):
         small corpora (``benchmarks/README.md``).
     count_model : estimator, default=None
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
-        ``max_order`` of 2 to 5 whose mixture has the best validation log-likelihood, or
-        ``max_order=3`` when ``network_weight`` is fixed.
+        ``max_order`` (2 to 5) and ``cache_weight`` (0 to 0.3) whose mixture has the best
+        validation log-likelihood, or ``max_order=3`` without a cache when
+        ``network_weight`` is fixed.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
@@ -76,7 +82,7 @@ class HybridClassifier(BaseNextStateClassifier):
     networks_ : list of NextStateClassifier
         The fitted networks.
     count_model_ : estimator
-        The fitted count model (with ``count_model=None``, of the order chosen).
+        The fitted count model (with ``count_model=None``, of the order and cache chosen).
     network_weight_ : float
         The weight of the averaged networks in the mixture, in [0, 1].
     validation_log_likelihood_ : ndarray of shape (21,) or None
@@ -212,12 +218,14 @@ class HybridClassifier(BaseNextStateClassifier):
                 contexts[valid_rows], targets[valid_rows]
             )
             p_net = np.mean([self._aligned(m, valid_contexts) for m in networks], axis=0)
-            for candidate in candidates:  # ascending order: a tie keeps the simpler model
+            for candidate in candidates:  # simplest first: a tie keeps the simpler model
                 held_out = clone(candidate).fit(*rows_of(fit_rows))
-                p_count = self._aligned(held_out, valid_contexts)
-                scores = _mixture_log_likelihood(p_net, p_count, valid_targets)
-                if log_likelihood is None or scores.max() > log_likelihood.max():
-                    count, log_likelihood = candidate, scores
+                for variant in self._cache_variants():  # the cache needs no refit
+                    p_count = self._aligned(held_out.set_params(**variant), valid_contexts)
+                    scores = _mixture_log_likelihood(p_net, p_count, valid_targets)
+                    if log_likelihood is None or scores.max() > log_likelihood.max():
+                        count = clone(candidate).set_params(**variant)
+                        log_likelihood = scores
             weight = float(MIX_GRID[np.argmax(log_likelihood)])
         count_model = clone(count).fit(*rows_of(all_rows))
         self.networks_, self.count_model_ = networks, count_model
@@ -231,6 +239,12 @@ class HybridClassifier(BaseNextStateClassifier):
         if self.network_weight is not None:  # no validation split to choose on
             return [VariableOrderMarkovClassifier(max_order=3)]
         return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
+
+    def _cache_variants(self):
+        """The cache settings tried with each default count model; none for a model given."""
+        if self.count_model is not None:
+            return [{}]
+        return [{"cache_weight": weight} for weight in CACHE_WEIGHTS]
 
     def _prefixes(self, contexts, targets):
         """Every prefix of the sequences with the class that follows it: the next state at

@@ -318,3 +318,50 @@ def test_sample_before_fit(Estimator):
 
     with pytest.raises(NotFittedError):
         Estimator().sample([["a"]])
+
+
+# --- the cache of the context's own states ------------------------------------------------------
+
+
+def _returning(n, seed):
+    """Each sequence comes back to a state of its own after every other state."""
+    rng = np.random.RandomState(seed)
+    states = [f"s{i}" for i in range(20)]
+    X = []
+    for _ in range(n):
+        home = states[rng.randint(20)]
+        seq = [home]
+        for _ in range(4):
+            seq += [states[rng.randint(20)], home]
+        X.append(seq)
+    return X
+
+
+def test_context_cache_weighs_recent_states_more():
+    from sklearn_seqlab import StateEncoder
+    from sklearn_seqlab.counts.cache import context_cache
+
+    X = [["a", "b", "a", "c"], ["a", "b", "c", "d"]]
+    clf = VariableOrderMarkovClassifier().fit(X)
+    contexts = StateEncoder().fit(X).transform([["a", "b", "a"], ["zz"]])
+    cache = context_cache(contexts, clf._code_to_class, len(clf.classes_), 0.5)
+    # "a b a": a at distances 0 and 2 (1 + 0.25), b at distance 1 (0.5)
+    expected = np.array([1.25, 0.5, 0.0, 0.0]) / 1.75
+    np.testing.assert_allclose(cache[0], expected)
+    assert not cache[1].any()  # an unknown state is no class: the cache is empty
+
+
+def test_cache_weight_mixes_the_cache_and_keeps_a_distribution():
+    X = _returning(200, 0)
+    plain = VariableOrderMarkovClassifier(max_order=1).fit(X)
+    cached = VariableOrderMarkovClassifier(max_order=1, cache_weight=0.3).fit(X)
+    test = [seq[:-1] for seq in _returning(100, 1)]
+    targets = [seq[-1] for seq in _returning(100, 1)]
+    p_plain, p_cached = plain.predict_proba(test), cached.predict_proba(test)
+    np.testing.assert_allclose(p_cached.sum(axis=1), 1.0)
+    assert (p_cached.argmax(axis=1) != p_plain.argmax(axis=1)).any()
+    # the state a sequence keeps returning to is what the cache knows and the counts cannot
+    assert cached.score(test, targets) > plain.score(test, targets) + 0.3
+    # no cache: the model is the plain one, exactly
+    off = VariableOrderMarkovClassifier(max_order=1, cache_weight=0.0).fit(X)
+    np.testing.assert_array_equal(off.predict_proba(test), p_plain)

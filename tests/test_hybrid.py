@@ -146,3 +146,14 @@ def test_the_default_count_model_order_is_chosen_on_the_validation_split():
     given = VariableOrderMarkovClassifier(max_order=2)
     kept = HybridClassifier(NET, n_networks=1, count_model=given, random_state=0).fit(chain)
     assert kept.count_model_.max_order == 2 and kept.count_model is given
+
+
+def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
+    rng = np.random.RandomState(0)
+    states = [f"s{i}" for i in range(20)]
+    X = []  # each sequence returns to a state of its own: the cache knows it, counts do not
+    for _ in range(300):
+        home = states[rng.randint(20)]
+        X.append([home] + [s for _ in range(4) for s in (states[rng.randint(20)], home)])
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    assert hybrid.count_model_.cache_weight > 0

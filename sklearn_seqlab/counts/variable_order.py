@@ -13,6 +13,7 @@ from .._fitted_checks import check_array, check_instance, check_matrix
 from .._params import Integer, Options, Real
 from .._targets import next_classes
 from ..encoding import NO_CLASS, UNK
+from .cache import context_cache, mix_cache
 from .markov import _CHUNK, _START, _BaseCountClassifier
 
 
@@ -40,6 +41,14 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         Kneser-Ney discount. ``"auto"`` estimates three discounts per order, for counts of
         1, 2 and 3 or more, from the counts of counts (modified Kneser-Ney); a float in
         (0, 1] subtracts that amount from every count. Ignored by Witten-Bell.
+    cache_weight : float in [0, 1), default=0.0
+        Weight of a cache of the context's own states mixed into the prediction
+        (:mod:`sklearn_seqlab.counts.cache`): sequences that return to their recent states,
+        such as chord progressions, are predicted better (on McGill's phrases 0.2 gains
+        about 0.03 accuracy, ``benchmarks/README.md``). 0 is plain back-off smoothing.
+    cache_decay : float in (0, 1], default=0.7
+        How fast the cache forgets: a state ``d`` positions before the last weighs
+        ``cache_decay ** d``.
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"
         What to do with a state at prediction time that was not seen in ``fit``: treat it as
         unknown (the context is cut after it), or raise a ``ValueError`` naming it. Only
@@ -86,14 +95,25 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         "max_order": [Integer(1)],
         "method": [Options("kneser_ney", "witten_bell")],
         "discount": [Options("auto"), Real(0.0, 1.0, closed="right")],
+        "cache_weight": [Real(0.0, 1.0, closed="left")],
+        "cache_decay": [Real(0.0, 1.0, closed="right")],
     }
 
     def __init__(
-        self, *, max_order=3, method="kneser_ney", discount="auto", handle_unknown="use_unknown"
+        self,
+        *,
+        max_order=3,
+        method="kneser_ney",
+        discount="auto",
+        cache_weight=0.0,
+        cache_decay=0.7,
+        handle_unknown="use_unknown",
     ):
         self.max_order = max_order
         self.method = method
         self.discount = discount
+        self.cache_weight = cache_weight
+        self.cache_decay = cache_decay
         self.handle_unknown = handle_unknown
 
     # the smoothed tables: Kneser-Ney's continuation counts they come from are not kept
@@ -237,7 +257,10 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
                 p[seen] = backoff[r, None] * p[seen] + probs[r].toarray()
             p /= p.sum(axis=1, keepdims=True)
             proba[start : start + _CHUNK] = p
-        return proba
+        if self.cache_weight == 0.0:
+            return proba
+        cache = context_cache(contexts, self._code_to_class, len(self.classes_), self.cache_decay)
+        return mix_cache(proba, cache, self.cache_weight)
 
 
 def _count_matrix(counts, n_classes, index=None):

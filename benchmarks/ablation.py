@@ -189,6 +189,25 @@ CONFIGS.update(
 )
 
 
+# the cache's weight and decay, with KN of order 3 and 5 (the settings of vomm*_cache)
+CONFIGS.update(
+    {
+        f"kn{order}_c{weight}_d{decay}": (
+            f"KN order {order}, cache weight {weight}, decay {decay}",
+            functools.partial(
+                VariableOrderMarkovClassifier,
+                max_order=order,
+                cache_weight=weight,
+                cache_decay=decay,
+            ),
+        )
+        for order in (3, 5)
+        for weight in (0.1, 0.2, 0.3)
+        for decay in (1.0, 0.7, 0.5)
+    }
+)
+
+
 def inner_split(train):
     """80% of an outer fold's training phrases to fit, 20% to score."""
     fit_rows, score_rows = next(KFold(5, shuffle=True, random_state=0).split(train))

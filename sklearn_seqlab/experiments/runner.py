@@ -40,7 +40,10 @@ DEFAULT_CONFIG = {
                 {"name": "MarkovModel", "optimization_config": {"alpha": {"values": [0.1, 1.0]}}},
                 {
                     "name": "VariableOrderMarkovModel",
-                    "optimization_config": {"max_order": {"values": [2, 3, 4]}},
+                    "optimization_config": {
+                        "max_order": {"values": [2, 3, 4]},
+                        "cache_weight": {"values": [0.0, 0.2]},
+                    },
                 },
                 {
                     "name": "LSTMModel",

@@ -39,9 +39,8 @@ class HybridClassifier(BaseNextStateClassifier):
     fitted ``network_weight_``) maximises the log-likelihood of the next state at every
     position of a validation split of whole training sequences: sequences the components
     were not trained on, never test data. The default count model's order and cache weight
-    are chosen with it.
-    The count model is then refitted on all training sequences, which costs little; the
-    networks keep the training they had.
+    are chosen with it. The count model is then refitted on all training sequences, which
+    costs little; the networks keep the training they had.
 
     Parameters
     ----------
@@ -93,7 +92,7 @@ class HybridClassifier(BaseNextStateClassifier):
     See Also
     --------
     NextStateClassifier : One network.
-    VariableOrderMarkovClassifier : The default count model, of the order chosen.
+    VariableOrderMarkovClassifier : The default count model, of the order and cache chosen.
 
     Examples
     --------

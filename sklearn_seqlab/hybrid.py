@@ -16,6 +16,7 @@ from ._fitted_checks import check_array, check_instance, check_real
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
+from .counts.cache import context_cache, mix_cache
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
 from .splitting import holdout_split
@@ -219,8 +220,8 @@ class HybridClassifier(BaseNextStateClassifier):
             p_net = np.mean([self._aligned(m, valid_contexts) for m in networks], axis=0)
             for candidate in candidates:  # simplest first: a tie keeps the simpler model
                 held_out = clone(candidate).fit(*rows_of(fit_rows))
-                for variant in self._cache_variants():  # the cache needs no refit
-                    p_count = self._aligned(held_out.set_params(**variant), valid_contexts)
+                for variant, proba in self._count_variants(held_out, valid_contexts):
+                    p_count = self._in_columns(held_out.classes_, proba)
                     scores = _mixture_log_likelihood(p_net, p_count, valid_targets)
                     if log_likelihood is None or scores.max() > log_likelihood.max():
                         count = clone(candidate).set_params(**variant)
@@ -239,11 +240,19 @@ class HybridClassifier(BaseNextStateClassifier):
             return [VariableOrderMarkovClassifier(max_order=3)]
         return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
 
-    def _cache_variants(self):
-        """The cache settings tried with each default count model; none for a model given."""
+    def _count_variants(self, held_out, contexts):
+        """The settings tried with a fitted count model, each with its probabilities.
+
+        A model given is tried as it is. The default one is tried with every weight of
+        ``CACHE_WEIGHTS``: the cache is mixed into its prediction after the counts, so one
+        prediction and one cache serve every weight, and nothing is refitted.
+        """
+        proba = held_out.predict_proba(contexts)
         if self.count_model is not None:
-            return [{}]
-        return [{"cache_weight": weight} for weight in CACHE_WEIGHTS]
+            return [({}, proba)]
+        n_classes = len(held_out.classes_)
+        cache = context_cache(contexts, held_out._code_to_class, n_classes, held_out.cache_decay)
+        return [({"cache_weight": w}, mix_cache(proba, cache, w)) for w in CACHE_WEIGHTS]
 
     def _prefixes(self, contexts, targets):
         """Every prefix of the sequences with the class that follows it: the next state at
@@ -254,12 +263,15 @@ class HybridClassifier(BaseNextStateClassifier):
 
     def _aligned(self, model, contexts):
         """A component's probabilities in the columns of ``classes_``."""
-        proba = model.predict_proba(contexts)
-        if np.array_equal(model.classes_, self.classes_):
+        return self._in_columns(model.classes_, model.predict_proba(contexts))
+
+    def _in_columns(self, classes, proba):
+        """Probabilities over ``classes`` in the columns of ``classes_`` (zero elsewhere)."""
+        if np.array_equal(classes, self.classes_):
             return proba
         index = {state: j for j, state in enumerate(self.classes_.tolist())}
-        out = np.zeros((len(contexts), len(self.classes_)))
-        out[:, [index[state] for state in model.classes_.tolist()]] = proba
+        out = np.zeros((len(proba), len(self.classes_)))
+        out[:, [index[state] for state in classes.tolist()]] = proba
         return out
 
     def _restore_derived(self):

@@ -37,6 +37,7 @@ def test_files_of_format_versions_1_and_2_still_load(file):
     else:
         np.testing.assert_array_equal(loaded.predict_proba(X), expected)
     if isinstance(loaded, NextStateClassifier):
+        assert loaded.average_weights is False  # as it was fitted, before the parameter
         loaded.partial_fit(X)  # the optimizer state, or a fresh one (version 1), is usable
 
 

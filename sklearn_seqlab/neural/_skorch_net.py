@@ -24,6 +24,7 @@ from .._fitted_checks import check_instance, check_integer
 from .._targets import last_only, next_classes, per_context
 from ..encoded import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
 from ..splitting import UnsplitSequences, WholeSequenceSplit
+from .averaging import WeightAveraging
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .modules import MODULES, SequenceCrossEntropy
 from .training import (
@@ -113,11 +114,18 @@ class SkorchNetMixin:
             stopper = EarlyStopping(
                 monitor="valid_loss", patience=self.patience, load_best=load_best
             )
+        averaging = WeightAveraging() if self.average_weights else None
         if self.checkpoint_path_ is not None:
-            checkpoint = ResumableCheckpoint(self.checkpoint_path_, early_stopping=stopper)
+            checkpoint = ResumableCheckpoint(
+                self.checkpoint_path_, early_stopping=stopper, averaging=averaging
+            )
             # loaded before any other callback starts, saved after the user's callbacks ran
             callbacks.insert(0, ("resume", LoadCheckpoint(checkpoint)))
             callbacks.append(("checkpoint", checkpoint))
+        if averaging is not None:
+            # first: it starts afresh before a checkpoint resumes it, and puts the average in
+            # place before the other callbacks read or save the weights at an epoch's end
+            callbacks.insert(0, ("weight_averaging", averaging))
         if stopper is not None:
             callbacks.append(("early_stopping", stopper))
         if self.verbose and sys.stderr.isatty():  # a bar per epoch in a terminal, not in logs

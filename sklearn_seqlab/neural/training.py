@@ -18,6 +18,7 @@ import torch
 from skorch.callbacks import Callback, Checkpoint
 
 from .._base import NonFiniteLossError
+from .averaging import load_average_state, save_average_state
 
 
 class FiniteLossGuard(Callback):
@@ -62,15 +63,18 @@ class ResumableCheckpoint(Callback):
         Directory of this fit's checkpoint.
     early_stopping : skorch.callbacks.EarlyStopping, default=None
         The net's early stopping, whose stop ends the fit (an interruption does not).
+    averaging : WeightAveraging, default=None
+        The net's weight averaging, whose running mean is saved and restored with the rest.
     """
 
     LAST = {"f_params": "params.pt", "f_optimizer": "optimizer.pt", "f_history": "history.json"}
     BEST = "best_params.pt"
     DONE = "complete"
 
-    def __init__(self, dirname, early_stopping=None):
+    def __init__(self, dirname, early_stopping=None, averaging=None):
         self.dirname = dirname
         self.early_stopping = early_stopping
+        self.averaging = averaging
 
     def on_epoch_end(self, net, **kwargs):
         if self.dirname is None:  # detached: see stop_checkpointing
@@ -79,6 +83,8 @@ class ResumableCheckpoint(Callback):
         if net.history[-1].get("valid_loss_best", False):
             _save_atomically(net, directory, f_params=self.BEST)
         _save_atomically(net, directory, **self.LAST)
+        if self.averaging is not None:
+            save_average_state(self.averaging, directory)
 
     def on_train_end(self, net, **kwargs):
         if self.dirname is None:
@@ -113,6 +119,8 @@ class ResumableCheckpoint(Callback):
         if self.dirname is not None and self.saved_epochs():
             directory = Path(self.dirname)
             net.load_params(**{k: directory / v for k, v in self.LAST.items()})
+            if self.averaging is not None:
+                load_average_state(self.averaging, directory)
 
 
 class LoadCheckpoint(Callback):

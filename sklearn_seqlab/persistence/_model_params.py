@@ -93,8 +93,14 @@ def _param_value(kind, key, value, depth):
             params = {k: _param_value(kind, k, v, depth + 1) for k, v in value["params"].items()}
             unknown = sorted(set(params) - set(cls().get_params(deep=False)))
             if not unknown:
-                return cls(**params)
+                return cls(**_with_params_added_since(cls, params))
     raise Invalid(f"parameter {key}={value!r} of {kind} is not a value this format holds.")
+
+
+def _with_params_added_since(cls, params):
+    """A file's parameters, with those added since it was written set to the value its
+    model was fitted with (``_params_before_they_existed``)."""
+    return getattr(cls, "_params_before_they_existed", {}) | params
 
 
 def build_model(cls, params):
@@ -105,6 +111,7 @@ def build_model(cls, params):
     if unknown:
         raise Invalid(f"{kind} has no parameter(s) {unknown[:5]}.")
     params = {key: _param_value(kind, key, value, 0) for key, value in params.items()}
+    params = _with_params_added_since(cls, params)
     if "checkpoint_dir" in params:  # a path from another machine, or a crafted one: never used
         params["checkpoint_dir"] = None
     model = cls(**params)

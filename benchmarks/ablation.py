@@ -5,6 +5,9 @@ For each chosen outer fold of McGill's SeqLab protocol (``real_data.py``), the f
 chord from the rest, contexts of one chord not scored). The outer test fold is never read, so
 these figures may guide the package's defaults without leaking into ``real_data.py``'s.
 
+With ``--phrases`` (``mcgill_phrases.tsv``), the outer folds are those grouped by song, and
+each one's training songs are split again 80/20 by song.
+
 With ``--helpdesk`` instead, Tax's protocol (``real_data.py``) is applied to Helpdesk's
 training cases alone: their first 2/3 fitted, every prefix of their last third scored.
 ``--helpdesk-features`` adds features of each event's timestamp (``real_data.py``), read by
@@ -39,7 +42,7 @@ from real_data import (
     seqlab_csv_splits,
     tax_split,
 )
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import make_pipeline
 
 from sklearn_seqlab import (
@@ -49,6 +52,7 @@ from sklearn_seqlab import (
     VariableOrderMarkovClassifier,
 )
 from sklearn_seqlab.chords import chord_parts
+from sklearn_seqlab.data import read_table
 from sklearn_seqlab.metrics import next_state_accuracy
 
 
@@ -153,6 +157,26 @@ CONFIGS.update(
             "KN order 5, cache weight 0.2",
             lambda: VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2),
         ),
+        "hybrid1_no_avg": (
+            "hybrid, 1 network (weights not averaged) + KN",
+            lambda: HybridClassifier(
+                NextStateClassifier(average_weights=False), n_networks=1, random_state=0
+            ),
+        ),
+        "hybrid3_no_avg": (
+            "hybrid, 3 networks (weights not averaged) + KN",
+            lambda: HybridClassifier(NextStateClassifier(average_weights=False), random_state=0),
+        ),
+        "ensemble3_no_avg": (
+            "3 networks averaged, weights not averaged",
+            lambda: HybridClassifier(
+                NextStateClassifier(average_weights=False), network_weight=1.0, random_state=0
+            ),
+        ),
+        "ensemble9": (
+            "9 networks averaged",
+            lambda: HybridClassifier(n_networks=9, network_weight=1.0, random_state=0),
+        ),
         "prefix_counts": ("the commonest next state after the whole prefix", PrefixCounts),
         "transformer": ("transformer, dropout auto (none)", transformer),
         "transformer_d3": ("transformer, dropout 0.3", lambda: transformer(dropout=0.3)),
@@ -180,11 +204,78 @@ NET_VARIANTS = {
     "net_b32": ("network, batch 32", {"batch_size": 32}),
     "net_l2": ("network, 2 layers", {"num_layers": 2}),
     "net_p6": ("network, patience 6", {"patience": 6}),
+    "net_no_avg": ("network, weights not averaged", {"average_weights": False}),
+    "attention_no_avg": (
+        "attention network, weights not averaged",
+        {"module": "attention", "average_weights": False},
+    ),
+    "attention": ("attention network, defaults", {"module": "attention"}),
+    "transformer_no_avg": (
+        "transformer, weights not averaged",
+        {"module": "transformer", "average_weights": False},
+    ),
 }
 CONFIGS.update(
     {
         name: (label, functools.partial(net, **params))
         for name, (label, params) in NET_VARIANTS.items()
+    }
+)
+
+
+# networks trained a fixed number of epochs on all their data, without early stopping, alone,
+# averaged, and in the hybrid; "_avg" with their weights averaged over the epochs, the others
+# without (as measured before weight averaging existed)
+def fixed_epochs(epochs, average):
+    return NextStateClassifier(
+        max_epochs=epochs, patience=None, validation_fraction=None, average_weights=average
+    )
+
+
+def _avg(average):
+    return ("_avg", ", weights averaged") if average else ("", "")
+
+
+CONFIGS.update(
+    {
+        f"ensemble{n}_e{epochs}{_avg(average)[0]}": (
+            f"{n} networks averaged, {epochs} epochs each, no early stopping{_avg(average)[1]}",
+            functools.partial(
+                HybridClassifier,
+                fixed_epochs(epochs, average),
+                n_networks=n,
+                network_weight=1.0,
+                random_state=0,
+            ),
+        )
+        for n in (3, 9)
+        for epochs in (6, 10, 15, 20, 30)
+        for average in (False, True)
+    }
+    | {
+        f"net_e{epochs}{_avg(average)[0]}": (
+            f"network, {epochs} epochs, no early stopping{_avg(average)[1]}",
+            lambda epochs=epochs, average=average: fixed_epochs(epochs, average).set_params(
+                random_state=0
+            ),
+        )
+        for epochs in (10, 15, 20, 30)
+        for average in (False, True)
+    }
+    | {
+        f"hybrid3_e{epochs}{_avg(average)[0]}": (
+            f"hybrid, 3 networks of {epochs} epochs (no early stopping{_avg(average)[1]}) + KN",
+            functools.partial(HybridClassifier, fixed_epochs(epochs, average), random_state=0),
+        )
+        for epochs in (10, 15, 20)
+        for average in (False, True)
+    }
+    | {
+        f"net_no_avg_seed{seed}": (
+            f"network, weights not averaged, seed {seed}",
+            functools.partial(NextStateClassifier, average_weights=False, random_state=seed),
+        )
+        for seed in (1, 2)
     }
 )
 
@@ -208,18 +299,32 @@ CONFIGS.update(
 )
 
 
-def inner_split(train):
-    """80% of an outer fold's training phrases to fit, 20% to score."""
-    fit_rows, score_rows = next(KFold(5, shuffle=True, random_state=0).split(train))
-    fit = [train[i] for i in fit_rows]
+def inner_split(train, groups=None):
+    """80% of an outer fold's training phrases to fit, 20% to score; with ``groups`` (the
+    song of each phrase), 80% of the training songs to fit and 20% to score."""
+    if groups is None:
+        fit_rows, score_rows = next(KFold(5, shuffle=True, random_state=0).split(train))
+    else:
+        fit_rows, score_rows = next(GroupKFold(5).split(train, groups=groups))
+    fit = [train[i] for i in fit_rows if len(train[i]) >= 2]
     scored = [train[i] for i in score_rows if len(train[i]) > 2]
     return fit, [p[:-1] for p in scored], [p[-1] for p in scored]
+
+
+def grouped_inner_splits(path, folds):
+    """McGill grouped by song (``real_data.py``'s outer folds): each chosen outer fold's
+    training songs split again by song."""
+    phrases, songs = read_table({"path": path, "phrase": "phrase", "group": "song_id"})
+    songs = np.asarray(songs)
+    outer = list(GroupKFold(7).split(phrases, groups=songs))
+    return {k: inner_split([phrases[i] for i in outer[k][0]], songs[outer[k][0]]) for k in folds}
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     data = parser.add_mutually_exclusive_group(required=True)
     data.add_argument("--mcgill", help="path to mcgill_seqlab.txt")
+    data.add_argument("--phrases", help="path to mcgill_phrases.tsv (grouped by song)")
     data.add_argument("--helpdesk", help="path to helpdesk.csv")
     data.add_argument("--seqlab-csv", help="path to one of SeqLab's CSVs (seqlab_mcgill.csv)")
     parser.add_argument("--features", nargs="+", default=["**harte"])
@@ -235,6 +340,8 @@ def main():
         cases = helpdesk_cases(args.helpdesk, args.helpdesk_features)
         args.folds = [0]
         splits = {0: tax_split(cases[: int(round(len(cases) * 2 / 3))])}
+    elif args.phrases:
+        splits = grouped_inner_splits(args.phrases, args.folds)
     else:
         if args.mcgill:
             outer = list(mcgill_splits(args.mcgill, 7))

@@ -102,6 +102,14 @@ MODELS = {
         count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
     ),
     "vomm5_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=5)),
+    # a pure ensemble: 3 networks of 30 epochs on all their data, weights averaged over the
+    # epochs, no early stopping (chosen on ablation.py's inner splits)
+    "ensemble3_e30": lambda: HybridClassifier(
+        NextStateClassifier(max_epochs=30, patience=None, validation_fraction=None),
+        network_weight=1.0,
+        random_state=0,
+    ),
+    "default_lstm_no_avg": lambda: NextStateClassifier(average_weights=False, random_state=0),
     "hybrid_aug5": lambda: augmented(
         HybridClassifier(
             n_networks=1, count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
@@ -129,6 +137,8 @@ LABELS = {
     "hybrid_kn5": "HybridClassifier(count_model=KN order 5)",
     "vomm5_aug": "KN order 5, 12 keys",
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",
+    "ensemble3_e30": "3 networks averaged, 30 epochs each, weights averaged, no early stopping",
+    "default_lstm_no_avg": "NextStateClassifier(average_weights=False)",
 }
 
 # Published next-state accuracies (shared/data/README.md). SeqLab's used the test fold for

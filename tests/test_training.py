@@ -87,6 +87,8 @@ def test_killed_fit_resumes_from_its_checkpoint(tmp_path):
     assert clf.checkpoint_path_ == str(saved)
     assert len(clf.history_) == 6
     assert clf.history_[:2, "train_loss"] == [e["train_loss"] for e in before]
+    # the mean over epochs went on from the two saved: it holds all six
+    assert dict(clf.net_.callbacks_)["weight_averaging"].count_ == 6
 
     # the fit is complete now: fitting again loads it instead of training
     again = NextStateClassifier(**params).fit(X)

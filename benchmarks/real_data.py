@@ -110,6 +110,9 @@ MODELS = {
         random_state=0,
     ),
     "default_lstm_no_avg": lambda: NextStateClassifier(average_weights=False, random_state=0),
+    # the hybrids with networks that average their weights (the default network does not)
+    "hybrid_avg": lambda: HybridClassifier(NextStateClassifier(), random_state=0),
+    "hybrid1_avg": lambda: HybridClassifier(NextStateClassifier(), n_networks=1, random_state=0),
     "hybrid_aug5": lambda: augmented(
         HybridClassifier(
             n_networks=1, count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
@@ -139,6 +142,8 @@ LABELS = {
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",
     "ensemble3_e30": "3 networks averaged, 30 epochs each, weights averaged, no early stopping",
     "default_lstm_no_avg": "NextStateClassifier(average_weights=False)",
+    "hybrid_avg": "HybridClassifier(NextStateClassifier()): networks averaging their weights",
+    "hybrid1_avg": "HybridClassifier(NextStateClassifier(), n_networks=1)",
 }
 
 # Published next-state accuracies (shared/data/README.md). SeqLab's used the test fold for

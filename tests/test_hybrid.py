@@ -157,3 +157,10 @@ def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
         X.append([home] + [s for _ in range(4) for s in (states[rng.randint(20)], home)])
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
     assert hybrid.count_model_.cache_weight > 0
+
+
+def test_the_default_networks_do_not_average_their_weights():
+    """Averaging left the mixture's accuracy as it was and cost epochs (hybrid.py)."""
+    X = make_markov_sequences(40, n_states=4, min_length=3, max_length=6, random_state=0)
+    hybrid = HybridClassifier(n_networks=1, random_state=0).fit(X)
+    assert hybrid.networks_[0].average_weights is False

@@ -15,7 +15,6 @@ watches), and at the end of training. So ``valid_loss`` in the history is that o
 average, and the weights early stopping keeps as the best are averages too.
 """
 
-import torch
 from skorch.callbacks import Callback
 
 
@@ -85,24 +84,3 @@ class WeightAveraging(Callback):
         """Resume from :meth:`state` as a checkpoint saved it."""
         self.count_ = int(state["count"])
         self.average_, self.trained_ = state["average"], state["trained"]
-
-
-def average_state_file(directory):
-    """Where a checkpoint keeps the state of its fit's weight averaging."""
-    return directory / "averaging.pt"
-
-
-def save_average_state(averaging, directory):
-    """Write ``averaging``'s state into a checkpoint ``directory`` (under a temporary name,
-    then renamed, as the other checkpoint files)."""
-    path = average_state_file(directory)
-    partial = path.with_suffix(".partial")
-    torch.save(averaging.state(), partial)
-    partial.replace(path)
-
-
-def load_average_state(averaging, directory):
-    """Resume ``averaging`` from a checkpoint ``directory``, if it saved a state."""
-    path = average_state_file(directory)
-    if path.exists():
-        averaging.load_state(torch.load(path, weights_only=True))

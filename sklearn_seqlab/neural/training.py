@@ -18,7 +18,6 @@ import torch
 from skorch.callbacks import Callback, Checkpoint
 
 from .._base import NonFiniteLossError
-from .averaging import load_average_state, save_average_state
 
 
 class FiniteLossGuard(Callback):
@@ -69,6 +68,7 @@ class ResumableCheckpoint(Callback):
 
     LAST = {"f_params": "params.pt", "f_optimizer": "optimizer.pt", "f_history": "history.json"}
     BEST = "best_params.pt"
+    AVERAGING = "averaging.pt"
     DONE = "complete"
 
     def __init__(self, dirname, early_stopping=None, averaging=None):
@@ -81,10 +81,11 @@ class ResumableCheckpoint(Callback):
             return
         directory = Path(self.dirname)
         if net.history[-1].get("valid_loss_best", False):
-            _save_atomically(net, directory, f_params=self.BEST)
-        _save_atomically(net, directory, **self.LAST)
+            _save_atomically(directory, net.save_params, f_params=self.BEST)
+        _save_atomically(directory, net.save_params, **self.LAST)
         if self.averaging is not None:
-            save_average_state(self.averaging, directory)
+            state = self.averaging.state()
+            _save_atomically(directory, lambda f: torch.save(state, f), f=self.AVERAGING)
 
     def on_train_end(self, net, **kwargs):
         if self.dirname is None:
@@ -119,8 +120,8 @@ class ResumableCheckpoint(Callback):
         if self.dirname is not None and self.saved_epochs():
             directory = Path(self.dirname)
             net.load_params(**{k: directory / v for k, v in self.LAST.items()})
-            if self.averaging is not None:
-                load_average_state(self.averaging, directory)
+            if self.averaging is not None and (directory / self.AVERAGING).exists():
+                self.averaging.load_state(torch.load(directory / self.AVERAGING, weights_only=True))
 
 
 class LoadCheckpoint(Callback):
@@ -150,10 +151,12 @@ class LoadCheckpoint(Callback):
             self.checkpoint.restore(net)
 
 
-def _save_atomically(net, directory, **files):
+def _save_atomically(directory, save, **files):
+    """``save(**paths)`` under temporary names in ``directory``, then each file renamed to its
+    name in ``files``: a process killed while saving leaves the previous files intact."""
     directory.mkdir(parents=True, exist_ok=True)
     temporary = {k: directory / f".{v}.tmp" for k, v in files.items()}
-    net.save_params(**temporary)
+    save(**temporary)
     for key, tmp in temporary.items():
         os.replace(tmp, directory / files[key])
 

@@ -26,6 +26,8 @@ Usage::
 
 import argparse
 import functools
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -273,8 +275,10 @@ def evaluate(make_model, splits):
         history = getattr(final, "history_", None)
         if isinstance(final, HybridClassifier):
             history = final.networks_[0].history_
-        row = _metrics(targets, model.predict_proba(contexts), model.classes_, final.unknown_proba_)
+        proba = model.predict_proba(contexts)
+        row = _metrics(targets, proba, model.classes_, final.unknown_proba_)
         row.update(fit_s=fit_seconds, epochs=None if history is None else len(history))
+        row["predicted"] = model.classes_[proba.argmax(axis=1)].tolist()
         if isinstance(final, HybridClassifier):
             row["network_weight"] = final.network_weight_
             encoded = model[:-1].transform(contexts) if hasattr(model, "steps") else contexts
@@ -291,6 +295,26 @@ def evaluate(make_model, splits):
         done = {label: r[-1]["accuracy"] for label, r in rows.items()}
         print(f"  split {len(rows['']) - 1}: {done}, fit {fit_seconds:.0f} s", file=sys.stderr)
     return {label: pd.DataFrame(r) for label, r in rows.items()}
+
+
+def save_predictions(directory, title, name, folds, splits, table):
+    """Write the targets and a model's predictions of each fold, for ``paired.py``."""
+    path = Path(directory) / f"{re.sub(r'[^A-Za-z0-9]+', '_', title).strip('_')}__{name}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {
+        "data": title,
+        "model": LABELS[name],
+        "folds": [int(k) for k in folds],
+        "targets": [_plain(targets) for _, _, targets in splits],
+        "predicted": [_plain(p) for p in table["predicted"]],
+    }
+    path.write_text(json.dumps(record))
+    print(f"  predictions written to {path}", file=sys.stderr)
+
+
+def _plain(states):
+    """States as JSON can hold them (numpy scalars become Python ones)."""
+    return [s.item() if isinstance(s, np.generic) else s for s in states]
 
 
 def _many_to_one(make_model):
@@ -335,6 +359,11 @@ def main():
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest)")
     parser.add_argument("--out", help="also write the markdown table to this file")
+    parser.add_argument(
+        "--save-predictions",
+        metavar="DIR",
+        help="write each model's predictions to DIR, for a paired test with paired.py",
+    )
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -373,9 +402,12 @@ def main():
                 splits = helpdesk_splits(path, args.helpdesk_features, args.helpdesk_by_time)
             else:
                 splits = make_splits(path, args.folds)
-            if args.only:
-                splits = [s for i, s in enumerate(splits) if i in args.only]
+            splits = list(splits)
+            folds = [i for i in range(len(splits)) if not args.only or i in args.only]
+            splits = [splits[i] for i in folds]
             tables = evaluate(models[name], splits)
+            if args.save_predictions:
+                save_predictions(args.save_predictions, title, name, folds, splits, tables[""])
             published = PUBLISHED.get(anchor, {}).get(name)
             for variant, table in tables.items():
                 epochs = ""

@@ -1,0 +1,75 @@
+"""Two models on the same folds, compared context by context (McNemar's exact test).
+
+A difference of mean accuracies over folds hides how many contexts the two models actually
+predict differently. This reads two files written by ``real_data.py --save-predictions DIR``
+(same data, same folds) and prints each fold's accuracies and their difference, the mean
+difference ± its standard deviation over folds, and the pooled paired test of
+``sklearn_seqlab.comparison.paired_accuracy_test``: each context is scored once over the
+folds, so the folds' contexts can be pooled.
+
+Usage::
+
+    python benchmarks/real_data.py --helpdesk ../shared/data/helpdesk.csv \\
+        --models vomm default_lstm --save-predictions predictions
+    python benchmarks/paired.py predictions/Helpdesk_Tax_protocol__default_lstm.json \\
+        predictions/Helpdesk_Tax_protocol__vomm.json
+"""
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from sklearn_seqlab.comparison import paired_accuracy_test
+from sklearn_seqlab.metrics import next_state_accuracy
+
+
+def _load(path):
+    record = json.loads(open(path).read())
+
+    # JSON gives events of several features back as lists; tuples compare like the originals
+    def states(values):
+        return [tuple(v) if isinstance(v, list) else v for v in values]
+
+    record["targets"] = [states(t) for t in record["targets"]]
+    record["predicted"] = [states(p) for p in record["predicted"]]
+    return record
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("a", help="predictions of model A (real_data.py --save-predictions)")
+    parser.add_argument("b", help="predictions of model B, on the same data and folds")
+    args = parser.parse_args()
+    a, b = _load(args.a), _load(args.b)
+    if a["folds"] != b["folds"] or a["targets"] != b["targets"]:
+        sys.exit(
+            "The two files do not hold the same folds of the same data: run both models "
+            "on the same data with the same --folds and --only."
+        )
+    print(f"{a['data']}: A = {a['model']}, B = {b['model']}\n")
+    print("| fold | A | B | A - B |\n|---|---|---|---|")
+    differences = []
+    rows = zip(a["folds"], a["targets"], a["predicted"], b["predicted"], strict=True)
+    for fold, truth, pa, pb in rows:
+        acc_a, acc_b = next_state_accuracy(truth, pa), next_state_accuracy(truth, pb)
+        differences.append(acc_a - acc_b)
+        print(f"| {fold} | {acc_a:.3f} | {acc_b:.3f} | {acc_a - acc_b:+.3f} |")
+    spread = f" ± {np.std(differences, ddof=1):.3f}" if len(differences) > 1 else ""
+    above = sum(d > 0 for d in differences)
+    print(
+        f"\nA - B: {np.mean(differences):+.3f}{spread} over folds; A above on {above} of "
+        f"{len(differences)}"
+    )
+    pooled = paired_accuracy_test(
+        sum(a["targets"], []), sum(a["predicted"], []), sum(b["predicted"], [])
+    )
+    print(
+        f"pooled contexts: only A right {pooled.only_a}, only B right {pooled.only_b}, "
+        f"exact McNemar p = {pooled.pvalue:.3g}"
+    )
+
+
+if __name__ == "__main__":
+    main()

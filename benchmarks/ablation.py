@@ -157,6 +157,14 @@ CONFIGS.update(
             "KN order 5, cache weight 0.2",
             lambda: VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2),
         ),
+        "kn_cache_aug": (
+            "KN order 3, cache weight 0.2, 12 keys",
+            lambda: augmented(VariableOrderMarkovClassifier(max_order=3, cache_weight=0.2)),
+        ),
+        "kn5_cache_aug": (
+            "KN order 5, cache weight 0.2, 12 keys",
+            lambda: augmented(VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2)),
+        ),
         "hybrid1_no_avg": (
             "hybrid, 1 network (weights not averaged) + KN",
             lambda: HybridClassifier(

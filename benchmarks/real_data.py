@@ -100,6 +100,10 @@ MODELS = {
     "vomm5_cache_aug": lambda: augmented(
         VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2)
     ),
+    # the largest cache weight the hybrid may choose: the count model at its most favourable
+    "vomm5_cache3_aug": lambda: augmented(
+        VariableOrderMarkovClassifier(max_order=5, cache_weight=0.3)
+    ),
     "hybrid_kn5": lambda: HybridClassifier(
         count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
     ),
@@ -139,6 +143,7 @@ LABELS = {
     "vomm_cache": "KN order 3, cache 0.2",
     "vomm5_cache": "KN order 5, cache 0.2",
     "vomm5_cache_aug": "KN order 5, cache 0.2, 12 keys",
+    "vomm5_cache3_aug": "KN order 5, cache 0.3, 12 keys",
     "hybrid_kn5": "HybridClassifier(count_model=KN order 5)",
     "vomm5_aug": "KN order 5, 12 keys",
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",

@@ -18,6 +18,7 @@ Usage::
 import argparse
 import json
 import sys
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,7 @@ from sklearn_seqlab.metrics import next_state_accuracy
 
 
 def _load(path):
-    record = json.loads(open(path).read())
+    record = json.loads(Path(path).read_text())
 
     # JSON gives events of several features back as lists; tuples compare like the originals
     def states(values):

@@ -309,7 +309,7 @@ def save_predictions(directory, title, name, folds, splits, table):
     record = {
         "data": title,
         "model": LABELS[name],
-        "folds": [int(k) for k in folds],
+        "folds": folds,
         "targets": [_plain(targets) for _, _, targets in splits],
         "predicted": [_plain(p) for p in table["predicted"]],
     }

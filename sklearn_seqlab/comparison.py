@@ -68,6 +68,4 @@ def paired_accuracy_test(y_true, y_pred_a, y_pred_b):
     only_a, only_b = int(np.sum(right_a & ~right_b)), int(np.sum(right_b & ~right_a))
     disagree = only_a + only_b
     pvalue = 1.0 if disagree == 0 else float(binomtest(only_a, disagree).pvalue)
-    return PairedAccuracyTest(
-        float(right_a.mean()), float(right_b.mean()), only_a, only_b, min(pvalue, 1.0)
-    )
+    return PairedAccuracyTest(float(right_a.mean()), float(right_b.mean()), only_a, only_b, pvalue)

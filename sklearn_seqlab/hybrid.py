@@ -44,9 +44,11 @@ class HybridClassifier(BaseNextStateClassifier):
     ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
     fitted ``network_weight_``) maximises the log-likelihood of the next state at every
     position of a validation split of whole training sequences: sequences the components
-    were not trained on, never test data. The default count model's order and cache weight
-    are chosen with it. The count model is then refitted on all training sequences, which
-    costs little; the networks keep the training they had.
+    were not trained on, never test data. New data repeat the common sequences (a process's
+    main paths), so the split holds out a share of their copies too
+    (:func:`~sklearn_seqlab.splitting.holdout_split`). The default count model's order and
+    cache weight are chosen with it. The count model is then refitted on all training
+    sequences, which costs little; the networks keep the training they had.
 
     Parameters
     ----------
@@ -193,8 +195,9 @@ class HybridClassifier(BaseNextStateClassifier):
         all_rows = np.arange(len(contexts))
         fit_rows, valid_rows = all_rows, None
         if self.network_weight is None:
+            # the mixture is for new data, which repeat the common paths: they validate too
             fit_rows, valid_rows = holdout_split(
-                contexts, target_codes, self.validation_fraction, salt
+                contexts, target_codes, self.validation_fraction, salt, split_common=True
             )
 
         # with whole sequences the networks learn the state after every position, not only

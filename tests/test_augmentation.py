@@ -73,3 +73,21 @@ def test_copies_never_cross_the_validation_split():
         train, valid = holdout_split(contexts, targets, 0.3, salt)
         assert ({0, 1} <= set(train)) or ({0, 1} <= set(valid))
         assert len(set(train) & {3, 4, 5}) in (0, 3)
+
+
+def test_the_mixture_split_holds_out_a_share_of_each_common_path():
+    # 90 and 10 copies of two paths are more than a tenth of the 20 held out (2): with
+    # split_common each gives its last tenth to validation, and distinct sequences fill the
+    # rest; without it both stay in training whole
+    distinct = [["I", "IV", "V"] + ["I"] * k for k in range(100)]
+    X = [["a", "b", "c"]] * 90 + [["a", "c", "b"]] * 10 + distinct
+    Xt = StateEncoder().fit_transform(X)
+    contexts = Xt[:]
+    contexts.codes = [c[:-1] for c in Xt.codes]
+    targets = np.array([c[-1] for c in Xt.codes])
+    for salt in range(5):
+        train, valid = holdout_split(contexts, targets, 0.1, salt, split_common=True)
+        assert len(valid) == 20 and len(train) == 180
+        assert list(valid[:10]) == [*range(81, 90), 99]
+        train, valid = holdout_split(contexts, targets, 0.1, salt)
+        assert len(valid) == 20 and valid.min() >= 100

@@ -1,0 +1,137 @@
+"""Does a validation split look like new data? Helpdesk, on training cases only by default.
+
+A process log repeats its main paths: on Helpdesk's training cases, one path is 964 of 1,690
+cases. Early stopping's split keeps every copy of such a path in training, so its validation
+sequences are the rare paths. The hybrid's split (``holdout_split(..., split_common=True)``)
+also holds out a share of each common path's copies. This script measures, for both splits:
+
+1. how Kneser-Ney, with and without a cache, scores on the split's validation prefixes (every
+   prefix of each held-out case, as the hybrid scores them), beside how it scores on new
+   cases, the scored prefixes of Tax's protocol;
+2. with ``--seeds N``, what ``HybridClassifier()`` and ``NextStateClassifier()`` with their
+   defaults score for ``random_state`` 0 to N-1, beside the default count model.
+
+``--protocol inner`` (the default) applies Tax's protocol to Helpdesk's training cases alone,
+as ``ablation.py --helpdesk`` does: their first 2/3 fitted, the prefixes of their last third
+scored. ``--protocol outer`` is Tax's protocol itself (``real_data.py``).
+
+Usage::
+
+    python benchmarks/validation_split.py --helpdesk ../shared/data/helpdesk.csv \\
+        [--protocol inner|outer] [--seeds 10]
+"""
+
+import argparse
+
+import numpy as np
+import torch
+from real_data import helpdesk_cases, tax_split
+
+from sklearn_seqlab import (
+    HybridClassifier,
+    NextStateClassifier,
+    StateEncoder,
+    VariableOrderMarkovClassifier,
+)
+from sklearn_seqlab.metrics import next_state_accuracy, next_state_log_loss
+from sklearn_seqlab.splitting import holdout_split
+
+COUNT_MODELS = {
+    "KN order 3": {"max_order": 3},
+    "KN order 3 + cache 0.3": {"max_order": 3, "cache_weight": 0.3},
+    "KN order 2 + cache 0.3": {"max_order": 2, "cache_weight": 0.3},
+}
+
+
+def _scores(fit, contexts, targets):
+    """Accuracy and mean log-likelihood of each count model of ``COUNT_MODELS``."""
+    cells = []
+    for params in COUNT_MODELS.values():
+        model = VariableOrderMarkovClassifier(**params).fit(fit)
+        proba = model.predict_proba(contexts)
+        accuracy = next_state_accuracy(targets, model.classes_[proba.argmax(axis=1)])
+        loss = next_state_log_loss(
+            targets, proba, model.classes_, unknown_proba=model.unknown_proba_
+        )
+        cells.append(f"{accuracy:.3f} / {-loss:.3f}")
+    return cells
+
+
+def split_table(train, contexts, targets, salts=(1, 2, 3)):
+    """Markdown rows: the count models on each split's validation prefixes and on new cases."""
+    encoded = StateEncoder().fit_transform(train)
+    last = np.array([codes[-1] for codes in encoded.codes])
+    heads = encoded.with_codes([codes[:-1] for codes in encoded.codes])
+    lines = [
+        "| validation data | salt | prefixes | "
+        + " | ".join(f"{name}: accuracy / log-likelihood" for name in COUNT_MODELS)
+        + " |",
+        "|---|---|---|" + "---|" * len(COUNT_MODELS),
+    ]
+    for label, split_common in (("early stopping's split", False), ("the hybrid's split", True)):
+        for salt in salts:
+            fit_rows, valid_rows = holdout_split(heads, last, 0.1, salt, split_common=split_common)
+            held_out = [train[i] for i in valid_rows]
+            valid_contexts = [case[:k] for case in held_out for k in range(1, len(case))]
+            valid_targets = [case[k] for case in held_out for k in range(1, len(case))]
+            cells = _scores([train[i] for i in fit_rows], valid_contexts, valid_targets)
+            row = f"| {label} | {salt} | {len(valid_contexts)} | " + " | ".join(cells)
+            lines.append(row + " |")
+    cells = _scores(train, contexts, targets)
+    lines.append(f"| new cases | | {len(contexts)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def seed_table(train, contexts, targets, n_seeds):
+    """Markdown rows: the default hybrid and network for each seed, and a summary."""
+    count = VariableOrderMarkovClassifier().fit(train)
+    kn = next_state_accuracy(targets, count.predict(contexts))
+    lines = [
+        f"Default count model (`VariableOrderMarkovClassifier()`): {kn:.4f}",
+        "",
+        "| seed | `HybridClassifier()` | weight | order | cache | `NextStateClassifier()` |",
+        "|---|---|---|---|---|---|",
+    ]
+    hybrids, networks = [], []
+    for seed in range(n_seeds):
+        hybrid = HybridClassifier(random_state=seed).fit(train)
+        network = NextStateClassifier(random_state=seed).fit(train)
+        hybrids.append(next_state_accuracy(targets, hybrid.predict(contexts)))
+        networks.append(next_state_accuracy(targets, network.predict(contexts)))
+        chosen = hybrid.count_model_
+        row = (
+            f"| {seed} | {hybrids[-1]:.4f} | {hybrid.network_weight_:.2f} | {chosen.max_order} "
+            f"| {chosen.cache_weight} | {networks[-1]:.4f} |"
+        )
+        lines.append(row)
+        print(row, flush=True)
+    for label, scores in (("hybrid", hybrids), ("network", networks)):
+        scores = np.asarray(scores)
+        spread = scores.std(ddof=1) if len(scores) > 1 else 0.0
+        lines.append(
+            f"\n{label}: mean {scores.mean():.4f} ± {spread:.4f}"
+            f", median {np.median(scores):.4f}, at or above the count model for "
+            f"{int(np.sum(scores >= kn - 1e-12))} of {len(scores)} seeds"
+        )
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--helpdesk", required=True, help="path to helpdesk.csv")
+    parser.add_argument("--protocol", choices=["inner", "outer"], default="inner")
+    parser.add_argument("--seeds", type=int, default=0, help="seeds of the default models")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    cases = helpdesk_cases(args.helpdesk)
+    if args.protocol == "inner":
+        cases = cases[: int(round(len(cases) * 2 / 3))]
+    train, contexts, targets = tax_split(cases)
+    lines = split_table(train, contexts, targets)
+    print("\n".join(lines), flush=True)
+    if args.seeds:
+        print("\n".join(seed_table(train, contexts, targets, args.seeds)))
+
+
+if __name__ == "__main__":
+    main()

@@ -337,7 +337,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mcgill", help="path to mcgill_seqlab.txt")
     parser.add_argument("--phrases", help="path to mcgill_phrases.tsv (grouped by song)")
-    parser.add_argument("--helpdesk", help="path to helpdesk.csv")
+    parser.add_argument(
+        "--helpdesk",
+        help="path to helpdesk.csv, or to another log with its columns (CaseID, ActivityID, "
+        "CompleteTimestamp), such as Tax et al.'s BPI logs",
+    )
     parser.add_argument("--seqlab-csv", help="path to one of SeqLab's CSVs (seqlab_mcgill.csv)")
     parser.add_argument(
         "--features",
@@ -379,7 +383,9 @@ def main():
     if args.phrases:
         datasets.append(("McGill, grouped by song", None, grouped_splits, args.phrases))
     if args.helpdesk:
-        title = "Helpdesk, Tax protocol" + (", cases by time" if args.helpdesk_by_time else "")
+        log = Path(args.helpdesk).stem
+        title = "Helpdesk" if log.lower() == "helpdesk" else log
+        title += ", Tax protocol" + (", cases by time" if args.helpdesk_by_time else "")
         title += "".join(f" + {f}" for f in args.helpdesk_features)
         datasets.append((title, "helpdesk", None, args.helpdesk))
     if args.seqlab_csv:

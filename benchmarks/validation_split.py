@@ -13,7 +13,8 @@ also holds out a share of each common path's copies. This script measures, for b
 
 ``--protocol inner`` (the default) applies Tax's protocol to Helpdesk's training cases alone,
 as ``ablation.py --helpdesk`` does: their first 2/3 fitted, the prefixes of their last third
-scored. ``--protocol outer`` is Tax's protocol itself (``real_data.py``).
+scored. ``--protocol outer`` is Tax's protocol itself (``real_data.py``). ``--helpdesk`` also
+takes another log in Helpdesk's columns, such as Tax et al.'s BPI logs.
 
 Usage::
 

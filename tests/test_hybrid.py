@@ -115,6 +115,15 @@ def test_a_refit_that_fails_while_training_keeps_the_old_model():
     assert len(model.classes_) > 4
 
 
+def test_a_log_of_two_common_paths_is_validated_on_copies_of_both():
+    # each path is more than a tenth of the validation share: the mixture's split holds out
+    # a tenth of each one's copies, where it once could only hold out one path whole
+    X = [list("abcd")] * 40 + [list("acbd")] * 20
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    assert hybrid.validation_log_likelihood_ is not None
+    assert hybrid.predict([list("ab"), list("ac")]).tolist() == ["c", "b"]
+
+
 def test_sequences_that_all_end_in_one_state_are_enough():
     # a process log whose cases all close with "end": the networks still learn every step
     X = [list(p) + ["end"] for p in ("abc", "acb", "abbc", "ac", "bac", "abcc")] * 4

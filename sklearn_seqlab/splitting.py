@@ -85,15 +85,17 @@ def holdout_split(contexts, targets, fraction, salt, *, split_common=False):
             i = parent[i]
         return i
 
-    first = {}
+    copies = {}  # the rows of each content: identical sequences, in order
     for i, key in enumerate(full):
-        parent[root(i)] = root(first.setdefault(key, i))
+        same = copies.setdefault(key, [])
+        same.append(i)
+        parent[root(i)] = root(same[0])
     if contexts.augmented is not None:
-        for i, copies in enumerate(contexts.augmented):
-            for copy in copies:
-                j = first.get(state_codes(np.asarray(copy, dtype=np.int64)).tobytes())
-                if j is not None:
-                    parent[root(i)] = root(j)
+        for i, augmented in enumerate(contexts.augmented):
+            for copy in augmented:
+                same = copies.get(state_codes(np.asarray(copy, dtype=np.int64)).tobytes())
+                if same is not None:
+                    parent[root(i)] = root(same[0])
 
     groups = {}
     for i in range(n):
@@ -109,10 +111,11 @@ def holdout_split(contexts, targets, fraction, salt, *, split_common=False):
     # its augmented copies are in training with its other copies anyway
     largest = max(1, n_valid // 10)
     valid = []
-    if split_common:
-        for rows in order:
-            if len(rows) > largest:
-                valid.extend(_share_of_common_paths(rows, full, largest, fraction))
+    if split_common:  # the last copies, in a log ordered by time the latest cases
+        for same in copies.values():
+            n_held_out = int(round(len(same) * fraction))
+            if len(same) > largest and n_held_out:
+                valid.extend(same[-n_held_out:])
     for rows in order:
         if len(rows) <= largest and len(valid) + len(rows) <= n_valid:
             valid.extend(rows)
@@ -127,21 +130,6 @@ def holdout_split(contexts, targets, fraction, salt, *, split_common=False):
             "sequences or set validation_fraction=None (and patience=None)."
         )
     return train, valid
-
-
-def _share_of_common_paths(rows, full, largest, fraction):
-    """The validation share of each path of a large group copied more than ``largest`` times:
-    ``round(fraction * copies)`` of its rows, the last ones (in a log ordered by time, the
-    latest cases)."""
-    copies = {}
-    for r in rows:
-        copies.setdefault(full[r], []).append(r)
-    share = []
-    for same in copies.values():
-        n_held_out = int(round(len(same) * fraction))
-        if len(same) > largest and n_held_out:
-            share.extend(same[-n_held_out:])
-    return share
 
 
 class UnsplitSequences(Dataset):

@@ -285,6 +285,21 @@ CONFIGS.update(
         )
         for seed in (1, 2)
     }
+    # the output layer tied or not, over seeds (small vocabularies, benchmarks/README.md)
+    | {
+        f"net_seed{seed}": (
+            f"network, defaults, seed {seed}",
+            functools.partial(NextStateClassifier, random_state=seed),
+        )
+        for seed in (3, 4)
+    }
+    | {
+        f"untied_seed{seed}": (
+            f"network, tie_weights=False, seed {seed}",
+            functools.partial(NextStateClassifier, tie_weights=False, random_state=seed),
+        )
+        for seed in (1, 2, 3, 4)
+    }
 )
 
 

@@ -1,15 +1,16 @@
-"""Does a validation split look like new data? Helpdesk, on training cases only by default.
+"""Does the validation split look like new data? Helpdesk, on training cases only by default.
 
 A process log repeats its main paths: on Helpdesk's training cases, one path is 964 of 1,690
-cases. Early stopping's split keeps every copy of such a path in training, so its validation
-sequences are the rare paths. The hybrid's split (``holdout_split(..., split_common=True)``)
-also holds out a share of each common path's copies. This script measures, for both splits:
+cases. The validation split of early stopping and of the hybrid's mixture
+(:func:`~sklearn_seqlab.splitting.holdout_split`) holds out a share of each common path's
+copies, as new data repeat them; it once held out only rare paths. This script measures:
 
 1. how Kneser-Ney, with and without a cache, scores on the split's validation prefixes (every
    prefix of each held-out case, as the hybrid scores them), beside how it scores on new
    cases, the scored prefixes of Tax's protocol;
 2. with ``--seeds N``, what ``HybridClassifier()`` and ``NextStateClassifier()`` with their
-   defaults score for ``random_state`` 0 to N-1, beside the default count model.
+   defaults score for ``random_state`` 0 to N-1, beside the default count model, and how
+   many epochs the network trained (early stopping's patience included).
 
 ``--protocol inner`` (the default) applies Tax's protocol to Helpdesk's training cases alone,
 as ``ablation.py --helpdesk`` does: their first 2/3 fitted, the prefixes of their last third
@@ -69,15 +70,14 @@ def split_table(train, contexts, targets, salts=(1, 2, 3)):
         + " |",
         "|---|---|---|" + "---|" * len(COUNT_MODELS),
     ]
-    for label, split_common in (("early stopping's split", False), ("the hybrid's split", True)):
-        for salt in salts:
-            fit_rows, valid_rows = holdout_split(heads, last, 0.1, salt, split_common=split_common)
-            held_out = [train[i] for i in valid_rows]
-            valid_contexts = [case[:k] for case in held_out for k in range(1, len(case))]
-            valid_targets = [case[k] for case in held_out for k in range(1, len(case))]
-            cells = _scores([train[i] for i in fit_rows], valid_contexts, valid_targets)
-            row = f"| {label} | {salt} | {len(valid_contexts)} | " + " | ".join(cells)
-            lines.append(row + " |")
+    for salt in salts:
+        fit_rows, valid_rows = holdout_split(heads, last, 0.1, salt)
+        held_out = [train[i] for i in valid_rows]
+        valid_contexts = [case[:k] for case in held_out for k in range(1, len(case))]
+        valid_targets = [case[k] for case in held_out for k in range(1, len(case))]
+        cells = _scores([train[i] for i in fit_rows], valid_contexts, valid_targets)
+        row = f"| the validation split | {salt} | {len(valid_contexts)} | " + " | ".join(cells)
+        lines.append(row + " |")
     cells = _scores(train, contexts, targets)
     lines.append(f"| new cases | | {len(contexts)} | " + " | ".join(cells) + " |")
     return lines
@@ -90,8 +90,9 @@ def seed_table(train, contexts, targets, n_seeds):
     lines = [
         f"Default count model (`VariableOrderMarkovClassifier()`): {kn:.4f}",
         "",
-        "| seed | `HybridClassifier()` | weight | order | cache | `NextStateClassifier()` |",
-        "|---|---|---|---|---|---|",
+        "| seed | `HybridClassifier()` | weight | order | cache | `NextStateClassifier()` "
+        "| its epochs |",
+        "|---|---|---|---|---|---|---|",
     ]
     hybrids, networks = [], []
     for seed in range(n_seeds):
@@ -102,7 +103,7 @@ def seed_table(train, contexts, targets, n_seeds):
         chosen = hybrid.count_model_
         row = (
             f"| {seed} | {hybrids[-1]:.4f} | {hybrid.network_weight_:.2f} | {chosen.max_order} "
-            f"| {chosen.cache_weight} | {networks[-1]:.4f} |"
+            f"| {chosen.cache_weight} | {networks[-1]:.4f} | {len(network.history_)} |"
         )
         lines.append(row)
         print(row, flush=True)

@@ -195,9 +195,8 @@ class HybridClassifier(BaseNextStateClassifier):
         all_rows = np.arange(len(contexts))
         fit_rows, valid_rows = all_rows, None
         if self.network_weight is None:
-            # the mixture is for new data, which repeat the common paths: they validate too
             fit_rows, valid_rows = holdout_split(
-                contexts, target_codes, self.validation_fraction, salt, split_common=True
+                contexts, target_codes, self.validation_fraction, salt
             )
 
         # with whole sequences the networks learn the state after every position, not only

@@ -1,4 +1,4 @@
-"""The validation split of whole training sequences, which never lets a copy cross sides.
+"""The validation split of whole training sequences, which never lets a rare copy cross sides.
 
 Early stopping (:class:`~sklearn_seqlab.NextStateClassifier`) and the mixture weights of
 :class:`~sklearn_seqlab.HybridClassifier` are chosen on sequences held out of the training
@@ -11,15 +11,15 @@ of their content, so that a sequence keeps its side across ``partial_fit`` calls
 group is a path the networks never train on, so a group is held out whole only while it fits
 in the validation share and takes at most a tenth of it.
 
-Early stopping keeps every path on one side: a path more common than that stays in
-training. The mixture of :class:`~sklearn_seqlab.HybridClassifier` is chosen for new data
-instead, and new data repeat the common paths (on Helpdesk, one path is 964 of 1,690 cases):
-its split (``split_common=True``) also holds out the last copies of each common path, a
-share of them as large as the validation share. Without them its validation data held only
-the rare paths, long and looping, on which Kneser-Ney's accuracy was 0.44-0.51 against 0.72
-on new cases, and a cache, which raised the likelihood there, lowered it on new cases: the
-hybrid chose its mixture for data unlike the data it is used on (``benchmarks/README.md``).
-Holding out a common path whole had cost a network 0.01-0.03 of accuracy.
+A path more common than that stays in training, and also gives validation its share of its
+identical copies, the last ones: new data repeat the common paths (on Helpdesk, one path is
+964 of 1,690 cases), and validation data must look like new data. Without those copies the
+validation data of a process log held only its rare paths, long and looping, on which
+Kneser-Ney's accuracy was 0.44-0.51 against 0.72 on new cases. The hybrid chose its mixture
+for data unlike the data it is used on, and early stopping stopped networks on a few process
+activities after 3-5 epochs, 0.08 below Kneser-Ney (``benchmarks/README.md``). Holding out a
+common path whole had cost a network 0.01-0.03 of accuracy. Chord corpora hold no sequence
+copied that often, and their splits are as before.
 
 :class:`WholeSequenceSplit` is this split as skorch's ``train_split``: a net is built with it
 once, and each ``fit``/``partial_fit`` call hands it the call's :class:`UnsplitSequences`.
@@ -33,7 +33,7 @@ from torch.utils.data import Dataset
 from .encoding import state_codes
 
 
-def holdout_split(contexts, targets, fraction, salt, *, split_common=False):
+def holdout_split(contexts, targets, fraction, salt):
     """Split sequences into training and validation rows, by groups of equal content.
 
     Parameters
@@ -47,11 +47,9 @@ def holdout_split(contexts, targets, fraction, salt, *, split_common=False):
     fraction : float
         Share of the sequences to hold out, in (0, 1).
     salt : int
-        Seed of the hash that orders the groups.
-    split_common : bool, default=False
-        Whether a sequence copied more often than a tenth of the validation share also
-        gives that share of its copies, the last ones, to validation. False keeps identical
-        sequences on one side, as early stopping needs.
+        Seed of the hash that orders the groups. A sequence copied more often than a tenth
+        of the validation share gives that share of its copies, the last ones, to
+        validation; other identical sequences stay on one side.
 
     Returns
     -------
@@ -106,16 +104,16 @@ def holdout_split(contexts, targets, fraction, salt, *, split_common=False):
     )
     # a group goes to validation if it is small and still fits: a common path (a process's
     # main variants, a standard cadence) stays in training, where leaving it out would cost
-    # the most, and no single path takes more than a tenth of the validation share. With
-    # split_common, a common path also gives validation its share of its identical copies;
-    # its augmented copies are in training with its other copies anyway
+    # the most, and no single path takes more than a tenth of the validation share. A
+    # common path gives validation its share of its identical copies instead, the last ones
+    # (in a log ordered by time, the latest cases); its augmented copies are in training
+    # with its other copies anyway
     largest = max(1, n_valid // 10)
     valid = []
-    if split_common:  # the last copies, in a log ordered by time the latest cases
-        for same in copies.values():
-            n_held_out = int(round(len(same) * fraction))
-            if len(same) > largest and n_held_out:
-                valid.extend(same[-n_held_out:])
+    for same in copies.values():
+        n_held_out = int(round(len(same) * fraction))
+        if len(same) > largest and n_held_out:
+            valid.extend(same[-n_held_out:])
     for rows in order:
         if len(rows) <= largest and len(valid) + len(rows) <= n_valid:
             valid.extend(rows)

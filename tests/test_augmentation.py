@@ -63,22 +63,23 @@ def test_classifiers_learn_transposed_progressions(clf):
 def test_copies_never_cross_the_validation_split():
     # the second song is the first one a tone up: they must stay on one side
     X = [["C:maj", "F:maj", "G:maj"], ["D:maj", "G:maj", "A:maj"], ["E:min", "A:min", "B:7"]]
-    X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 3
+    # two copies, too few to give validation a share of them (0.3 x 2 rounds to 1 of 2,
+    # which is more than a tenth of the share): they stay together
+    X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 2
     enc = StateEncoder(augment=KeyTransposer())
     Xt = enc.fit_transform(X)
     contexts = Xt[:]
     contexts.codes = [c[:-1] for c in Xt.codes]
     targets = np.array([c[-1] for c in Xt.codes])
     for salt in range(20):
-        train, valid = holdout_split(contexts, targets, 0.3, salt)
+        train, valid = holdout_split(contexts, targets, 0.2, salt)
         assert ({0, 1} <= set(train)) or ({0, 1} <= set(valid))
-        assert len(set(train) & {3, 4, 5}) in (0, 3)
+        assert len(set(train) & {3, 4}) in (0, 2)
 
 
-def test_the_mixture_split_holds_out_a_share_of_each_common_path():
-    # 90 and 10 copies of two paths are more than a tenth of the 20 held out (2): with
-    # split_common each gives its last tenth to validation, and distinct sequences fill the
-    # rest; without it both stay in training whole
+def test_the_split_holds_out_a_share_of_each_common_path():
+    # 90 and 10 copies of two paths are more than a tenth of the 20 held out (2): each gives
+    # its last tenth to validation, and distinct sequences fill the rest
     distinct = [["I", "IV", "V"] + ["I"] * k for k in range(100)]
     X = [["a", "b", "c"]] * 90 + [["a", "c", "b"]] * 10 + distinct
     Xt = StateEncoder().fit_transform(X)
@@ -86,8 +87,6 @@ def test_the_mixture_split_holds_out_a_share_of_each_common_path():
     contexts.codes = [c[:-1] for c in Xt.codes]
     targets = np.array([c[-1] for c in Xt.codes])
     for salt in range(5):
-        train, valid = holdout_split(contexts, targets, 0.1, salt, split_common=True)
+        train, valid = holdout_split(contexts, targets, 0.1, salt)
         assert len(valid) == 20 and len(train) == 180
         assert list(valid[:10]) == [*range(81, 90), 99]
-        train, valid = holdout_split(contexts, targets, 0.1, salt)
-        assert len(valid) == 20 and valid.min() >= 100

@@ -1,3 +1,5 @@
+import itertools
+
 import joblib
 import numpy as np
 import pytest
@@ -244,11 +246,24 @@ def test_validation_split_is_stable_across_partial_fit_calls(chords):
 
 @pytest.mark.parametrize("seed", range(10))
 def test_runs_of_duplicates_stay_on_one_side(seed):
-    # issue 10, defect 1: the hash sort used to cut through a run of identical sequences
-    X = [list("abcd")] * 12 + [list("bcda")] * 12 + [list("cdab")] * 6
-    clf = NextStateClassifier(**{**TINY, "random_state": seed}).partial_fit(X)
+    # issue 10, defect 1: the hash sort used to cut through a run of identical sequences.
+    # 4 copies of each path, a tenth of the 40 held out: each run is held out whole or kept
+    X = [list(p) for p in itertools.permutations("abcde")][:50] * 4
+    clf = NextStateClassifier(**{**TINY, "random_state": seed, "validation_fraction": 0.2})
+    clf.partial_fit(X)
     train, valid = clf._split(*clf._targets_for_more_training(X, None))
+    assert len(valid.inputs) == 40
     assert not {x.tobytes() for x in train.inputs} & {x.tobytes() for x in valid.inputs}
+
+
+def test_a_common_path_gives_validation_its_share_of_copies():
+    # new data repeat a process's main paths, so validation holds the latest copies of each
+    X = [list("abcd")] * 12 + [list("bcda")] * 12 + [list("cdab")] * 6
+    clf = NextStateClassifier(**{**TINY, "random_state": 0}).partial_fit(X)
+    train, valid = clf._split(*clf._targets_for_more_training(X, None))
+    held_out = [x.tobytes() for x in valid.inputs]
+    assert len(held_out) == 3 and len(set(held_out)) == 3
+    assert set(held_out) <= {x.tobytes() for x in train.inputs}
 
 
 def test_common_sequences_stay_in_training():
@@ -276,8 +291,9 @@ def test_events_with_other_features_are_other_sequences():
     train, valid = clf._split(*clf._targets_for_more_training(Xt, None))
     assert len(valid.inputs) == 12 and len(train.inputs) == 48
     assert not {x.tobytes() for x in train.inputs} & {x.tobytes() for x in valid.inputs}
-    # the same states without the feature: two paths of 30, too common to hold out
+    # the same states without the feature: two paths of 30, too common to hold out whole,
+    # each give validation a fifth of their copies
     states = [[event[0] for event in seq] for seq in X]
     clf = NextStateClassifier(**{**TINY, "validation_fraction": 0.2}).partial_fit(states)
     train, valid = clf._split(*clf._targets_for_more_training(states, None))
-    assert len(valid.inputs) == 30  # the fallback holds out one whole path
+    assert len(valid.inputs) == 12 and len({x.tobytes() for x in valid.inputs}) == 2

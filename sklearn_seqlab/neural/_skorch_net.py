@@ -192,8 +192,9 @@ class SkorchNetMixin:
         """Training and validation datasets, as the net's ``train_split`` makes them.
 
         See :func:`~sklearn_seqlab.splitting.holdout_split`: identical sequences, and a
-        sequence and the sequences equal to its augmented copies, stay on one side. Only the
-        training side's copies are trained on.
+        sequence and the sequences equal to its augmented copies, stay on one side, except
+        that a common path gives validation a share of its copies. Only the training side's
+        augmented copies are trained on.
         """
         return self.net_.train_split(self._unsplit(contexts, targets))
 

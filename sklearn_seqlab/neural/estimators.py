@@ -74,7 +74,10 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         accuracy by 0.02 and 0.07 (``benchmarks/README.md``).
     validation_fraction : float or None, default=0.1
         Fraction of the training sequences (whole sequences, never the test data) held out
-        to measure the validation loss. None uses all sequences for training.
+        to measure the validation loss. Identical sequences stay on one side, except a path
+        so common that new data repeat it, which gives validation the same share of its
+        copies (:func:`~sklearn_seqlab.splitting.holdout_split`). None uses all sequences
+        for training.
     train_on : {"all", "last"}, default="all"
         ``"all"``: learn the next state at every position of each sequence; ``"last"``: only
         the final target (SeqLab's training).

@@ -60,7 +60,8 @@ def _scores(fit, contexts, targets):
 
 
 def split_table(train, contexts, targets, salts=(1, 2, 3)):
-    """Markdown rows: the count models on each split's validation prefixes and on new cases."""
+    """Markdown rows: the count models on the validation prefixes of the split with each
+    salt, and on new cases."""
     encoded = StateEncoder().fit_transform(train)
     last = np.array([codes[-1] for codes in encoded.codes])
     heads = encoded.with_codes([codes[:-1] for codes in encoded.codes])

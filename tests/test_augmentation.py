@@ -63,8 +63,8 @@ def test_classifiers_learn_transposed_progressions(clf):
 def test_copies_never_cross_the_validation_split():
     # the second song is the first one a tone up: they must stay on one side
     X = [["C:maj", "F:maj", "G:maj"], ["D:maj", "G:maj", "A:maj"], ["E:min", "A:min", "B:7"]]
-    # two copies, too few to give validation a share of them (0.3 x 2 rounds to 1 of 2,
-    # which is more than a tenth of the share): they stay together
+    # two copies: a fifth of them rounds to none, so they give validation no share and
+    # stay together
     X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 2
     enc = StateEncoder(augment=KeyTransposer())
     Xt = enc.fit_transform(X)

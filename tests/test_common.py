@@ -66,8 +66,8 @@ def _expected_failures(estimator):
         failures["check_classifiers_train"] = "too few epochs to memorise; covered by the LSTM"
     if isinstance(estimator, HybridClassifier):
         # check_pipeline_consistency and check_estimators_pickle fit on two blobs that encode
-        # as two repeated sequences: they pass since the hybrid's split holds out a share of
-        # each common sequence instead of one of the two whole
+        # as two repeated sequences: they pass since the validation split holds out a share
+        # of each common sequence instead of one of the two whole
         failures["check_classifiers_train"] = "networks of 2 epochs; covered by the LSTM"
     return failures
 

@@ -35,7 +35,8 @@ def test_files_of_format_versions_1_and_2_still_load(file):
     if isinstance(loaded, StateEncoder):
         np.testing.assert_array_equal(np.concatenate(list(loaded.transform(X))), expected)
     else:
-        np.testing.assert_array_equal(loaded.predict_proba(X), expected)
+        # a network sums in float32, in an order that depends on the CPU: close, not equal
+        np.testing.assert_allclose(loaded.predict_proba(X), expected, rtol=1e-5, atol=1e-9)
     if isinstance(loaded, NextStateClassifier):
         assert loaded.average_weights is False  # as it was fitted, before the parameter
         loaded.partial_fit(X)  # the optimizer state, or a fresh one (version 1), is usable

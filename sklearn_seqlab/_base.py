@@ -158,6 +158,14 @@ class BaseNextStateClassifier(TrainingDataMixin, ClassifierMixin, BaseEstimator)
 
     _parameter_constraints = {"handle_unknown": [Options("use_unknown", "error")]}
 
+    _params_before_they_existed = {}
+    """Parameters added since the first release, with the value that reproduces how a model
+    saved before them (a model file, a pickle) was fitted."""
+
+    def __setstate__(self, state):
+        # a pickle of an earlier version lacks the parameters added since
+        super().__setstate__(self._params_before_they_existed | state)
+
     @keep_previous_on_error
     def fit(self, X, y=None):
         """Fit the model.

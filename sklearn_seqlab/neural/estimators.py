@@ -168,8 +168,6 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
     }
 
     _params_before_they_existed = {"average_weights": False}
-    """Parameters added since the first release, with the value that reproduces how a model
-    saved before them (a model file, a pickle) was fitted."""
 
     def __init__(
         self,
@@ -217,10 +215,6 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-
-    def __setstate__(self, state):
-        # a pickle of an earlier version lacks the parameters added since
-        super().__setstate__(self._params_before_they_existed | state)
 
     @keep_previous_on_error
     def partial_fit(self, X, y=None, classes=None):

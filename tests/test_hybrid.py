@@ -1,5 +1,7 @@
 """HybridClassifier: networks averaged and mixed with a count model."""
 
+import pickle
+
 import joblib
 import numpy as np
 import pytest
@@ -16,7 +18,7 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
-from sklearn_seqlab.hybrid import MIX_GRID
+from sklearn_seqlab.hybrid import MIX_GRID, _significant_gain
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
 X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
@@ -33,8 +35,9 @@ def test_mixture_is_the_weighted_average_of_its_components(hybrid):
     count = hybrid.count_model_.predict_proba(encoded)
     w = hybrid.network_weight_
     np.testing.assert_allclose(hybrid.predict_proba(X[:7]), w * nets + (1 - w) * count)
-    assert len(hybrid.networks_) == 2 and w in MIX_GRID
-    # the weight chosen is the one with the best validation log-likelihood
+    assert len(hybrid.networks_) == 2 and 0 < w and w in MIX_GRID
+    # the weight chosen is the one with the best validation log-likelihood (its gain on the
+    # count model alone is significant here)
     assert hybrid.validation_log_likelihood_.argmax() == np.flatnonzero(MIX_GRID == w)[0]
     # networks differ: each got its own seed
     a, b = (net.predict_proba(encoded) for net in hybrid.networks_)
@@ -92,6 +95,8 @@ def test_contexts_with_y_and_augmented_pipelines():
         ({"n_networks": 0}, ValueError, "n_networks"),
         ({"network_weight": 1.5}, ValueError, "network_weight"),
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
+        ({"min_gain_se": -1.0}, ValueError, "min_gain_se"),
+        ({"min_gain_se": "2"}, TypeError, "min_gain_se"),
         ({"network": MarkovClassifier()}, TypeError, "network must be a NextStateClassifier"),
         ({"network": NextStateClassifier(hidden_dim=0)}, ValueError, "hidden_dim"),
         ({"count_model": "kn"}, TypeError, "count_model"),
@@ -166,6 +171,41 @@ def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
         X.append([home] + [s for _ in range(4) for s in (states[rng.randint(20)], home)])
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
     assert hybrid.count_model_.cache_weight > 0
+
+
+def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model():
+    # a first-order chain: Kneser-Ney of order 3 already knows all there is to know
+    X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
+    kept = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    assert kept.network_weight_ == 0.0
+    assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
+    alone = VariableOrderMarkovClassifier().fit(X)
+    np.testing.assert_allclose(kept.predict_proba(X[:9]), alone.predict_proba(X[:9]))
+    # without the rule, the best mixture on the split is another one, whose small gain on
+    # the count model alone (the kept curve's weight 0) the rule did not trust
+    best = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
+    assert (best.network_weight_, best.count_model_.max_order) != (0.0, 3)
+    assert best.validation_log_likelihood_.max() > kept.validation_log_likelihood_[0]
+
+
+def test_a_gain_is_significant_over_sequences_not_prefixes():
+    # one long sequence gains, nine short ones lose: 95 prefixes gain on average, but the
+    # gain comes from one sequence, so it is not significant
+    gain = np.r_[np.ones(50), np.full(45, -0.5)]
+    sequence = np.r_[np.zeros(50, int), np.repeat(np.arange(1, 10), 5)]
+    assert gain.mean() > 2 * gain.std(ddof=1) / np.sqrt(gain.size)  # prefixes independent
+    assert not _significant_gain(gain, sequence, 2.0)
+    assert _significant_gain(gain, sequence, 0.0)
+    # the same gains, each prefix from a sequence of its own
+    assert _significant_gain(gain, np.arange(95), 2.0)
+    # a single sequence: no error can be taken, a gain is a gain
+    assert _significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 2.0)
+
+
+def test_a_hybrid_pickled_before_the_rule_existed_keeps_its_best_mixture(hybrid):
+    old = clone(hybrid)
+    del old.min_gain_se  # as a pickle of an earlier version holds it
+    assert pickle.loads(pickle.dumps(old)).get_params()["min_gain_se"] == 0.0
 
 
 def test_the_default_networks_do_not_average_their_weights():

@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from test_persistence import X, _assert_same_fitted, _forge
 
 from sklearn_seqlab import (
+    HybridClassifier,
     MarkovClassifier,
     NextStateClassifier,
     StateEncoder,
@@ -40,6 +41,8 @@ def test_files_of_format_versions_1_and_2_still_load(file):
     if isinstance(loaded, NextStateClassifier):
         assert loaded.average_weights is False  # as it was fitted, before the parameter
         loaded.partial_fit(X)  # the optimizer state, or a fresh one (version 1), is usable
+    if isinstance(loaded, HybridClassifier):
+        assert loaded.min_gain_se == 0.0  # the best mixture, as it was chosen then
 
 
 # ---- by value type: a new fitted attribute needs no change to the format ---------------------

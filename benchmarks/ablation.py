@@ -76,6 +76,10 @@ CONFIGS = {
     ),
     "hybrid1": ("hybrid, 1 network + KN", lambda: HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3": ("hybrid, 3 networks + KN", lambda: HybridClassifier(random_state=0)),
+    "hybrid3_se0": (
+        "hybrid, 3 networks + KN, the best mixture kept whatever its gain (min_gain_se=0)",
+        lambda: HybridClassifier(min_gain_se=0.0, random_state=0),
+    ),
     "fixed_half": (
         "hybrid, 3 networks + KN, weight fixed at 0.5",
         lambda: HybridClassifier(network_weight=0.5, random_state=0),

@@ -10,7 +10,9 @@ copies, as new data repeat them; it once held out only rare paths. This script m
    cases, the scored prefixes of Tax's protocol;
 2. with ``--seeds N``, what ``HybridClassifier()`` and ``NextStateClassifier()`` with their
    defaults score for ``random_state`` 0 to N-1, beside the default count model, and how
-   many epochs the network trained (early stopping's patience included).
+   many epochs the network trained (early stopping's patience included). ``--min-gain-se 0 2``
+   fits the hybrid with each rule for keeping its mixture (the same networks for one seed),
+   and ``--no-network`` skips the network alone.
 
 ``--protocol inner`` (the default) applies Tax's protocol to Helpdesk's training cases alone,
 as ``ablation.py --helpdesk`` does: their first 2/3 fitted, the prefixes of their last third
@@ -20,7 +22,7 @@ takes another log in Helpdesk's columns, such as Tax et al.'s BPI logs.
 Usage::
 
     python benchmarks/validation_split.py --helpdesk ../shared/data/helpdesk.csv \\
-        [--protocol inner|outer] [--seeds 10]
+        [--protocol inner|outer] [--seeds 10] [--min-gain-se 0 2] [--no-network]
 """
 
 import argparse
@@ -84,37 +86,52 @@ def split_table(train, contexts, targets, salts=(1, 2, 3)):
     return lines
 
 
-def seed_table(train, contexts, targets, n_seeds):
-    """Markdown rows: the default hybrid and network for each seed, and a summary."""
+def seed_table(train, contexts, targets, n_seeds, gains=(2.0,), network=True):
+    """Markdown rows: the default hybrid (with each ``min_gain_se`` of ``gains``) and the
+    default network for each seed, and a summary.
+
+    The hybrids of one seed train the same networks on the same split, so they differ only
+    in the rule that keeps or drops the mixture.
+    """
     count = VariableOrderMarkovClassifier().fit(train)
     kn = next_state_accuracy(targets, count.predict(contexts))
+    labels = [f"`HybridClassifier(min_gain_se={gain:g})`" for gain in gains]
+    header = "| seed | " + " | ".join(
+        f"{label}: accuracy, weight, order, cache" for label in labels
+    )
+    header += " | `NextStateClassifier()` | its epochs |" if network else " |"
     lines = [
         f"Default count model (`VariableOrderMarkovClassifier()`): {kn:.4f}",
         "",
-        "| seed | `HybridClassifier()` | weight | order | cache | `NextStateClassifier()` "
-        "| its epochs |",
-        "|---|---|---|---|---|---|---|",
+        header,
+        "|---|" + "---|" * (len(gains) + 2 * network),
     ]
-    hybrids, networks = [], []
+    scores = {label: [] for label in labels + ["network"] * network}
     for seed in range(n_seeds):
-        hybrid = HybridClassifier(random_state=seed).fit(train)
-        network = NextStateClassifier(random_state=seed).fit(train)
-        hybrids.append(next_state_accuracy(targets, hybrid.predict(contexts)))
-        networks.append(next_state_accuracy(targets, network.predict(contexts)))
-        chosen = hybrid.count_model_
-        row = (
-            f"| {seed} | {hybrids[-1]:.4f} | {hybrid.network_weight_:.2f} | {chosen.max_order} "
-            f"| {chosen.cache_weight} | {networks[-1]:.4f} | {len(network.history_)} |"
-        )
+        cells = []
+        for gain, label in zip(gains, labels, strict=True):
+            hybrid = HybridClassifier(min_gain_se=gain, random_state=seed).fit(train)
+            scores[label].append(next_state_accuracy(targets, hybrid.predict(contexts)))
+            chosen = hybrid.count_model_
+            cells.append(
+                f"{scores[label][-1]:.4f}, {hybrid.network_weight_:.2f}, {chosen.max_order}, "
+                f"{chosen.cache_weight}"
+            )
+        if network:
+            model = NextStateClassifier(random_state=seed).fit(train)
+            scores["network"].append(next_state_accuracy(targets, model.predict(contexts)))
+            cells += [f"{scores['network'][-1]:.4f}", str(len(model.history_))]
+        row = f"| {seed} | " + " | ".join(cells) + " |"
         lines.append(row)
         print(row, flush=True)
-    for label, scores in (("hybrid", hybrids), ("network", networks)):
-        scores = np.asarray(scores)
-        spread = scores.std(ddof=1) if len(scores) > 1 else 0.0
+    for label, values in scores.items():
+        values = np.asarray(values)
+        spread = values.std(ddof=1) if len(values) > 1 else 0.0
+        below = values < kn - 1e-12
         lines.append(
-            f"\n{label}: mean {scores.mean():.4f} ± {spread:.4f}"
-            f", median {np.median(scores):.4f}, at or above the count model for "
-            f"{int(np.sum(scores >= kn - 1e-12))} of {len(scores)} seeds"
+            f"\n{label}: mean {values.mean():.4f} ± {spread:.4f}, median "
+            f"{np.median(values):.4f}, minus the count model {values.mean() - kn:+.4f}, below "
+            f"it for {int(below.sum())} of {len(values)} seeds"
         )
     return lines
 
@@ -124,6 +141,14 @@ def main():
     parser.add_argument("--helpdesk", required=True, help="path to helpdesk.csv")
     parser.add_argument("--protocol", choices=["inner", "outer"], default="inner")
     parser.add_argument("--seeds", type=int, default=0, help="seeds of the default models")
+    parser.add_argument(
+        "--min-gain-se",
+        type=float,
+        nargs="+",
+        default=[2.0],
+        help="the hybrid's min_gain_se values compared, seed by seed",
+    )
+    parser.add_argument("--no-network", action="store_true", help="skip the network alone")
     args = parser.parse_args()
     torch.set_num_threads(1)
     cases = helpdesk_cases(args.helpdesk)
@@ -133,7 +158,18 @@ def main():
     lines = split_table(train, contexts, targets)
     print("\n".join(lines), flush=True)
     if args.seeds:
-        print("\n".join(seed_table(train, contexts, targets, args.seeds)))
+        print(
+            "\n".join(
+                seed_table(
+                    train,
+                    contexts,
+                    targets,
+                    args.seeds,
+                    gains=args.min_gain_se,
+                    network=not args.no_network,
+                )
+            )
+        )
 
 
 if __name__ == "__main__":

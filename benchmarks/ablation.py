@@ -80,6 +80,10 @@ CONFIGS = {
         "hybrid, 3 networks + KN, the best mixture kept whatever its gain (min_gain_se=0)",
         lambda: HybridClassifier(min_gain_se=0.0, random_state=0),
     ),
+    "hybrid3_se3": (
+        "hybrid, 3 networks + KN, the best mixture kept if it gains 3 standard errors",
+        lambda: HybridClassifier(min_gain_se=3.0, random_state=0),
+    ),
     "fixed_half": (
         "hybrid, 3 networks + KN, weight fixed at 0.5",
         lambda: HybridClassifier(network_weight=0.5, random_state=0),

@@ -43,7 +43,7 @@ class HybridClassifier(BaseNextStateClassifier):
     """Mix the averaged probabilities of several networks with those of a count model.
 
     ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
-    fitted ``network_weight_``) maximises the log-likelihood of the next state at every
+    fitted ``network_weight_``) is chosen on the log-likelihood of the next state at every
     position of a validation split of whole training sequences: sequences the components
     were not trained on, never test data. New data repeat the common sequences (a process's
     main paths), so the split holds out a share of their copies too
@@ -53,7 +53,7 @@ class HybridClassifier(BaseNextStateClassifier):
 
     The best mixture on a small split is partly luck. So it replaces the count model alone
     (the default count model, or the one given, with ``w = 0``) only when its validation
-    log-likelihood is higher by ``min_gain_se`` standard errors or more, errors taken over
+    log-likelihood is higher by more than ``min_gain_se`` standard errors, errors taken over
     whole held-out sequences. Otherwise the hybrid predicts with that count model alone, as
     a user without the networks would.
 
@@ -70,8 +70,9 @@ class HybridClassifier(BaseNextStateClassifier):
     count_model : estimator, default=None
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5) and ``cache_weight`` (0 to 0.3) whose mixture has the best
-        validation log-likelihood, or ``max_order=3`` without a cache when
-        ``network_weight`` is fixed.
+        validation log-likelihood, if that mixture gains ``min_gain_se`` standard errors on
+        ``VariableOrderMarkovClassifier()`` alone; otherwise, or when ``network_weight`` is
+        fixed, ``max_order=3`` without a cache.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
@@ -83,7 +84,8 @@ class HybridClassifier(BaseNextStateClassifier):
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best
         mixture whatever its gain. On process logs whose count model is hard to beat, the
         best mixture on the validation split often predicted new cases worse than the count
-        model alone (``benchmarks/README.md``, eighth round). Ignored when
+        model alone (``benchmarks/README.md``, eighth round). With a single held-out
+        sequence no error can be taken, and only ``0.0`` lets a mixture in. Ignored when
         ``network_weight`` is fixed.
     n_jobs : int, default=None
         Networks trained in parallel (joblib; -1 uses every core).
@@ -107,8 +109,10 @@ class HybridClassifier(BaseNextStateClassifier):
     count_model_ : estimator
         The fitted count model (with ``count_model=None``, of the order and cache chosen).
     network_weight_ : float
-        The weight of the averaged networks in the mixture, in [0, 1]; 0 when the best
-        mixture did not gain ``min_gain_se`` standard errors on the count model alone.
+        The weight of the averaged networks in the mixture, in [0, 1]: 0 when the best
+        mixture did not gain ``min_gain_se`` standard errors on the count model alone, and
+        when the best mixture is another count model alone (such as order 2). At 0 the
+        networks are kept but not run.
     validation_log_likelihood_ : ndarray of shape (21,) or None
         Mean log-likelihood of the validation next states for each weight in
         ``np.linspace(0, 1, 21)``, with the count model kept; None when ``network_weight``
@@ -343,8 +347,10 @@ class HybridClassifier(BaseNextStateClassifier):
             check_array(self.validation_log_likelihood_, "validation_log_likelihood_", (None,), "f")
 
     def _predict_proba(self, contexts):
-        p_net = np.mean([self._aligned(m, contexts) for m in self.networks_], axis=0)
         p_count = self._aligned(self.count_model_, contexts)
+        if self.network_weight_ == 0.0:  # the count model alone: no need to run the networks
+            return p_count
+        p_net = np.mean([self._aligned(m, contexts) for m in self.networks_], axis=0)
         return self.network_weight_ * p_net + (1.0 - self.network_weight_) * p_count
 
 
@@ -369,14 +375,15 @@ def _significant_gain(gain, sequence, n_standard_errors):
 
     The prefixes of one sequence share their context, so they are not independent: the
     error is that of a ratio estimate over sequences (each one's summed gain and its number
-    of prefixes). With fewer than two sequences no error can be taken, and any gain counts.
+    of prefixes). With fewer than two sequences no error can be taken: a gain then counts
+    only when ``n_standard_errors`` is 0.
     """
     total = np.bincount(sequence, weights=gain)
     size = np.bincount(sequence)
     total, size = total[size > 0], size[size > 0]
     mean = total.sum() / size.sum()
     if len(total) < 2:
-        return mean > 0.0
+        return mean > 0.0 and n_standard_errors == 0.0
     residual = total - size * mean
     error = np.sqrt(len(total) / (len(total) - 1) * np.sum(residual**2)) / size.sum()
     return mean > n_standard_errors * error

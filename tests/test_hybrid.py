@@ -26,7 +26,8 @@ X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
 
 @pytest.fixture(scope="module")
 def hybrid():
-    return HybridClassifier(NET, n_networks=2, random_state=0).fit(X)
+    # the best mixture whatever its gain: the rule that may drop it has tests of its own
+    return HybridClassifier(NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(X)
 
 
 def test_mixture_is_the_weighted_average_of_its_components(hybrid):
@@ -36,8 +37,7 @@ def test_mixture_is_the_weighted_average_of_its_components(hybrid):
     w = hybrid.network_weight_
     np.testing.assert_allclose(hybrid.predict_proba(X[:7]), w * nets + (1 - w) * count)
     assert len(hybrid.networks_) == 2 and 0 < w and w in MIX_GRID
-    # the weight chosen is the one with the best validation log-likelihood (its gain on the
-    # count model alone is significant here)
+    # the weight chosen is the one with the best validation log-likelihood
     assert hybrid.validation_log_likelihood_.argmax() == np.flatnonzero(MIX_GRID == w)[0]
     # networks differ: each got its own seed
     a, b = (net.predict_proba(encoded) for net in hybrid.networks_)
@@ -198,14 +198,20 @@ def test_a_gain_is_significant_over_sequences_not_prefixes():
     assert _significant_gain(gain, sequence, 0.0)
     # the same gains, each prefix from a sequence of its own
     assert _significant_gain(gain, np.arange(95), 2.0)
-    # a single sequence: no error can be taken, a gain is a gain
-    assert _significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 2.0)
+    # a single sequence: no error can be taken, so only min_gain_se=0 lets a gain in
+    assert not _significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 2.0)
+    assert _significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 0.0)
 
 
 def test_a_hybrid_pickled_before_the_rule_existed_keeps_its_best_mixture(hybrid):
-    old = clone(hybrid)
+    old = pickle.loads(pickle.dumps(hybrid))
     del old.min_gain_se  # as a pickle of an earlier version holds it
-    assert pickle.loads(pickle.dumps(old)).get_params()["min_gain_se"] == 0.0
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.min_gain_se == 0.0
+    np.testing.assert_array_equal(loaded.predict_proba(X[:5]), hybrid.predict_proba(X[:5]))
+    # refitted, it chooses its mixture as it did then
+    refitted = clone(loaded).fit(X)
+    assert refitted.network_weight_ == hybrid.network_weight_ > 0
 
 
 def test_the_default_networks_do_not_average_their_weights():

@@ -76,14 +76,6 @@ CONFIGS = {
     ),
     "hybrid1": ("hybrid, 1 network + KN", lambda: HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3": ("hybrid, 3 networks + KN", lambda: HybridClassifier(random_state=0)),
-    "hybrid3_se0": (
-        "hybrid, 3 networks + KN, the best mixture kept whatever its gain (min_gain_se=0)",
-        lambda: HybridClassifier(min_gain_se=0.0, random_state=0),
-    ),
-    "hybrid3_se3": (
-        "hybrid, 3 networks + KN, the best mixture kept if it gains 3 standard errors",
-        lambda: HybridClassifier(min_gain_se=3.0, random_state=0),
-    ),
     "fixed_half": (
         "hybrid, 3 networks + KN, weight fixed at 0.5",
         lambda: HybridClassifier(network_weight=0.5, random_state=0),
@@ -307,6 +299,18 @@ CONFIGS.update(
             functools.partial(NextStateClassifier, tie_weights=False, random_state=seed),
         )
         for seed in (1, 2, 3, 4)
+    }
+)
+
+
+# the rule that keeps the hybrid's best mixture: any gain (0), or 3 standard errors (default 2)
+CONFIGS.update(
+    {
+        f"hybrid3_se{gain:g}": (
+            f"hybrid, 3 networks + KN, min_gain_se={gain:g}",
+            functools.partial(HybridClassifier, min_gain_se=gain, random_state=0),
+        )
+        for gain in (0.0, 3.0)
     }
 )
 

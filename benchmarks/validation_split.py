@@ -158,18 +158,9 @@ def main():
     lines = split_table(train, contexts, targets)
     print("\n".join(lines), flush=True)
     if args.seeds:
-        print(
-            "\n".join(
-                seed_table(
-                    train,
-                    contexts,
-                    targets,
-                    args.seeds,
-                    gains=args.min_gain_se,
-                    network=not args.no_network,
-                )
-            )
-        )
+        network = not args.no_network
+        rows = seed_table(train, contexts, targets, args.seeds, args.min_gain_se, network)
+        print("\n".join(rows))
 
 
 if __name__ == "__main__":

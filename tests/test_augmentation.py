@@ -25,6 +25,14 @@ def test_key_transposer_copies_chords_only():
         KeyTransposer(semitones=[1.5])([["C:maj"]])
 
 
+def test_key_transposer_moves_jazz_symbols_and_never_leaves_an_unread_chord_behind():
+    copies = KeyTransposer(semitones=[2])([["C6/9", "A7b9", "Dm7", "G7alt/B", "NC"]])
+    assert copies == [[["D6/9", "B7b9", "Em7", "A7alt/Db", "NC"]]]
+    with pytest.warns(UserWarning, match=r"no copies of 1 sequences .*'G7omit3'"):
+        copies = KeyTransposer(semitones=[2])([["C", "G7omit3", "C"], ["C", "END"]])
+    assert copies == [[], [["D", "END"]]]  # "END" is not read as a chord, and stays
+
+
 def test_encoder_learns_augmented_states_and_augments_in_fit_transform_only():
     enc = StateEncoder(augment=KeyTransposer(semitones=[2]))
     Xt = enc.fit_transform(SONGS)

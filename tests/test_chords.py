@@ -22,13 +22,21 @@ from sklearn_seqlab.chords import (
         ("F#m", Chord(6, "m", None, "plain")),
         ("C/E", Chord(0, "", 4, "plain")),
         ("Bb", Chord(10, "", None, "plain")),
+        # the alterations of jazz lead sheets, and the quality 6/9 (not a bass note)
+        ("G7b9", Chord(7, "7b9", None, "plain")),
+        ("Eb7#5#9/G", Chord(3, "7#5#9", 4, "plain")),
+        ("C6/9", Chord(0, "6/9", None, "plain")),
+        ("FM7#11", Chord(5, "M7#11", None, "plain")),
+        ("Am(maj7)", Chord(9, "m(maj7)", None, "plain")),
     ],
 )
 def test_parse_chord(symbol, expected):
     assert parse_chord(symbol) == expected
 
 
-@pytest.mark.parametrize("symbol", ["N", "X", "IV", "bVII", "V7", "", 3, None, "Hmaj", "C:maj/x"])
+@pytest.mark.parametrize(
+    "symbol", ["N", "NC", "X", "IV", "bVII", "V7", "", 3, None, "Hmaj", "C:maj/x", "G7omit3"]
+)
 def test_non_chords_are_none_and_left_alone(symbol):
     assert parse_chord(symbol) is None
     assert transpose_chord(symbol, 5) == symbol
@@ -49,6 +57,12 @@ def test_normalize_levels():
     assert normalize_chord("Eb:min9/b3", "triad") == "Eb:min"
     assert normalize_chord("D#m7", "root") == "Eb"
     assert normalize_chord("Gmaj7", "triad") == "G"
+    # an altered chord keeps its quality: a dominant seventh, a major seventh, a minor sixth
+    assert [normalize_chord(s, "seventh") for s in ["C7b9#11", "FM7#11", "Dm69"]] == [
+        "C7",
+        "Fmaj7",
+        "Dm",
+    ]
     with pytest.raises(ValueError, match="level must be one of"):
         normalize_chord("C:maj", "ninth")
     with pytest.raises(ValueError, match="spelling must be one of"):

@@ -7,11 +7,14 @@ fitting, and the classifiers train on the copies of their training sequences onl
 copies of the sequences they hold out for validation, nor of the sequences they score).
 """
 
+import warnings
+from collections import Counter
 from collections.abc import Iterable
 
 from sklearn.base import BaseEstimator
 
 from .._params import Instance, Integer, Options, check_params, is_callable
+from .chord_symbols import looks_like_chord
 from .chords import SPELLINGS, parse_chord, transpose_chord
 
 
@@ -19,11 +22,14 @@ class KeyTransposer(BaseEstimator):
     """Copies of chord sequences transposed into other keys.
 
     Each sequence is transposed by every shift in ``semitones``; its chord symbols (Harte,
-    such as ``A:min7/b7``, or plain, such as ``F#m``) move, anything else (``N``, Roman
-    numerals, which are already relative to the key) stays. A sequence without a chord
-    symbol gets no copies. Roots are written in one spelling per pitch class, so that ``Db``
-    and ``C#`` merge; :class:`~sklearn_seqlab.data.chords.ChordNormalizer` spells the untransposed
-    data the same way.
+    such as ``A:min7/b7``, or plain, such as ``F#m`` or ``G7b9``) move, anything else
+    (``N``, ``NC``, Roman numerals, which are already relative to the key) stays. A sequence
+    without a chord symbol gets no copies. Nor does a sequence with a symbol that starts
+    like a chord but cannot be read (``G7omit3``): leaving it where it was would write a
+    wrong chord into every copy; a warning names such symbols. Roots are written in one
+    spelling per pitch class, so that ``Db`` and ``C#`` merge;
+    :class:`~sklearn_seqlab.data.chords.ChordNormalizer` spells the untransposed data the
+    same way.
 
     Parameters
     ----------
@@ -50,13 +56,30 @@ class KeyTransposer(BaseEstimator):
 
     def __call__(self, sequences):
         shifts = self._check_params()
-        copies = []
+        copies, unread, skipped = [], Counter(), 0
         for seq in sequences:
-            if not any(parse_chord(s) is not None for s in seq):
+            chords = [parse_chord(s) is not None for s in seq]
+            misread = [
+                s for s, read in zip(seq, chords, strict=True) if not read and looks_like_chord(s)
+            ]
+            unread.update(misread)
+            skipped += bool(misread)
+            if misread or not any(chords):
                 copies.append([])
                 continue
             copies.append(
                 [[transpose_chord(s, k, spelling=self.spelling) for s in seq] for k in shifts]
+            )
+        if unread:
+            shown = ", ".join(repr(s) for s, _ in unread.most_common(5))
+            warnings.warn(
+                f"KeyTransposer made no copies of {skipped} sequences "
+                f"with symbols that start like chords but are not chord symbols it reads "
+                f"({len(unread)} distinct, the commonest: {shown}). Rewrite them as Harte "
+                "(G:7) or plain (G7) symbols, or map them to 'N', to have those "
+                "sequences transposed.",
+                UserWarning,
+                stacklevel=2,
             )
         return copies
 

@@ -7,8 +7,9 @@ Two notations are read:
   spells flats with ``-`` (``E-:maj``). The bass is an interval
   above the root (``/3``, ``/b7``), so it does not change when the chord is transposed.
   ``N`` (no chord) and ``X`` (unknown) are not chords.
-- **Plain** lead-sheet symbols: ``Am7``, ``F#m``, ``Bbmaj7``, ``Gsus4``, ``C/E``. The bass
-  is a note name.
+- **Plain** lead-sheet symbols: ``Am7``, ``F#m``, ``Bbmaj7``, ``Gsus4``, ``C/E``, and the
+  alterations of jazz lead sheets after them: ``G7b9``, ``C7#9#11``, ``D7alt``, ``Bb7sus4``,
+  ``FM7#11``, ``C69``, ``Am(maj7)``. The bass is a note name.
 
 Anything else, Roman numerals (``IV``, ``bVII``) among them, is not a chord symbol here:
 :func:`parse_chord` returns None for it, and
@@ -35,7 +36,8 @@ SPELLINGS = {
 
 # humdrum's **harte spells flats with "-" (E-:maj); a plain symbol's "-" means minor (C-7)
 _HARTE = re.compile(r"^([A-G])([#b-]*)(?::([^/]*))?(?:/(.+))?$")
-_PLAIN = re.compile(r"^([A-G])([#b]*)([^/]*)(?:/([A-G][#b]*))?$")
+# a "/" starts the bass note, except in the quality "6/9"
+_PLAIN = re.compile(r"^([A-G])([#b]*)((?:6/9|[^/])*)(?:/([A-G][#b]*))?$")
 _DEGREE = re.compile(r"^([#b]*)(\d+)$")
 _DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 2, 11: 5, 13: 9}
 
@@ -57,7 +59,16 @@ _PLAIN_QUALITIES = {
     "mMaj7": "minmaj7", "mmaj7": "minmaj7", "6": "maj6", "m6": "min6", "9": "9",
     "maj9": "maj9", "m9": "min9", "11": "11", "m11": "min11", "13": "13", "sus4": "sus4",
     "sus": "sus4", "sus2": "sus2", "5": "5", "add9": "maj", "6/9": "maj6",
+    "M6": "maj6", "M9": "maj9", "M13": "maj13", "maj13": "maj13", "mM7": "minmaj7",
+    "h": "hdim7", "h7": "hdim7", "m6/9": "min6", "mM9": "minmaj7", "mi": "min",
+    "mi7": "min7", "ma7": "maj7",
 }  # fmt: skip
+# What may follow a plain quality on a lead sheet (G7b9, C7#5#9, D7alt, F7sus4, FM7#11, C69,
+# Am(maj7)): altered or added degrees, suspensions, omissions. They do not change the
+# quality's seventh or triad, so a chord reads as its quality above.
+_PLAIN_ALTERATIONS = re.compile(
+    r"(?:[#b+-]?(?:2|4|5|6|7|9|11|13)|alt|sus[24]*|add[#b]?\d+|no\d+|M7|maj7|\+|\([^()]*\))*"
+)
 
 
 class Chord(NamedTuple):
@@ -140,13 +151,29 @@ def parse_chord(symbol):
     return Chord(root, quality, interval, "plain")
 
 
+# a note name, then what a chord's quality or bass starts with: "G7omit3", "Cmaj7/x", not "END"
+_CHORD_LIKE = re.compile(r"^[A-G][#b-]*(?:$|[\dmMoø+\-hsadu(:/])")
+
+
+def looks_like_chord(symbol):
+    """Whether a symbol that :func:`parse_chord` may not read starts like a chord symbol.
+
+    Tells an unread chord symbol (``G7omit3``, ``C:maj/x``) from other states (``N``,
+    ``END``, ``IV``), so that a tool that moves chords can refuse to leave one of them behind.
+    """
+    return isinstance(symbol, str) and _CHORD_LIKE.match(symbol) is not None
+
+
 def _base_quality(quality, notation):
     """The Harte shorthand behind a written quality, extensions in brackets dropped."""
     if notation == "harte":
         shorthand = quality.split("(")[0] or "maj"
         return shorthand if shorthand in _HARTE_QUALITIES else None
-    core = quality.split("(")[0]
-    return _PLAIN_QUALITIES.get(core)
+    # the longest known quality that the alterations of a lead sheet follow: "7" in "7#5b9"
+    for end in range(len(quality), -1, -1):
+        if quality[:end] in _PLAIN_QUALITIES and _PLAIN_ALTERATIONS.fullmatch(quality[end:]):
+            return _PLAIN_QUALITIES[quality[:end]]
+    return None
 
 
 def format_chord(chord, spelling="pop"):

@@ -10,6 +10,7 @@ from sklearn_seqlab import (
     VariableOrderMarkovClassifier,
 )
 from sklearn_seqlab.augmentation import KeyTransposer
+from sklearn_seqlab.data import transpose_chord
 from sklearn_seqlab.splitting import holdout_split
 
 TINY = dict(embedding_dim=8, hidden_dim=8, max_epochs=2, random_state=0)
@@ -31,6 +32,17 @@ def test_key_transposer_moves_jazz_symbols_and_never_leaves_an_unread_chord_behi
     with pytest.warns(UserWarning, match=r"no copies of 1 sequences .*'G7omit3'"):
         copies = KeyTransposer(semitones=[2])([["C", "G7omit3", "C"], ["C", "END"]])
     assert copies == [[], [["D", "END"]]]  # "END" is not read as a chord, and stays
+
+
+def test_key_transposer_writes_each_symbol_as_transpose_chord_does():
+    # a symbol read once per call must still come out as transpose_chord writes it, in every
+    # sequence and key, and states that are not strings must pass through untouched
+    songs = [["Am7", "D7", "Am7", 3, None], ["Bb:maj/3", "Am7"], ["D7", "I"]]
+    copies = KeyTransposer(spelling="sharp")(songs)
+    for song, song_copies in zip(songs, copies, strict=True):
+        expected = [[transpose_chord(s, k, spelling="sharp") for s in song] for k in range(1, 12)]
+        assert song_copies == expected
+    assert copies[0][0][3:] == [3, None]
 
 
 def test_encoder_learns_augmented_states_and_augments_in_fit_transform_only():

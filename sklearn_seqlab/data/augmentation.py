@@ -56,19 +56,23 @@ class KeyTransposer(BaseEstimator):
 
     def __call__(self, sequences):
         shifts = self._check_params()
+        moves = {}  # each distinct symbol is parsed once per call, not once per key
         copies, unread, skipped = [], Counter(), 0
         for seq in sequences:
-            chords = [parse_chord(s) is not None for s in seq]
+            moved = [_moves(s, shifts, self.spelling, moves) for s in seq]
             misread = [
-                s for s, read in zip(seq, chords, strict=True) if not read and looks_like_chord(s)
+                s for s, m in zip(seq, moved, strict=True) if m is None and looks_like_chord(s)
             ]
             unread.update(misread)
             skipped += bool(misread)
-            if misread or not any(chords):
+            if misread or all(m is None for m in moved):
                 copies.append([])
                 continue
             copies.append(
-                [[transpose_chord(s, k, spelling=self.spelling) for s in seq] for k in shifts]
+                [
+                    [s if m is None else m[i] for s, m in zip(seq, moved, strict=True)]
+                    for i in range(len(shifts))
+                ]
             )
         if unread:
             shown = ", ".join(repr(s) for s, _ in unread.most_common(5))
@@ -97,6 +101,24 @@ class KeyTransposer(BaseEstimator):
         if any(k != s for k, s in zip(shifts, self.semitones, strict=True)):
             raise TypeError(f"semitones must be a list of integers, got {self.semitones!r}.")
         return shifts
+
+
+def _moves(symbol, shifts, spelling, known):
+    """``symbol`` transposed by each of ``shifts``, or None if it is not a chord symbol.
+
+    Results are kept in ``known``, keyed by symbol: a corpus repeats a few thousand symbols
+    many times, and parsing each occurrence for each key was most of the augmentation's cost.
+    """
+    if not isinstance(symbol, str):  # only strings are chord symbols (and all are hashable)
+        return None
+    if symbol not in known:
+        chord = parse_chord(symbol)
+        known[symbol] = (
+            None
+            if chord is None
+            else [transpose_chord(symbol, k, spelling=spelling) for k in shifts]
+        )
+    return known[symbol]
 
 
 class SubsequenceAugmenter(BaseEstimator):

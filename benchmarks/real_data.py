@@ -5,8 +5,9 @@ Protocols (see ``../shared/data/README.md``):
 - **McGill, SeqLab's protocol** (``mcgill_seqlab.txt``): duplicate phrases removed, 7-fold
   ``KFold(shuffle=True, random_state=42)`` over phrases; each test phrase's last chord is
   predicted from the rest; phrases whose context has length <= 1 are not scored.
-- **McGill, grouped by song** (``mcgill_phrases.tsv``, optional): ``GroupKFold(7)`` over
-  ``song_id``, so no song has phrases on both sides; the same scoring.
+- **McGill, grouped by song** (``mcgill_phrases.tsv``, or any file of its columns, whose
+  tables are then named after it; optional): ``GroupKFold(7)`` over ``song_id``, so no song
+  has phrases on both sides; the same scoring.
 - **Helpdesk, Tax et al.'s protocol** (``helpdesk.csv``): cases in file order, the first 2/3
   train, the last 1/3 test; every test prefix of length >= 2 that has a following event is
   scored on that event. With ``--helpdesk-features``, each event also carries features of its
@@ -336,7 +337,11 @@ def _cell(values, digits=3):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mcgill", help="path to mcgill_seqlab.txt")
-    parser.add_argument("--phrases", help="path to mcgill_phrases.tsv (grouped by song)")
+    parser.add_argument(
+        "--phrases",
+        help="path to mcgill_phrases.tsv, or another file of its columns (song_id, phrase): "
+        "phrases split grouped by song",
+    )
     parser.add_argument(
         "--helpdesk",
         help="path to helpdesk.csv, or to another log with its columns (CaseID, ActivityID, "
@@ -380,8 +385,10 @@ def main():
     datasets = []
     if args.mcgill:
         datasets.append(("McGill, SeqLab protocol", "mcgill", mcgill_splits, args.mcgill))
-    if args.phrases:
-        datasets.append(("McGill, grouped by song", None, grouped_splits, args.phrases))
+    if args.phrases:  # another corpus in mcgill_phrases.tsv's columns is named after its file
+        corpus = Path(args.phrases).stem
+        corpus = "McGill" if corpus == "mcgill_phrases" else corpus
+        datasets.append((f"{corpus}, grouped by song", None, grouped_splits, args.phrases))
     if args.helpdesk:
         log = Path(args.helpdesk).stem
         title = "Helpdesk" if log.lower() == "helpdesk" else log

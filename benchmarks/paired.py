@@ -13,6 +13,10 @@ Usage::
         --models vomm default_lstm --save-predictions predictions
     python benchmarks/paired.py predictions/Helpdesk_Tax_protocol__default_lstm.json \\
         predictions/Helpdesk_Tax_protocol__vomm.json
+
+A model of chords transposed into 12 keys (``real_data.py``'s ``*_aug`` models) predicts, and
+is scored in, ``ChordNormalizer``'s spelling (``Bb:maj``, never ``B-:maj``); ``--respell``
+spells both files that way, so that it can be compared with a model of the raw chords.
 """
 
 import argparse
@@ -22,16 +26,24 @@ from pathlib import Path
 
 import numpy as np
 
+from sklearn_seqlab.chords import normalize_chord
 from sklearn_seqlab.comparison import paired_accuracy_test
 from sklearn_seqlab.metrics import next_state_accuracy
 
 
-def _load(path):
+def _load(path, respell=False):
     record = json.loads(Path(path).read_text())
+    spelled = {}
 
     # JSON gives events of several features back as lists; tuples compare like the originals
     def states(values):
-        return [tuple(v) if isinstance(v, list) else v for v in values]
+        values = [tuple(v) if isinstance(v, list) else v for v in values]
+        if not respell:
+            return values
+        for v in values:
+            if v not in spelled:
+                spelled[v] = normalize_chord(v)  # anything but a chord symbol is kept
+        return [spelled[v] for v in values]
 
     record["targets"] = [states(t) for t in record["targets"]]
     record["predicted"] = [states(p) for p in record["predicted"]]
@@ -42,12 +54,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("a", help="predictions of model A (real_data.py --save-predictions)")
     parser.add_argument("b", help="predictions of model B, on the same data and folds")
+    parser.add_argument(
+        "--respell",
+        action="store_true",
+        help="spell the chords of both files as ChordNormalizer does (to compare a model of "
+        "the 12 keys with one of the raw chords)",
+    )
     args = parser.parse_args()
-    a, b = _load(args.a), _load(args.b)
+    a, b = _load(args.a, args.respell), _load(args.b, args.respell)
     if a["folds"] != b["folds"] or a["targets"] != b["targets"]:
         sys.exit(
             "The two files do not hold the same folds of the same data: run both models "
-            "on the same data with the same --folds and --only."
+            "on the same data with the same --folds and --only. If one model respells "
+            "chords (12 keys) and the other does not, pass --respell."
         )
     print(f"{a['data']}: A = {a['model']}, B = {b['model']}\n")
     print("| fold | A | B | A - B |\n|---|---|---|---|")

@@ -281,10 +281,12 @@ def evaluate(make_model, splits):
         history = getattr(final, "history_", None)
         if isinstance(final, HybridClassifier):
             history = final.networks_[0].history_
+        targets = spelled_as_predicted(model, targets)
         proba = model.predict_proba(contexts)
         row = _metrics(targets, proba, model.classes_, final.unknown_proba_)
         row.update(fit_s=fit_seconds, epochs=None if history is None else len(history))
         row["predicted"] = model.classes_[proba.argmax(axis=1)].tolist()
+        row["targets"] = list(targets)
         if isinstance(final, HybridClassifier):
             row["network_weight"] = final.network_weight_
             encoded = model[:-1].transform(contexts) if hasattr(model, "steps") else contexts
@@ -303,7 +305,20 @@ def evaluate(make_model, splits):
     return {label: pd.DataFrame(r) for label, r in rows.items()}
 
 
-def save_predictions(directory, title, name, folds, splits, table):
+def spelled_as_predicted(model, targets):
+    """The targets spelled as ``model`` predicts them.
+
+    An augmented pipeline (:func:`augmented`) respells every chord with ``ChordNormalizer``
+    before it learns or reads it, so it predicts ``Bb:maj`` where the data say ``B-:maj``
+    (SeqLab's CSVs spell flats with ``-``) and ``F#:maj`` where they say ``Gb:maj``. Scored
+    against the raw spelling, each such target would count as wrong whatever the model said.
+    """
+    if hasattr(model, "steps") and isinstance(model[0], ChordNormalizer):
+        return [seq[0] for seq in model[0].transform([[t] for t in targets])]
+    return targets
+
+
+def save_predictions(directory, title, name, folds, table):
     """Write the targets and a model's predictions of each fold, for ``paired.py``."""
     path = Path(directory) / f"{re.sub(r'[^A-Za-z0-9]+', '_', title).strip('_')}__{name}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -311,7 +326,7 @@ def save_predictions(directory, title, name, folds, splits, table):
         "data": title,
         "model": LABELS[name],
         "folds": folds,
-        "targets": [_plain(targets) for _, _, targets in splits],
+        "targets": [_plain(targets) for targets in table["targets"]],
         "predicted": [_plain(p) for p in table["predicted"]],
     }
     path.write_text(json.dumps(record))
@@ -425,7 +440,7 @@ def main():
             splits = [splits[i] for i in folds]
             tables = evaluate(models[name], splits)
             if args.save_predictions:
-                save_predictions(args.save_predictions, title, name, folds, splits, tables[""])
+                save_predictions(args.save_predictions, title, name, folds, tables[""])
             published = PUBLISHED.get(anchor, {}).get(name)
             for variant, table in tables.items():
                 epochs = ""

@@ -370,3 +370,15 @@ def test_normalize_chords(option, level):
         False: sequences,
     }[level]
     assert experiment.prepare(sequences) == expected
+
+
+def test_augment_by_key_spells_the_data_as_its_copies():
+    # the copies spell B flat "Bb"; data spelling it "B-" (SeqLab's CSVs) or "A#" must join
+    # them, or one chord becomes two states; nothing else about a chord changes
+    body = {"datasets": ["a.txt"], "models": [{"name": "MarkovModel"}], "augment_by_key": True}
+    (experiment,) = read_config({"x": body})
+    sequences = [["B-:maj", "A#:min7/b7", "F:maj", "N"]]
+    assert experiment.prepare(sequences) == [["Bb:maj", "Bb:min7/b7", "F:maj", "N"]]
+    copies = experiment.augmenter()([["F:maj", "C:maj"]])[0]
+    assert ["Bb:maj", "F:maj"] in copies
+    assert sequences == [["B-:maj", "A#:min7/b7", "F:maj", "N"]]  # the input is not changed

@@ -111,7 +111,9 @@ class Experiment:
     augment_by_key : bool
         Train also on copies of each training sequence transposed into the 11 other keys
         (:class:`~sklearn_seqlab.data.augmentation.KeyTransposer`), on the training folds only.
-        SeqLab read this key but never used it.
+        The chords as read are then spelled as the copies are (``B-:maj`` and ``A#:maj``
+        become ``Bb:maj``), also without ``normalize_chords``. SeqLab read this key but never
+        used it.
     test_dataset : str, dict or None
         A data set to score on instead of cross-validating: the models are chosen and
         trained on each of ``datasets`` and scored on it once.
@@ -169,10 +171,18 @@ class Experiment:
         return StateEncoder(**kwargs)
 
     def prepare(self, sequences):
-        """Apply ``normalize_chords`` to the target feature of sequences as read."""
-        if not self.normalize_chords:
+        """Apply ``normalize_chords`` to the target feature of sequences as read.
+
+        With ``augment_by_key`` the chords are respelled even without ``normalize_chords``
+        (level ``"full"``, which keeps every chord as it is): the transposed copies spell
+        each root one way (``Bb:maj``), and data spelling it another (``B-:maj`` in SeqLab's
+        CSVs, ``A#:maj``) would otherwise hold two states for one chord, the originals in
+        one and the copies in the other.
+        """
+        level = self.normalize_chords or ("full" if self.augment_by_key else False)
+        if not level:
             return sequences
-        level, cache = self.normalize_chords, {}
+        cache = {}
 
         def normal(state):
             if state not in cache:

@@ -91,6 +91,7 @@ MODELS = {
     "hybrid": lambda: HybridClassifier(random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
+    "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
     "hybrid9": lambda: HybridClassifier(n_networks=9, random_state=0),
     # the count model's order chosen on inner splits of the training folds (ablation.py)
@@ -138,6 +139,7 @@ LABELS = {
     "hybrid": "HybridClassifier() defaults (3 nets + KN)",
     "vomm_aug": "KN order 3, 12 keys",
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
+    "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid9": "HybridClassifier(n_networks=9)",
     "vomm5": "KN order 5",

@@ -26,27 +26,21 @@ from pathlib import Path
 
 import numpy as np
 
-from sklearn_seqlab.chords import normalize_chord
+from sklearn_seqlab.chords import ChordNormalizer
 from sklearn_seqlab.comparison import paired_accuracy_test
 from sklearn_seqlab.metrics import next_state_accuracy
 
 
 def _load(path, respell=False):
     record = json.loads(Path(path).read_text())
-    spelled = {}
 
     # JSON gives events of several features back as lists; tuples compare like the originals
     def states(values):
-        values = [tuple(v) if isinstance(v, list) else v for v in values]
-        if not respell:
-            return values
-        for v in values:
-            if v not in spelled:
-                spelled[v] = normalize_chord(v)  # anything but a chord symbol is kept
-        return [spelled[v] for v in values]
+        return [tuple(v) if isinstance(v, list) else v for v in values]
 
-    record["targets"] = [states(t) for t in record["targets"]]
-    record["predicted"] = [states(p) for p in record["predicted"]]
+    for key in ("targets", "predicted"):  # a list of folds, each a list of states
+        folds = [states(fold) for fold in record[key]]
+        record[key] = ChordNormalizer().fit_transform(folds) if respell else folds
     return record
 
 

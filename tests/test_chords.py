@@ -69,6 +69,54 @@ def test_normalize_levels():
         normalize_chord("C:maj", spelling="german")
 
 
+# every Harte shorthand at the seventh and the triad level
+SHORTHANDS = {
+    "maj": ("maj", "maj"), "min": ("min", "min"), "dim": ("dim", "dim"), "aug": ("aug", "aug"),
+    "maj7": ("maj7", "maj"), "min7": ("min7", "min"), "7": ("7", "maj"),
+    "dim7": ("dim7", "dim"), "hdim7": ("hdim7", "dim"), "minmaj7": ("minmaj7", "min"),
+    "maj6": ("maj", "maj"), "min6": ("min", "min"), "9": ("7", "maj"), "maj9": ("maj7", "maj"),
+    "min9": ("min7", "min"), "11": ("7", "maj"), "min11": ("min7", "min"), "13": ("7", "maj"),
+    "maj13": ("maj7", "maj"), "min13": ("min7", "min"), "sus4": ("sus4", "sus4"),
+    "sus2": ("sus2", "sus2"), "5": ("5", "5"), "1": ("1", "1"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("shorthand", sorted(SHORTHANDS))
+def test_each_harte_shorthand_reduces_to_its_seventh_and_triad(shorthand):
+    seventh, triad = SHORTHANDS[shorthand]
+    assert normalize_chord(f"A:{shorthand}", "seventh") == f"A:{seventh}"
+    assert normalize_chord(f"A:{shorthand}/3", "triad") == f"A:{triad}"
+
+
+@pytest.mark.parametrize(
+    "symbol, seventh, triad",
+    [
+        # degrees listed without a shorthand are the whole chord, not a major triad
+        ("C:(1,b3,5)", "C:min", "C:min"),
+        ("C:(1,3,5,b7,9,11)", "C:7", "C:maj"),  # SeqLab's McGill CSV
+        # added degrees that make a seventh chord (McGill: aug(b7), 1(b3,b7)/b7)
+        ("C:aug(b7)", "C:7", "C:aug"),
+        ("C:1(b3,b7)/b7", "C:min7", "C:min"),
+        ("C:maj6(b7)", "C:7", "C:maj"),
+        ("C:maj(7)", "C:maj7", "C:maj"),
+        # omitted degrees (RWC-Pop: maj(*3), a chord without its third)
+        ("C:maj(*3)", "C:5", "C:5"),
+        ("C:min(*b3,*5)", "C:1", "C:1"),
+        ("C:7(*5)", "C:7", "C:maj"),
+        # additions that change nothing: a #9 beside the major third, an added ninth
+        ("C:7(#9)", "C:7", "C:maj"),
+        ("C:maj(9)", "C:maj", "C:maj"),
+        ("C:sus4(b7,9)", "C:sus4", "C:sus4"),
+        # not Harte's shorthands or degrees: kept as written, without the brackets
+        ("C:7sus4", "C:7sus4", "C:7sus4"),
+        ("C:maj(x)", "C:maj", "C:maj"),
+    ],
+)
+def test_harte_additions_and_omissions_change_the_quality(symbol, seventh, triad):
+    assert normalize_chord(symbol, "seventh") == seventh
+    assert normalize_chord(symbol, "triad") == triad
+
+
 def test_chord_normalizer_is_a_stateless_transformer():
     X = [["C#:min7", "N"], ["Db:min7"]]
     out = ChordNormalizer(level="seventh").fit_transform(X)

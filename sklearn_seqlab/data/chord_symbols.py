@@ -41,16 +41,23 @@ _PLAIN = re.compile(r"^([A-G])([#b]*)((?:6/9|[^/])*)(?:/([A-G][#b]*))?$")
 _DEGREE = re.compile(r"^([#b]*)(\d+)$")
 _DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 2, 11: 5, 13: 9}
 
-# Harte shorthands (and plain suffixes) -> (seventh-level quality, triad-level quality)
-_HARTE_QUALITIES = {
-    "maj": ("maj", "maj"), "min": ("min", "min"), "dim": ("dim", "dim"), "aug": ("aug", "aug"),
-    "maj7": ("maj7", "maj"), "min7": ("min7", "min"), "7": ("7", "maj"),
-    "dim7": ("dim7", "dim"), "hdim7": ("hdim7", "dim"), "minmaj7": ("minmaj7", "min"),
-    "maj6": ("maj", "maj"), "min6": ("min", "min"), "9": ("7", "maj"), "maj9": ("maj7", "maj"),
-    "min9": ("min7", "min"), "11": ("7", "maj"), "min11": ("min7", "min"), "13": ("7", "maj"),
-    "maj13": ("maj7", "maj"), "min13": ("min7", "min"), "sus4": ("sus4", "sus4"),
-    "sus2": ("sus2", "sus2"), "5": ("5", "5"), "1": ("1", "1"),
+# The degrees of each Harte shorthand (Harte et al., ISMIR 2005), as (degree, alteration in
+# semitones); a quality in brackets adds degrees to them or, starred, omits them
+_HARTE_DEGREES = {
+    name: frozenset(
+        (int(d.lstrip("#b")), d.count("#") - d.count("b")) for d in degrees.split()
+    )
+    for name, degrees in {
+        "maj": "1 3 5", "min": "1 b3 5", "dim": "1 b3 b5", "aug": "1 3 #5",
+        "maj7": "1 3 5 7", "min7": "1 b3 5 b7", "7": "1 3 5 b7", "dim7": "1 b3 b5 bb7",
+        "hdim7": "1 b3 b5 b7", "minmaj7": "1 b3 5 7", "maj6": "1 3 5 6", "min6": "1 b3 5 6",
+        "9": "1 3 5 b7 9", "maj9": "1 3 5 7 9", "min9": "1 b3 5 b7 9",
+        "11": "1 3 5 b7 9 11", "min11": "1 b3 5 b7 9 11", "13": "1 3 5 b7 9 11 13",
+        "maj13": "1 3 5 7 9 13", "min13": "1 b3 5 b7 9 11 13", "sus4": "1 4 5",
+        "sus2": "1 2 5", "5": "1 5", "1": "1",
+    }.items()
 }  # fmt: skip
+_DEGREE_ITEM = re.compile(r"^(\*?)([#b]*)(\d+)$")
 _PLAIN_QUALITIES = {
     "": "maj", "M": "maj", "maj": "maj", "m": "min", "min": "min", "-": "min",
     "dim": "dim", "o": "dim", "aug": "aug", "+": "aug", "7": "7", "dom7": "7",
@@ -168,12 +175,54 @@ def _base_quality(quality, notation):
     """The Harte shorthand behind a written quality, extensions in brackets dropped."""
     if notation == "harte":
         shorthand = quality.split("(")[0] or "maj"
-        return shorthand if shorthand in _HARTE_QUALITIES else None
+        return shorthand if shorthand in _HARTE_DEGREES else None
     # the longest known quality that the alterations of a lead sheet follow: "7" in "7#5b9"
     for end in range(len(quality), -1, -1):
         if quality[:end] in _PLAIN_QUALITIES and _PLAIN_ALTERATIONS.fullmatch(quality[end:]):
             return _PLAIN_QUALITIES[quality[:end]]
     return None
+
+
+def harte_degrees(quality):
+    """The degrees of a Harte quality, its additions and omissions in brackets applied.
+
+    Parameters
+    ----------
+    quality : str
+        What follows the colon: ``"maj(9)"``, ``"maj(*3)"``, ``"(1,b3,5,b7)"``.
+
+    Returns
+    -------
+    degrees : frozenset of tuple or None
+        ``(degree, alteration)`` pairs: ``(3, -1)`` is a minor third, ``(7, -2)`` a
+        diminished seventh. None if the shorthand or a bracketed degree is not Harte's.
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.data.chord_symbols import harte_degrees
+    >>> sorted(harte_degrees("7(*5,#9)"))
+    [(1, 0), (3, 0), (7, -1), (9, 1)]
+    """
+    shorthand, bracket, listed = quality.partition("(")
+    if shorthand and shorthand not in _HARTE_DEGREES:
+        return None
+    # without a shorthand the bracket lists every degree ("C:(1,b3,5)"); "C" alone is major
+    degrees = set(_HARTE_DEGREES[shorthand or ("maj" if not bracket else "1")])
+    if not bracket:
+        return frozenset(degrees)
+    if not listed.endswith(")"):
+        return None
+    for item in listed[:-1].split(","):
+        match = _DEGREE_ITEM.match(item.strip())
+        if match is None:
+            return None
+        star, accidentals, number = match.groups()
+        degree = (int(number), accidentals.count("#") - accidentals.count("b"))
+        if star:
+            degrees.discard(degree)
+        else:
+            degrees.add(degree)
+    return frozenset(degrees)
 
 
 def format_chord(chord, spelling="pop"):

@@ -12,13 +12,14 @@ from sklearn.utils.validation import check_is_fitted
 from .._params import Options, check_params
 from .._validation import check_sequences
 from .chord_symbols import (
-    _HARTE_QUALITIES,
+    _HARTE_DEGREES,
     SPELLINGS,
     Chord,
     _base_quality,
     _harte_degree,
     _spelling,
     format_chord,
+    harte_degrees,
     parse_chord,
 )
 
@@ -121,6 +122,11 @@ def normalize_chord(symbol, level="full", *, spelling="pop"):
 def chord_quality(chord, level="seventh"):
     """The Harte shorthand of a chord's quality at the ``"seventh"`` or ``"triad"`` level.
 
+    The quality is read from the chord's degrees, so additions and omissions count: a Harte
+    ``aug(b7)`` is a ``"7"``, ``1(b3,b7)`` a ``"min7"``, ``maj(*3)`` (no third) a ``"5"``,
+    and ``(1,b3,5)`` a ``"min"``. Ninths and beyond reduce to their seventh, sixths to their
+    triad; a chord without a third is ``"sus4"``, ``"sus2"``, ``"5"`` or ``"1"``.
+
     Parameters
     ----------
     chord : Chord
@@ -133,13 +139,45 @@ def chord_quality(chord, level="seventh"):
     quality : str
         A Harte shorthand such as ``"min7"`` or ``"maj"``; a quality this module does not
         know is kept as written (its extensions dropped).
+
+    Examples
+    --------
+    >>> from sklearn_seqlab.data import chord_quality, parse_chord
+    >>> [chord_quality(parse_chord(s)) for s in ("C:aug(b7)", "C:(1,b3,5)", "Cm7b5")]
+    ['7', 'min', 'hdim7']
     """
-    shorthand = _base_quality(chord.quality, chord.notation)
-    if chord.notation == "plain" and shorthand is None:
-        shorthand = chord.quality.split("(")[0]
-    if shorthand not in _HARTE_QUALITIES:
-        return shorthand
-    return _HARTE_QUALITIES[shorthand][0 if level == "seventh" else 1]
+    if chord.notation == "harte":
+        degrees = harte_degrees(chord.quality)
+    else:
+        shorthand = _base_quality(chord.quality, chord.notation)
+        degrees = None if shorthand is None else _HARTE_DEGREES[shorthand]
+    if degrees is None:
+        return chord.quality.split("(")[0]
+    triad = _triad(degrees)
+    if level == "triad":
+        return triad
+    seventh = next((a for a in (0, -1, -2) if (7, a) in degrees), None)
+    return _SEVENTHS.get((triad, seventh), triad)
+
+
+# a triad with a major, minor or diminished seventh (7, b7, bb7) -> its seventh chord
+_SEVENTHS = {
+    ("maj", 0): "maj7", ("maj", -1): "7", ("aug", -1): "7", ("min", 0): "minmaj7",
+    ("min", -1): "min7", ("dim", -1): "hdim7", ("dim", -2): "dim7",
+}  # fmt: skip
+
+
+def _triad(degrees):
+    """The triad of a set of (degree, alteration) pairs: its third, then its fifth."""
+    if (3, 0) in degrees:  # a major third wins over a minor one, which is then a #9
+        return "aug" if (5, 1) in degrees and (5, 0) not in degrees else "maj"
+    if (3, -1) in degrees:
+        return "dim" if (5, -1) in degrees and (5, 0) not in degrees else "min"
+    if (4, 0) in degrees:
+        return "sus4"
+    if (2, 0) in degrees:
+        return "sus2"
+    return "5" if (5, 0) in degrees else "1"
 
 
 class ChordNormalizer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):

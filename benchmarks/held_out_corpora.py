@@ -1,4 +1,4 @@
-"""Write chord corpora that are not in ``../shared/data`` in the formats of ``real_data.py``.
+"""Write corpora that are not in ``../shared/data`` in the formats of ``real_data.py``.
 
 Settings are chosen on ``../shared/data``; these corpora check that they carry over to data
 nothing was tuned on (``benchmarks/README.md``, eleventh round). Each is read from a clone of
@@ -14,6 +14,10 @@ its public repository:
   relative to the local key). Each movement's ``chord`` labels (repeats merged) are cut at
   the annotated phrase ends and then into pieces of 16; pieces of 3 or more are kept. Writes
   ``abc_phrases.tsv``.
+- ``--logs DIR``: a clone of ``lmu-dbs/BEST``, whose ``data/`` holds process logs as CSV
+  exports of their XES files. Writes ``sepsis.csv`` and ``bpi13_closed.csv`` in Helpdesk's
+  columns (``--helpdesk``), cases ordered by their first event, so that Tax's split tests on
+  the later cases.
 
 Usage::
 
@@ -72,6 +76,20 @@ def abc_movements(root):
     return movements
 
 
+def process_log(path):
+    """A log exported from XES (``case:concept:name``, ``concept:name``, ``time:timestamp``)
+    in Helpdesk's columns, its cases ordered by their first event."""
+    columns = {"case:concept:name": "CaseID", "concept:name": "ActivityID"}
+    log = pd.read_csv(path, usecols=[*columns, "time:timestamp"], low_memory=False)
+    log = log.rename(columns=columns).dropna()
+    stamps = pd.to_datetime(log.pop("time:timestamp"), utc=True, format="mixed")
+    log["CompleteTimestamp"] = stamps.dt.tz_localize(None)
+    start = log.groupby("CaseID")["CompleteTimestamp"].transform("min")
+    return log.assign(start=start).sort_values(
+        ["start", "CaseID", "CompleteTimestamp"], kind="stable"
+    )[["CaseID", "ActivityID", "CompleteTimestamp"]]
+
+
 def _close(segments, current):
     return [*segments, current] if current else segments
 
@@ -108,16 +126,28 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pop", help="clone of tmc323/Chord-Annotations")
     parser.add_argument("--abc", help="clone of DCMLab/ABC")
+    parser.add_argument("--logs", help="clone of lmu-dbs/BEST (process logs)")
     parser.add_argument("--out", default="corpora", help="directory of the files written")
     args = parser.parse_args(argv)
-    if not (args.pop or args.abc):
-        parser.error("give --pop, --abc or both")
+    if not (args.pop or args.abc or args.logs):
+        parser.error("give --pop, --abc or --logs")
     songs = pop_songs(args.pop) if args.pop else None
     if args.pop and not songs:
         parser.error(f"--pop {args.pop}: no .lab file found; is it a clone of the repository?")
     movements = abc_movements(args.abc) if args.abc else None
     if args.abc and not movements:
         parser.error(f"--abc {args.abc}: no harmonies/*.harmonies.tsv file found")
+    logs = (
+        {
+            name: Path(args.logs) / "data" / f"{source}.csv"
+            for name, source in (("sepsis", "sepsis"), ("bpi13_closed", "BPI2013_closed"))
+        }
+        if args.logs
+        else {}
+    )
+    missing = [str(path) for path in logs.values() if not path.is_file()]
+    if missing:
+        parser.error(f"--logs {args.logs}: not found: {', '.join(missing)}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if songs:
@@ -127,6 +157,10 @@ def main(argv=None):
     if movements:
         write_phrases(out / "abc_phrases.tsv", movements, 16)
         print(f"abc: {len(movements)} movements -> {out / 'abc_phrases.tsv'}")
+    for name, path in logs.items():
+        log = process_log(path)
+        log.to_csv(out / f"{name}.csv", index=False)
+        print(f"{name}: {log['CaseID'].nunique()} cases -> {out / f'{name}.csv'}")
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 NO_CHORD = {"N", "X"}
+LOGS = {"sepsis": "sepsis", "bpi13_closed": "BPI2013_closed"}
+"""The logs written from ``lmu-dbs/BEST``'s ``data/``: our name, its file name."""
 
 
 def pop_songs(root):
@@ -137,14 +139,8 @@ def main(argv=None):
     movements = abc_movements(args.abc) if args.abc else None
     if args.abc and not movements:
         parser.error(f"--abc {args.abc}: no harmonies/*.harmonies.tsv file found")
-    logs = (
-        {
-            name: Path(args.logs) / "data" / f"{source}.csv"
-            for name, source in (("sepsis", "sepsis"), ("bpi13_closed", "BPI2013_closed"))
-        }
-        if args.logs
-        else {}
-    )
+    logs = {name: Path(args.logs) / "data" / f"{file}.csv" for name, file in LOGS.items()}
+    logs = logs if args.logs else {}
     missing = [str(path) for path in logs.values() if not path.is_file()]
     if missing:
         parser.error(f"--logs {args.logs}: not found: {', '.join(missing)}")

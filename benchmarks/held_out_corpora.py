@@ -139,8 +139,9 @@ def main(argv=None):
     movements = abc_movements(args.abc) if args.abc else None
     if args.abc and not movements:
         parser.error(f"--abc {args.abc}: no harmonies/*.harmonies.tsv file found")
-    logs = {name: Path(args.logs) / "data" / f"{file}.csv" for name, file in LOGS.items()}
-    logs = logs if args.logs else {}
+    logs = {}
+    if args.logs:
+        logs = {name: Path(args.logs) / "data" / f"{file}.csv" for name, file in LOGS.items()}
     missing = [str(path) for path in logs.values() if not path.is_file()]
     if missing:
         parser.error(f"--logs {args.logs}: not found: {', '.join(missing)}")

@@ -199,7 +199,7 @@ def harte_degrees(quality):
 
     Examples
     --------
-    >>> from sklearn_seqlab.data.chord_symbols import harte_degrees
+    >>> from sklearn_seqlab.data import harte_degrees
     >>> sorted(harte_degrees("7(*5,#9)"))
     [(1, 0), (3, 0), (7, -1), (9, 1)]
     """

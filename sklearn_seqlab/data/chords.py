@@ -32,6 +32,7 @@ __all__ = [
     "chord_parts",
     "chord_quality",
     "format_chord",
+    "harte_degrees",
     "normalize_chord",
     "parse_chord",
     "transpose_chord",

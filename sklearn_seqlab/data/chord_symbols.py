@@ -41,12 +41,21 @@ _PLAIN = re.compile(r"^([A-G])([#b]*)((?:6/9|[^/])*)(?:/([A-G][#b]*))?$")
 _DEGREE = re.compile(r"^([#b]*)(\d+)$")
 _DEGREE_SEMITONES = {1: 0, 2: 2, 3: 4, 4: 5, 5: 7, 6: 9, 7: 11, 9: 2, 11: 5, 13: 9}
 
+
+def _read_degree(text):
+    """A Harte degree (``"b7"``, ``"#9"``, ``"3"``) as ``(number, alteration in semitones)``,
+    or None."""
+    match = _DEGREE.match(text)
+    if match is None:
+        return None
+    accidentals, number = match.groups()
+    return int(number), accidentals.count("#") - accidentals.count("b")
+
+
 # The degrees of each Harte shorthand (Harte et al., ISMIR 2005), as (degree, alteration in
 # semitones); a quality in brackets adds degrees to them or, starred, omits them
 _HARTE_DEGREES = {
-    name: frozenset(
-        (int(d.lstrip("#b")), d.count("#") - d.count("b")) for d in degrees.split()
-    )
+    name: frozenset(_read_degree(d) for d in degrees.split())
     for name, degrees in {
         "maj": "1 3 5", "min": "1 b3 5", "dim": "1 b3 b5", "aug": "1 3 #5",
         "maj7": "1 3 5 7", "min7": "1 b3 5 b7", "7": "1 3 5 b7", "dim7": "1 b3 b5 bb7",
@@ -57,7 +66,6 @@ _HARTE_DEGREES = {
         "sus2": "1 2 5", "5": "1 5", "1": "1",
     }.items()
 }  # fmt: skip
-_DEGREE_ITEM = re.compile(r"^(\*?)([#b]*)(\d+)$")
 _PLAIN_QUALITIES = {
     "": "maj", "M": "maj", "maj": "maj", "m": "min", "min": "min", "-": "min",
     "dim": "dim", "o": "dim", "aug": "aug", "+": "aug", "7": "7", "dom7": "7",
@@ -136,20 +144,16 @@ def parse_chord(symbol):
         root = _pitch_class(letter, accidentals)
         interval = None
         if bass is not None:
-            degree = _DEGREE.match(bass)
-            if degree is None:
+            degree = _read_degree(bass)
+            if degree is None or degree[0] not in _DEGREE_SEMITONES:
                 return None
-            shift = degree.group(1).count("#") - degree.group(1).count("b")
-            steps = _DEGREE_SEMITONES.get(int(degree.group(2)))
-            if steps is None:
-                return None
-            interval = (steps + shift) % 12 or None
+            interval = (_DEGREE_SEMITONES[degree[0]] + degree[1]) % 12 or None
         return Chord(root, quality or "maj", interval, "harte")
     match = _PLAIN.match(symbol)
     if match is None:
         return None
     letter, accidentals, quality, bass = match.groups()
-    if _base_quality(quality, "plain") is None:
+    if _plain_quality(quality) is None:
         return None
     root = _pitch_class(letter, accidentals)
     interval = None
@@ -171,11 +175,8 @@ def looks_like_chord(symbol):
     return isinstance(symbol, str) and _CHORD_LIKE.match(symbol) is not None
 
 
-def _base_quality(quality, notation):
-    """The Harte shorthand behind a written quality, extensions in brackets dropped."""
-    if notation == "harte":
-        shorthand = quality.split("(")[0] or "maj"
-        return shorthand if shorthand in _HARTE_DEGREES else None
+def _plain_quality(quality):
+    """The Harte shorthand behind a plain symbol's quality, or None if it is not one."""
     # the longest known quality that the alterations of a lead sheet follow: "7" in "7#5b9"
     for end in range(len(quality), -1, -1):
         if quality[:end] in _PLAIN_QUALITIES and _PLAIN_ALTERATIONS.fullmatch(quality[end:]):
@@ -213,12 +214,11 @@ def harte_degrees(quality):
     if not listed.endswith(")"):
         return None
     for item in listed[:-1].split(","):
-        match = _DEGREE_ITEM.match(item.strip())
-        if match is None:
+        item = item.strip()
+        degree = _read_degree(item.removeprefix("*"))
+        if degree is None:
             return None
-        star, accidentals, number = match.groups()
-        degree = (int(number), accidentals.count("#") - accidentals.count("b"))
-        if star:
+        if item.startswith("*"):
             degrees.discard(degree)
         else:
             degrees.add(degree)

@@ -15,8 +15,8 @@ from .chord_symbols import (
     _HARTE_DEGREES,
     SPELLINGS,
     Chord,
-    _base_quality,
     _harte_degree,
+    _plain_quality,
     _spelling,
     format_chord,
     harte_degrees,
@@ -150,7 +150,7 @@ def chord_quality(chord, level="seventh"):
     if chord.notation == "harte":
         degrees = harte_degrees(chord.quality)
     else:
-        shorthand = _base_quality(chord.quality, chord.notation)
+        shorthand = _plain_quality(chord.quality)
         degrees = None if shorthand is None else _HARTE_DEGREES[shorthand]
     if degrees is None:
         return chord.quality.split("(")[0]

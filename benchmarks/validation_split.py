@@ -14,6 +14,12 @@ copies, as new data repeat them; it once held out only rare paths. This script m
    fits the hybrid with each rule for keeping its mixture (the same networks for one seed),
    and ``--no-network`` skips the network alone.
 
+``--phrases FILE`` (``mcgill_phrases.tsv``'s columns: song_id, phrase) asks the same of
+phrases grouped by song: on the training songs of outer folds ``--folds`` of
+``GroupKFold(7)`` by song (``real_data.py``'s split), the split's validation phrases and a
+tenth of the training songs held out whole are scored beside the test songs, every next
+state of each phrase. Only part 1 runs there.
+
 ``--protocol inner`` (the default) applies Tax's protocol to Helpdesk's training cases alone,
 as ``ablation.py --helpdesk`` does: their first 2/3 fitted, the prefixes of their last third
 scored. ``--protocol outer`` is Tax's protocol itself (``real_data.py``). ``--helpdesk`` also
@@ -23,13 +29,17 @@ Usage::
 
     python benchmarks/validation_split.py --helpdesk ../shared/data/helpdesk.csv \\
         [--protocol inner|outer] [--seeds 10] [--min-gain-se 0 2] [--no-network]
+    python benchmarks/validation_split.py --phrases ../shared/data/mcgill_phrases.tsv \
+        [--folds 0 1 2]
 """
 
 import argparse
+import zlib
 
 import numpy as np
 import torch
 from real_data import helpdesk_cases, tax_split
+from sklearn.model_selection import GroupKFold
 
 from sklearn_seqlab import (
     HybridClassifier,
@@ -37,6 +47,7 @@ from sklearn_seqlab import (
     StateEncoder,
     VariableOrderMarkovClassifier,
 )
+from sklearn_seqlab.data import read_table
 from sklearn_seqlab.metrics import next_state_accuracy, next_state_log_loss
 from sklearn_seqlab.splitting import holdout_split
 
@@ -61,9 +72,31 @@ def _scores(fit, contexts, targets):
     return cells
 
 
-def split_table(train, contexts, targets, salts=(1, 2, 3)):
+def _next_states(sequences):
+    """Every prefix of each sequence with the state that follows it."""
+    contexts = [seq[:k] for seq in sequences for k in range(1, len(seq))]
+    return contexts, [seq[k] for seq in sequences for k in range(1, len(seq))]
+
+
+def _group_holdout(groups, fraction, salt):
+    """Training and validation rows, whole groups held out in the order of a seeded hash
+    until ``fraction`` of the rows are."""
+    order = sorted(set(groups), key=lambda g: zlib.crc32(f"{salt}:{g}".encode()))
+    held, n_held = set(), 0
+    for group in order:
+        if n_held >= fraction * len(groups):
+            break
+        held.add(group)
+        n_held += groups.count(group)
+    rows = np.arange(len(groups))
+    mask = np.array([g in held for g in groups])
+    return rows[~mask], rows[mask]
+
+
+def split_table(train, contexts, targets, salts=(1, 2, 3), groups=None):
     """Markdown rows: the count models on the validation prefixes of the split with each
-    salt, and on new cases."""
+    salt, on those of a tenth of the ``groups`` (one per training sequence) held out whole
+    when given, and on new cases."""
     encoded = StateEncoder().fit_transform(train)
     last = np.array([codes[-1] for codes in encoded.codes])
     heads = encoded.with_codes([codes[:-1] for codes in encoded.codes])
@@ -73,13 +106,15 @@ def split_table(train, contexts, targets, salts=(1, 2, 3)):
         + " |",
         "|---|---|---|" + "---|" * len(COUNT_MODELS),
     ]
-    for salt in salts:
-        fit_rows, valid_rows = holdout_split(heads, last, 0.1, salt)
-        held_out = [train[i] for i in valid_rows]
-        valid_contexts = [case[:k] for case in held_out for k in range(1, len(case))]
-        valid_targets = [case[k] for case in held_out for k in range(1, len(case))]
+    splits = [
+        ("the validation split", salt, holdout_split(heads, last, 0.1, salt)) for salt in salts
+    ]
+    if groups is not None:
+        splits += [("whole groups", salt, _group_holdout(groups, 0.1, salt)) for salt in salts]
+    for name, salt, (fit_rows, valid_rows) in splits:
+        valid_contexts, valid_targets = _next_states([train[i] for i in valid_rows])
         cells = _scores([train[i] for i in fit_rows], valid_contexts, valid_targets)
-        row = f"| the validation split | {salt} | {len(valid_contexts)} | " + " | ".join(cells)
+        row = f"| {name} | {salt} | {len(valid_contexts)} | " + " | ".join(cells)
         lines.append(row + " |")
     cells = _scores(train, contexts, targets)
     lines.append(f"| new cases | | {len(contexts)} | " + " | ".join(cells) + " |")
@@ -138,7 +173,12 @@ def seed_table(train, contexts, targets, n_seeds, gains=(2.0,), network=True):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--helpdesk", required=True, help="path to helpdesk.csv")
+    data = parser.add_mutually_exclusive_group(required=True)
+    data.add_argument("--helpdesk", help="path to helpdesk.csv")
+    data.add_argument("--phrases", help="path to mcgill_phrases.tsv, or a file of its columns")
+    parser.add_argument(
+        "--folds", type=int, nargs="+", default=[0, 1, 2], help="outer folds (--phrases)"
+    )
     parser.add_argument("--protocol", choices=["inner", "outer"], default="inner")
     parser.add_argument("--seeds", type=int, default=0, help="seeds of the default models")
     parser.add_argument(
@@ -151,6 +191,18 @@ def main():
     parser.add_argument("--no-network", action="store_true", help="skip the network alone")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.phrases:
+        phrases, songs = read_table({"path": args.phrases, "phrase": "phrase", "group": "song_id"})
+        folds = list(GroupKFold(7).split(phrases, groups=songs))
+        for fold in args.folds:
+            train_rows, test_rows = folds[fold]
+            train_rows = [i for i in train_rows if len(phrases[i]) >= 2]
+            train = [phrases[i] for i in train_rows]
+            contexts, targets = _next_states([phrases[i] for i in test_rows])
+            groups = [songs[i] for i in train_rows]
+            print(f"\nfold {fold} (new cases: the test songs)\n", flush=True)
+            print("\n".join(split_table(train, contexts, targets, groups=groups)), flush=True)
+        return
     cases = helpdesk_cases(args.helpdesk)
     if args.protocol == "inner":
         cases = cases[: int(round(len(cases) * 2 / 3))]

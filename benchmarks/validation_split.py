@@ -190,6 +190,8 @@ def main():
     )
     parser.add_argument("--no-network", action="store_true", help="skip the network alone")
     args = parser.parse_args()
+    if any(not 0 <= fold < 7 for fold in args.folds):
+        parser.error(f"--folds must lie in 0-6 (7 folds by song), got {args.folds}")
     torch.set_num_threads(1)
     if args.phrases:
         phrases, songs = read_table({"path": args.phrases, "phrase": "phrase", "group": "song_id"})

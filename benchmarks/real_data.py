@@ -27,6 +27,7 @@ Usage::
 
 import argparse
 import functools
+import inspect
 import json
 import re
 import sys
@@ -179,11 +180,14 @@ def mcgill_splits(path, n_folds):
 
 
 def grouped_splits(path, n_folds):
-    """Phrases split by song, so that no song is on both sides."""
+    """Phrases split by song, so that no song is on both sides; each split also gives the
+    song of every training phrase, which ``--fit-groups`` passes to ``fit``."""
     phrases, songs = read_table({"path": path, "phrase": "phrase", "group": "song_id"})
     folds = GroupKFold(n_folds).split(phrases, groups=songs)
     for train, test in folds:
-        yield _last_state_split([phrases[i] for i in train], [phrases[i] for i in test])
+        train = [i for i in train if len(phrases[i]) >= 2]
+        split = _last_state_split([phrases[i] for i in train], [phrases[i] for i in test])
+        yield (*split, [songs[i] for i in train])
 
 
 def _last_state_split(train, test):
@@ -267,17 +271,20 @@ def _metrics(targets, proba, classes, unknown_proba):
     }
 
 
-def evaluate(make_model, splits):
+def evaluate(make_model, splits, fit_groups=False):
     """Fit and score on each split; return per-split metrics, by variant.
 
     A hybrid is also scored as the pure average of its networks (its ``networks_``, the
-    mixture weight set to 1) and as its first network alone, from the same fit.
+    mixture weight set to 1) and as its first network alone, from the same fit. With
+    ``fit_groups``, a split's fourth item (the group of each training sequence) is passed to
+    the fit of a model that takes ``groups``.
     """
     rows = {}
-    for train, contexts, targets in splits:
+    for train, contexts, targets, *groups in splits:
         model = make_model()
+        fit_params = _group_params(model, groups[0]) if fit_groups and groups else {}
         start = time.perf_counter()
-        model.fit(train)
+        model.fit(train, **fit_params)
         fit_seconds = time.perf_counter() - start
         final = model[-1] if hasattr(model, "steps") else model
         history = getattr(final, "history_", None)
@@ -305,6 +312,14 @@ def evaluate(make_model, splits):
         done = {label: r[-1]["accuracy"] for label, r in rows.items()}
         print(f"  split {len(rows['']) - 1}: {done}, fit {fit_seconds:.0f} s", file=sys.stderr)
     return {label: pd.DataFrame(r) for label, r in rows.items()}
+
+
+def _group_params(model, groups):
+    """``groups`` as a fit parameter of ``model``'s last step, if that step takes one."""
+    final = model[-1] if hasattr(model, "steps") else model
+    if "groups" not in inspect.signature(final.fit).parameters:
+        return {}
+    return {f"{model.steps[-1][0]}__groups" if hasattr(model, "steps") else "groups": groups}
 
 
 def spelled_as_predicted(model, targets):
@@ -388,6 +403,12 @@ def main():
     parser.add_argument(
         "--only", type=int, nargs="+", help="run these folds only (0-based), e.g. to share cores"
     )
+    parser.add_argument(
+        "--fit-groups",
+        action="store_true",
+        help="--phrases: pass each training phrase's song to fit as groups, so that the "
+        "hybrid's and the networks' validation splits hold out whole songs",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest)")
     parser.add_argument("--out", help="also write the markdown table to this file")
     parser.add_argument(
@@ -405,7 +426,8 @@ def main():
     if args.phrases:  # another corpus in mcgill_phrases.tsv's columns is named after its file
         corpus = Path(args.phrases).stem
         corpus = "McGill" if corpus == "mcgill_phrases" else corpus
-        datasets.append((f"{corpus}, grouped by song", None, grouped_splits, args.phrases))
+        title = f"{corpus}, grouped by song" + (", songs as fit groups" if args.fit_groups else "")
+        datasets.append((title, None, grouped_splits, args.phrases))
     if args.helpdesk:
         log = Path(args.helpdesk).stem
         title = "Helpdesk" if log.lower() == "helpdesk" else log
@@ -440,7 +462,7 @@ def main():
             splits = list(splits)
             folds = [i for i in range(len(splits)) if not args.only or i in args.only]
             splits = [splits[i] for i in folds]
-            tables = evaluate(models[name], splits)
+            tables = evaluate(models[name], splits, args.fit_groups)
             if args.save_predictions:
                 save_predictions(args.save_predictions, title, name, folds, tables[""])
             published = PUBLISHED.get(anchor, {}).get(name)

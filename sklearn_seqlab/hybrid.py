@@ -19,7 +19,7 @@ from .counts import MarkovClassifier, VariableOrderMarkovClassifier
 from .counts.cache import context_cache, mix_cache
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
-from .splitting import holdout_split
+from .splitting import check_groups, holdout_split
 
 MIX_GRID = np.linspace(0.0, 1.0, 21)
 """The network weights tried; the one with the best validation log-likelihood is kept."""
@@ -47,7 +47,8 @@ class HybridClassifier(BaseNextStateClassifier):
     position of a validation split of whole training sequences: sequences the components
     were not trained on, never test data. New data repeat the common sequences (a process's
     main paths), so the split holds out a share of their copies too
-    (:func:`~sklearn_seqlab.splitting.holdout_split`). The default count model's order and
+    (:func:`~sklearn_seqlab.splitting.holdout_split`); ``fit(X, groups=...)`` holds out
+    whole groups instead, such as all the phrases of a song. The default count model's order and
     cache weight are chosen with it. The count model is then refitted on all training
     sequences, which costs little; the networks keep the training they had.
 
@@ -186,7 +187,7 @@ class HybridClassifier(BaseNextStateClassifier):
             self.network._check_params()  # a bad network parameter fails before any fit
 
     @keep_previous_on_error
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, groups=None):
         """Fit the networks and the count model, and learn the mixture weight.
 
         Parameters
@@ -196,6 +197,13 @@ class HybridClassifier(BaseNextStateClassifier):
             rest its context. With ``y``, the contexts.
         y : array-like of shape (n_sequences,), default=None
             The state that follows each context in ``X``.
+        groups : array-like of shape (n_sequences,), default=None
+            A label per sequence (a song, a case). The validation split that chooses the
+            mixture, and each network's early stopping, then hold out whole groups, so that
+            the mixture is chosen for groups the components never saw, as a test split by
+            group scores it. Phrases of one song share its loops without being equal, and a
+            split by content alone let the count model look better on the validation phrases
+            than on new songs (``benchmarks/README.md``). None holds out by content.
 
         Returns
         -------
@@ -206,13 +214,14 @@ class HybridClassifier(BaseNextStateClassifier):
         if raw:  # read once: X may be a generator, and the components need it again
             X = self._check_fit_input(X, y)
         contexts, targets = self._fit_vocabulary(X, y, checked=raw)
+        groups = check_groups(groups, len(contexts))
         # the components take the same input as the hybrid: whole sequences, or contexts and y
         encoded = self.encoder_._transform(X) if raw else X
         y = None if y is None else self.classes_[targets]
-        self._fit_components(contexts, targets, encoded, y)
+        self._fit_components(contexts, targets, encoded, y, groups)
         return self
 
-    def _fit_components(self, contexts, targets, encoded, y):
+    def _fit_components(self, contexts, targets, encoded, y, groups):
         rng = check_random_state(self.random_state)
         # with y derived, a class is its code minus the reserved codes
         target_codes = targets + N_RESERVED if y is None else targets
@@ -221,7 +230,7 @@ class HybridClassifier(BaseNextStateClassifier):
         fit_rows, valid_rows = all_rows, None
         if self.network_weight is None:
             fit_rows, valid_rows = holdout_split(
-                contexts, target_codes, self.validation_fraction, salt
+                contexts, target_codes, self.validation_fraction, salt, groups
             )
 
         # with whole sequences the networks learn the state after every position, not only
@@ -239,12 +248,17 @@ class HybridClassifier(BaseNextStateClassifier):
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 
+        # the networks stop early on a split of the same kind as the mixture's
+        fit_groups = {} if groups is None else {"groups": groups[fit_rows]}
+
         network = self.network
         if network is None:
             network = NextStateClassifier(average_weights=DEFAULT_AVERAGE_WEIGHTS)
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_networks)
         networks = Parallel(n_jobs=self.n_jobs)(
-            delayed(_fit_one)(clone(network).set_params(random_state=int(seed)), *rows_of(fit_rows))
+            delayed(_fit_one)(
+                clone(network).set_params(random_state=int(seed)), *rows_of(fit_rows), **fit_groups
+            )
             for seed in seeds
         )
         candidates = self._count_candidates()
@@ -354,8 +368,8 @@ class HybridClassifier(BaseNextStateClassifier):
         return self.network_weight_ * p_net + (1.0 - self.network_weight_) * p_count
 
 
-def _fit_one(model, X, y):
-    return model.fit(X, y)
+def _fit_one(model, X, y, **fit_params):
+    return model.fit(X, y, **fit_params)
 
 
 def _target_proba(proba, targets):

@@ -11,6 +11,12 @@ of their content, so that a sequence keeps its side across ``partial_fit`` calls
 group is a path the networks never train on, so a group is held out whole only while it fits
 in the validation share and takes at most a tenth of it.
 
+Sequences of one song, or phrases that repeat a song's loops with a chord changed, resemble
+each other without being equal, so content alone cannot keep them together. The user's
+``groups`` (one label per sequence, passed to ``fit``) can: with them, whole groups are held
+out instead, as :class:`~sklearn.model_selection.GroupShuffleSplit` would, and validation
+looks like the test data of a split by group (new songs).
+
 A path more common than that stays in training, and also gives validation its share of its
 identical copies, the last ones: new data repeat the common paths (on Helpdesk, one path is
 964 of 1,690 cases), and validation data must look like new data. Without those copies the
@@ -33,7 +39,7 @@ from torch.utils.data import Dataset
 from .encoding import state_codes
 
 
-def holdout_split(contexts, targets, fraction, salt):
+def holdout_split(contexts, targets, fraction, salt, groups=None):
     """Split sequences into training and validation rows, by groups of equal content.
 
     Parameters
@@ -50,6 +56,9 @@ def holdout_split(contexts, targets, fraction, salt):
         Seed of the hash that orders the groups. A sequence copied more often than a tenth
         of the validation share gives that share of its copies, the last ones, to
         validation; other identical sequences stay on one side.
+    groups : ndarray of shape (n_sequences,) or None
+        A label per sequence, from :func:`check_groups`: sequences of one label stay on one
+        side, and content is then not looked at. None groups by content.
 
     Returns
     -------
@@ -69,6 +78,8 @@ def holdout_split(contexts, targets, fraction, salt):
             "validation or none for training; pass more sequences or set "
             "validation_fraction=None (and patience=None)."
         )
+    if groups is not None:
+        return _holdout_groups(groups, n_valid, salt)
     # a sequence's content is all of its events: with extra features (codes of shape (T, F))
     # two cases with the same states but other features are different sequences, so a
     # common path of states does not pull every case that follows it into one group
@@ -130,6 +141,84 @@ def holdout_split(contexts, targets, fraction, salt):
     return train, valid
 
 
+def _holdout_groups(groups, n_valid, salt):
+    """Hold out whole groups of the user's labels, in the order of a seeded hash of each
+    label, while they fit in ``n_valid`` rows (the smallest group if none fits)."""
+    rows_of = {}
+    for i, label in enumerate(groups.tolist()):
+        rows_of.setdefault(label, []).append(i)
+    if len(rows_of) < 2:
+        raise ValueError(
+            f"groups holds a single group ({groups[0]!r}), so holding one out leaves nothing "
+            "to train on; pass at least 2 groups, or groups=None."
+        )
+    # the hash of a label, not of its rows, so a group keeps its side whatever the order
+    order = sorted(rows_of, key=lambda label: (zlib.crc32(str(label).encode(), salt), str(label)))
+    valid = []
+    for label in order:
+        if len(valid) + len(rows_of[label]) <= n_valid:
+            valid.extend(rows_of[label])
+    if not valid:  # every group is larger than the share
+        valid = min((rows_of[label] for label in order), key=len)
+    valid = np.sort(np.asarray(valid, dtype=np.int64))
+    return np.setdiff1d(np.arange(len(groups)), valid), valid
+
+
+def check_groups(groups, n_sequences):
+    """The group labels passed to ``fit``, as an array; None stays None.
+
+    Parameters
+    ----------
+    groups : array-like of shape (n_sequences,) or None
+        One hashable label per training sequence (a song, a case, a session).
+    n_sequences : int
+        Number of training sequences.
+
+    Returns
+    -------
+    groups : ndarray of shape (n_sequences,), dtype object, or None
+
+    Raises
+    ------
+    TypeError
+        If ``groups`` is a string or a scalar, is not one-dimensional, or holds an
+        unhashable label.
+    ValueError
+        If ``groups`` has another length than the sequences, or a missing label.
+    """
+    if groups is None:
+        return None
+    if isinstance(groups, (str, bytes)) or not hasattr(groups, "__len__"):
+        raise TypeError(
+            "groups must be an array-like with one label per sequence, not a "
+            f"{type(groups).__name__}."
+        )
+    # an array or a frame knows its dimensions; a nested list is found below, label by label
+    if getattr(groups, "ndim", 1) != 1:
+        raise TypeError(
+            f"groups must be one-dimensional, one label per sequence; got shape {np.shape(groups)}."
+        )
+    labels = list(groups)
+    if len(labels) != n_sequences:
+        raise ValueError(
+            f"groups has {len(labels)} labels for {n_sequences} sequences; pass one label per "
+            "sequence of X."
+        )
+    for i, label in enumerate(labels):
+        if label is None or (isinstance(label, float) and np.isnan(label)):
+            raise ValueError(f"groups[{i}] is missing ({label!r}); every sequence needs a group.")
+        try:
+            hash(label)
+        except TypeError:
+            raise TypeError(
+                f"groups[{i}] is a {type(label).__name__}, which cannot be a group label; use "
+                "strings or numbers."
+            ) from None
+    out = np.empty(len(labels), dtype=object)
+    out[:] = labels
+    return out
+
+
 class UnsplitSequences(Dataset):
     """The training data of one call, whole sequences, as the net receives it before the split.
 
@@ -142,15 +231,18 @@ class UnsplitSequences(Dataset):
         what :func:`holdout_split` groups sequences by.
     salt : int
         Seed of the split, fixed per fit so that a sequence keeps its side across calls.
+    groups : ndarray of shape (n_sequences,) or None
+        The group of each sequence (see :func:`holdout_split`), or None.
     make_dataset : callable
         ``make_dataset(rows, with_copies)`` returns the dataset the net trains or validates
         on: the sequences ``rows``, followed by their augmented copies if ``with_copies``.
     """
 
-    def __init__(self, contexts, targets, salt, make_dataset):
+    def __init__(self, contexts, targets, salt, make_dataset, groups=None):
         self.contexts = contexts
         self.targets = targets
         self.salt = salt
+        self.groups = groups
         self.make_dataset = make_dataset
 
     def __len__(self):
@@ -187,7 +279,7 @@ class WholeSequenceSplit:
         if self.fraction is None:
             return dataset.make_dataset(rows, with_copies=True), None
         rows, valid_rows = holdout_split(
-            dataset.contexts, dataset.targets, self.fraction, dataset.salt
+            dataset.contexts, dataset.targets, self.fraction, dataset.salt, dataset.groups
         )
         train = dataset.make_dataset(rows, with_copies=True)
         return train, dataset.make_dataset(valid_rows, with_copies=False)

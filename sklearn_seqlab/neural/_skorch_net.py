@@ -174,9 +174,9 @@ class SkorchNetMixin:
         codes[self._code_to_class[is_class]] = np.flatnonzero(is_class)
         return codes.tolist()
 
-    def _train(self, contexts, targets, epochs):
+    def _train(self, contexts, targets, epochs, groups=None):
         try:
-            self.net_.partial_fit(self._unsplit(contexts, targets), epochs=epochs)
+            self.net_.partial_fit(self._unsplit(contexts, targets, groups), epochs=epochs)
         finally:  # also after a failed epoch, so that the kept weights are usable
             self.history_ = self.net_.history
             self.net_.module_.eval()
@@ -188,17 +188,17 @@ class SkorchNetMixin:
             classes = last_only(classes, offsets)
         return SequenceDataset(contexts.codes, per_context(classes, offsets))
 
-    def _split(self, contexts, targets):
+    def _split(self, contexts, targets, groups=None):
         """Training and validation datasets, as the net's ``train_split`` makes them.
 
         See :func:`~sklearn_seqlab.splitting.holdout_split`: identical sequences, and a
         sequence and the sequences equal to its augmented copies, stay on one side, except
         that a common path gives validation a share of its copies. Only the training side's
-        augmented copies are trained on.
+        augmented copies are trained on. With ``groups``, whole groups are held out instead.
         """
-        return self.net_.train_split(self._unsplit(contexts, targets))
+        return self.net_.train_split(self._unsplit(contexts, targets, groups))
 
-    def _unsplit(self, contexts, targets):
+    def _unsplit(self, contexts, targets, groups=None):
         """The data of a training call, before ``train_split`` holds out whole sequences."""
         # with copies, y was derived, so a class is its code minus the reserved codes
         target_codes = targets + N_RESERVED if contexts.augmented is not None else targets
@@ -208,7 +208,7 @@ class SkorchNetMixin:
                 return self._training_dataset(*self._with_copies(contexts, targets, rows))
             return self._training_dataset(contexts[rows], targets[rows])
 
-        return UnsplitSequences(contexts, target_codes, self._split_salt, make_dataset)
+        return UnsplitSequences(contexts, target_codes, self._split_salt, make_dataset, groups)
 
     def _targets_for_more_training(self, X, y):
         """Encode the data of a later ``partial_fit`` call, refusing states not yet known."""

@@ -7,6 +7,7 @@ import torch
 
 from .._base import BaseNextStateClassifier, keep_previous_on_error
 from .._params import RANDOM_STATE, Instance, Integer, Options, Real
+from ..splitting import check_groups
 from ._skorch_net import PREDICT_BATCH_SIZE, SkorchNetMixin
 from .modules import MODULES
 from .training import check_callbacks, check_device, stop_checkpointing
@@ -76,8 +77,9 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         Fraction of the training sequences (whole sequences, never the test data) held out
         to measure the validation loss. Identical sequences stay on one side, except a path
         so common that new data repeat it, which gives validation the same share of its
-        copies (:func:`~sklearn_seqlab.splitting.holdout_split`). None uses all sequences
-        for training.
+        copies (:func:`~sklearn_seqlab.splitting.holdout_split`). ``fit(X, groups=...)``
+        holds out whole groups instead, such as all the phrases of a song. None uses all
+        sequences for training.
     train_on : {"all", "last"}, default="all"
         ``"all"``: learn the next state at every position of each sequence; ``"last"``: only
         the final target (SeqLab's training).
@@ -217,6 +219,38 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         self.verbose = verbose
 
     @keep_previous_on_error
+    def fit(self, X, y=None, groups=None):
+        """Fit the network, stopping early on a validation split of whole sequences.
+
+        Parameters
+        ----------
+        X : iterable of sequences or EncodedSequences
+            With ``y`` None, whole sequences: each one's last state is the target and the
+            rest its context (at least 2 states each). With ``y``, the contexts.
+        y : array-like of shape (n_sequences,), default=None
+            The state that follows each context in ``X``.
+        groups : array-like of shape (n_sequences,), default=None
+            A label per sequence (a song, a case): the validation split holds out whole
+            groups, so that it measures the network on groups it never saw, as a test split
+            by group does. None holds out sequences by content
+            (:func:`~sklearn_seqlab.splitting.holdout_split`). Unused when
+            ``validation_fraction`` is None.
+
+        Returns
+        -------
+        self : NextStateClassifier
+
+        Notes
+        -----
+        A fit that raises leaves the estimator as it was before the call, except that a
+        non-finite loss keeps the new model with its last good weights.
+        """
+        self._check_params()
+        contexts, targets = self._fit_vocabulary(X, y)
+        self._fit(contexts, targets, check_groups(groups, len(contexts)))
+        return self
+
+    @keep_previous_on_error
     def partial_fit(self, X, y=None, classes=None):
         """Train for one more epoch on ``X``; the first call also learns the vocabulary.
 
@@ -281,13 +315,13 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         check_device(self.device)
 
     # building, seeding and feeding the net, and _predict_proba: SkorchNetMixin (_skorch_net.py)
-    def _fit(self, contexts, targets):
+    def _fit(self, contexts, targets, groups=None):
         self._initialize_net(contexts, targets)
         # the checkpoint callbacks resume a killed fit and load a finished one (0 epochs left)
         checkpoint = dict(self.net_.callbacks_).get("checkpoint")
         epochs = self.max_epochs if checkpoint is None else checkpoint.epochs_left(self.max_epochs)
         with self._seeded():
-            self._train(contexts, targets, epochs=epochs)
+            self._train(contexts, targets, epochs=epochs, groups=groups)
 
     def sample(self, n_sequences, length, prefix=None, temperature=1.0, random_state=None):
         """Draw new sequences from the model, one state after another.

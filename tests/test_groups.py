@@ -1,0 +1,126 @@
+"""fit(X, groups=...): validation splits that hold out whole groups (songs, cases)."""
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.model_selection import GroupKFold, cross_validate
+from sklearn.pipeline import make_pipeline
+
+from sklearn_seqlab import HybridClassifier, NextStateClassifier, StateEncoder, splitting
+from sklearn_seqlab.datasets import make_chord_progressions
+from sklearn_seqlab.splitting import check_groups, holdout_split
+
+NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2, random_state=0)
+X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
+SONGS = [f"song {i // 4}" for i in range(60)]  # 15 songs of 4 phrases
+
+
+def _contexts_and_targets(sequences):
+    encoded = StateEncoder().fit_transform(sequences)
+    contexts = encoded[:]
+    contexts.codes = [c[:-1] for c in encoded.codes]
+    return contexts, np.array([c[-1] for c in encoded.codes])
+
+
+@pytest.fixture
+def recorded_splits(monkeypatch):
+    """The groups of every call of holdout_split, and the rows it held out."""
+    calls = []
+
+    def recording(contexts, targets, fraction, salt, groups=None):
+        train, valid = holdout_split(contexts, targets, fraction, salt, groups)
+        calls.append((groups, valid))
+        return train, valid
+
+    monkeypatch.setattr(splitting, "holdout_split", recording)
+    monkeypatch.setattr("sklearn_seqlab.hybrid.holdout_split", recording)
+    return calls
+
+
+def test_whole_groups_are_held_out_whatever_their_content():
+    # every phrase is the same: by content they would all be one group, by song they split
+    contexts, targets = _contexts_and_targets([["C", "F", "G", "C"]] * 40)
+    groups = check_groups([i // 4 for i in range(40)], 40)
+    for salt in range(10):
+        train, valid = holdout_split(contexts, targets, 0.1, salt, groups)
+        assert len(valid) == 4 and len(train) == 36
+        assert len({groups[i] for i in valid}) == 1
+        assert not {groups[i] for i in valid} & {groups[i] for i in train}
+
+
+def test_a_group_keeps_its_side_when_the_rows_are_reordered():
+    contexts, targets = _contexts_and_targets(X)
+    groups = check_groups(SONGS, 60)
+    _, valid = holdout_split(contexts, targets, 0.2, 3, groups)
+    order = np.random.default_rng(0).permutation(60)
+    _, valid_shuffled = holdout_split(contexts[order], targets[order], 0.2, 3, groups[order])
+    assert {SONGS[i] for i in valid} == {SONGS[order[i]] for i in valid_shuffled}
+
+
+def test_groups_larger_than_the_share_hold_out_the_smallest():
+    contexts, targets = _contexts_and_targets(X)
+    groups = check_groups(["a"] * 30 + ["b"] * 25 + ["c"] * 5, 60)
+    _, valid = holdout_split(contexts, targets, 0.05, 0, groups)
+    assert valid.tolist() == list(range(55, 60))
+
+
+def test_a_single_group_cannot_be_split():
+    contexts, targets = _contexts_and_targets(X)
+    with pytest.raises(ValueError, match="single group"):
+        holdout_split(contexts, targets, 0.1, 0, check_groups(["one"] * 60, 60))
+
+
+@pytest.mark.parametrize(
+    "groups, error, match",
+    [
+        ("abc", TypeError, "array-like"),
+        (7, TypeError, "array-like"),
+        (np.zeros((60, 2)), TypeError, "one-dimensional"),
+        (SONGS[:-1], ValueError, "59 labels for 60 sequences"),
+        ([None] + SONGS[1:], ValueError, r"groups\[0\] is missing"),
+        (SONGS[:5] + [float("nan")] + SONGS[6:], ValueError, r"groups\[5\] is missing"),
+        ([["a"]] + SONGS[1:], TypeError, r"groups\[0\] is a list"),
+    ],
+)
+@pytest.mark.parametrize("model", [NET, HybridClassifier(NET, n_networks=1, random_state=0)])
+def test_bad_groups_are_named_and_the_old_model_is_kept(model, groups, error, match):
+    model = sklearn.clone(model).fit(X)
+    before = model.predict_proba(X[:5])
+    with pytest.raises(error, match=match):
+        model.fit(X[::-1], groups=groups)
+    np.testing.assert_array_equal(model.predict_proba(X[:5]), before)
+
+
+def test_the_network_stops_early_on_whole_groups(recorded_splits):
+    NET.fit(X, groups=SONGS)
+    ((groups, valid),) = recorded_splits
+    assert list(groups) == SONGS
+    held_out = {SONGS[i] for i in valid}
+    assert all(SONGS.count(song) == sum(SONGS[i] == song for i in valid) for song in held_out)
+
+
+def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits):
+    HybridClassifier(NET, n_networks=2, random_state=0).fit(X, groups=SONGS)
+    (groups, valid), *networks = recorded_splits
+    assert list(groups) == SONGS and len(networks) == 2
+    mixture_songs = {SONGS[i] for i in valid}
+    for network_groups, network_valid in networks:
+        # the networks train on the other songs, and stop early on some of them
+        assert set(network_groups) == set(SONGS) - mixture_songs
+        assert len(network_groups) == 60 - len(valid)
+        assert {network_groups[i] for i in network_valid} <= set(network_groups)
+
+
+def test_without_groups_the_split_goes_by_content(recorded_splits):
+    HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    assert all(groups is None for groups, _ in recorded_splits)
+
+
+def test_groups_reach_the_model_in_a_pipeline_and_by_metadata_routing(recorded_splits):
+    make_pipeline(StateEncoder(), NET).fit(X, nextstateclassifier__groups=SONGS)
+    assert list(recorded_splits[-1][0]) == SONGS
+    with sklearn.config_context(enable_metadata_routing=True):
+        net = sklearn.clone(NET).set_fit_request(groups=True)
+        cross_validate(net, X, params={"groups": SONGS}, cv=GroupKFold(3))
+    # each fit's split holds the songs of its training fold only: 10 songs of 15
+    assert [len(set(groups)) for groups, _ in recorded_splits[-3:]] == [10, 10, 10]

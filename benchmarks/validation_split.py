@@ -17,8 +17,8 @@ copies, as new data repeat them; it once held out only rare paths. This script m
 ``--phrases FILE`` (``mcgill_phrases.tsv``'s columns: song_id, phrase) asks the same of
 phrases grouped by song: on the training songs of outer folds ``--folds`` of
 ``GroupKFold(7)`` by song (``real_data.py``'s split), the split's validation phrases and a
-tenth of the training songs held out whole are scored beside the test songs, every next
-state of each phrase. Only part 1 runs there.
+tenth of the training songs held out whole (the split of ``fit(X, groups=...)``) are scored
+beside the test songs, every next state of each phrase. Only part 1 runs there.
 
 ``--protocol inner`` (the default) applies Tax's protocol to Helpdesk's training cases alone,
 as ``ablation.py --helpdesk`` does: their first 2/3 fitted, the prefixes of their last third
@@ -34,7 +34,6 @@ Usage::
 """
 
 import argparse
-import zlib
 
 import numpy as np
 import torch
@@ -49,7 +48,7 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.data import read_table
 from sklearn_seqlab.metrics import next_state_accuracy, next_state_log_loss
-from sklearn_seqlab.splitting import holdout_split
+from sklearn_seqlab.splitting import check_groups, holdout_split
 
 COUNT_MODELS = {
     "KN order 3": {"max_order": 3},
@@ -78,21 +77,6 @@ def _next_states(sequences):
     return contexts, [seq[k] for seq in sequences for k in range(1, len(seq))]
 
 
-def _group_holdout(groups, fraction, salt):
-    """Training and validation rows, whole groups held out in the order of a seeded hash
-    until ``fraction`` of the rows are."""
-    order = sorted(set(groups), key=lambda g: zlib.crc32(f"{salt}:{g}".encode()))
-    held, n_held = set(), 0
-    for group in order:
-        if n_held >= fraction * len(groups):
-            break
-        held.add(group)
-        n_held += groups.count(group)
-    rows = np.arange(len(groups))
-    mask = np.array([g in held for g in groups])
-    return rows[~mask], rows[mask]
-
-
 def split_table(train, contexts, targets, salts=(1, 2, 3), groups=None):
     """Markdown rows: the count models on the validation prefixes of the split with each
     salt, on those of a tenth of the ``groups`` (one per training sequence) held out whole
@@ -109,8 +93,11 @@ def split_table(train, contexts, targets, salts=(1, 2, 3), groups=None):
     splits = [
         ("the validation split", salt, holdout_split(heads, last, 0.1, salt)) for salt in salts
     ]
-    if groups is not None:
-        splits += [("whole groups", salt, _group_holdout(groups, 0.1, salt)) for salt in salts]
+    if groups is not None:  # the split of fit(X, groups=...)
+        groups = check_groups(groups, len(train))
+        splits += [
+            ("whole groups", salt, holdout_split(heads, last, 0.1, salt, groups)) for salt in salts
+        ]
     for name, salt, (fit_rows, valid_rows) in splits:
         valid_contexts, valid_targets = _next_states([train[i] for i in valid_rows])
         cells = _scores([train[i] for i in fit_rows], valid_contexts, valid_targets)

@@ -425,3 +425,59 @@ def test_a_verbose_fit_shows_a_progress_bar_only_in_a_terminal(monkeypatch):
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     shown = NextStateClassifier(**params).fit(X)
     assert "progress_bar" in dict(shown.net_.callbacks_)
+
+
+def grouped_phrases(tmp_path):
+    """A table of 40 phrases in 10 songs, and its data set spec."""
+    rows = [(f"song{i // 4}", " ".join(f"s{(i + k) % 5}" for k in range(4))) for i in range(40)]
+    path = tmp_path / "phrases.tsv"
+    path.write_text("song_id\tphrase\n" + "\n".join(f"{g}\t{p}" for g, p in rows) + "\n")
+    return {"path": str(path), "phrase": "phrase", "group": "song_id"}
+
+
+def test_validate_by_group_needs_groups_in_every_data_set(data_file, tmp_path):
+    config = tiny_config(data_file)["experiments"]["tiny"]
+    config["datasets"] = [grouped_phrases(tmp_path), str(data_file)]
+    with pytest.raises(ConfigError, match=r"datasets\[1\] names no \"group\" column"):
+        read_config({"x": {**config, "validate_by_group": True}})
+    with pytest.raises(ConfigError, match="validate_by_group"):
+        read_config({"x": {**config, "validate_by_group": "yes"}})
+
+
+@pytest.mark.parametrize(
+    "search, trials, ranges",
+    [("random", 2, True), ("random", 1, True), ("random", 2, False), ("optuna", 2, True)],
+)
+def test_validate_by_group_hands_each_fit_the_groups_of_its_rows(
+    tmp_path, monkeypatch, search, trials, ranges
+):
+    if search == "optuna":
+        pytest.importorskip("optuna_integration")
+    from sklearn_seqlab import splitting
+
+    calls = []
+
+    def recording(contexts, targets, fraction, salt, groups=None):
+        calls.append((len(contexts), groups))
+        return holdout_split(contexts, targets, fraction, salt, groups)
+
+    holdout_split = splitting.holdout_split
+    monkeypatch.setattr(splitting, "holdout_split", recording)
+    model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
+    if ranges:
+        model["optimization_config"] = {"lr": {"min": 1e-3, "max": 1e-2}}
+    config = {
+        "x": {
+            "datasets": [grouped_phrases(tmp_path)],
+            "kfold_splits": 2,
+            "number_of_trials": trials,
+            "models": [model],
+            "validate_by_group": True,
+        }
+    }
+    run_experiments(config, tmp_path / "out", search=search, progress=lambda line: None)
+    assert calls and all(groups is not None for _, groups in calls)
+    for n_rows, groups in calls:
+        # a fit sees the songs of its own rows, whole: 4 phrases each
+        assert len(groups) == n_rows and all(list(groups).count(g) == 4 for g in groups)
+    assert max(n_rows for n_rows, _ in calls) == 40  # the final model, on every song

@@ -81,6 +81,7 @@ _EXPERIMENT_KEYS = {
     "augment_by_key",
     "test_dataset",
     "clean_kern",
+    "validate_by_group",
 }
 
 
@@ -120,6 +121,12 @@ class Experiment:
     clean_kern : bool
         Not one of SeqLab's keys: clean ``**kern`` values of CSV files as SeqLab's loader
         always did (see :func:`~sklearn_seqlab.data.readers.read_seqlab_csv`); off by default.
+    validate_by_group : bool
+        Not one of SeqLab's keys: the models that stop early or mix on a validation split
+        (``NextStateClassifier``, ``HybridClassifier``) hold out whole groups of their
+        training fold there, ``fit(X, groups=...)``; needs a ``"group"`` in every data set.
+        Off by default: on McGill's phrases grouped by song the split by content gave the
+        more accurate hybrid (``benchmarks/README.md``, twelfth round).
     """
 
     name: str
@@ -136,6 +143,7 @@ class Experiment:
     augment_by_key: bool = False
     test_dataset: object = None
     clean_kern: bool = False
+    validate_by_group: bool = False
 
     def features(self):
         """The features to read from a CSV file as event tuples (target first), or None.
@@ -260,7 +268,18 @@ def _experiment(name, body, where, base=None):
         augment_by_key=bool_value(body, "augment_by_key", where),
         test_dataset=test_dataset,
         clean_kern=bool_value(body, "clean_kern", where),
+        validate_by_group=bool_value(body, "validate_by_group", where),
     )
+    if experiment.validate_by_group:
+        # a path is a file read without groups; a table names its group column
+        grouped = [isinstance(d, dict) and "group" in d for d in datasets]
+        ungrouped = [i for i, has_group in enumerate(grouped) if not has_group]
+        if ungrouped:
+            raise ConfigError(
+                f"{where}: 'validate_by_group' holds out whole groups, but "
+                f'datasets[{ungrouped[0]}] names no "group" column; add one, or drop '
+                "'validate_by_group'."
+            )
     _check_features(experiment, where)
     if experiment.normalize_chords is True:
         experiment.normalize_chords = "seventh"

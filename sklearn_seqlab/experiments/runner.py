@@ -7,6 +7,7 @@ is refitted on the training fold (neural models stop early on a split of it) and
 outer test fold. No test sequence ever takes part in choosing a model.
 """
 
+import inspect
 import json
 import os
 import re
@@ -206,6 +207,7 @@ def run_experiments(
                             _search(spec, experiment, search, n_jobs, groups is not None),
                             X[train],
                             None if groups is None else groups[train],
+                            experiment.validate_by_group,
                         )
                         final = getattr(final, "best_estimator_", final)
                         _save_atomically(final, path)
@@ -321,11 +323,20 @@ def _search(spec, experiment, search, n_jobs, grouped=False):
     return SEARCHES[search](pipe, spec, experiment, inner, n_jobs)
 
 
-def _fit(searcher, X, groups):
-    """Fit a search on ``X``, its inner folds split by ``groups`` when there are groups."""
+def _fit(searcher, X, groups, validate_by_group=False):
+    """Fit a search on ``X``, its inner folds split by ``groups`` when there are groups.
+
+    With ``validate_by_group``, the model's own validation split holds out whole groups too,
+    if its ``fit`` takes ``groups`` (a search slices them to each inner training fold).
+    """
+    params = {}
+    if validate_by_group and groups is not None:
+        pipe = searcher if isinstance(searcher, Pipeline) else searcher.estimator
+        if "groups" in inspect.signature(pipe["clf"].fit).parameters:
+            params["clf__groups"] = groups
     if groups is None or isinstance(searcher, Pipeline):  # a pipeline has no folds to split
-        return searcher.fit(X)
-    return searcher.fit(X, groups=groups)
+        return searcher.fit(X, **params)
+    return searcher.fit(X, groups=groups, **params)
 
 
 def _outer_folds(experiment, X, groups, n_train=None):
@@ -352,7 +363,10 @@ def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=(), n_trai
         searcher = _search(spec, experiment, search, n_jobs, grouped=groups is not None)
         start = time.perf_counter()
         _fit(
-            searcher, [X[i] for i in train], None if groups is None else [groups[i] for i in train]
+            searcher,
+            [X[i] for i in train],
+            None if groups is None else [groups[i] for i in train],
+            experiment.validate_by_group,
         )
         seconds = time.perf_counter() - start
         model = getattr(searcher, "best_estimator_", searcher)

@@ -2,9 +2,11 @@
 
 Each search takes the pipeline of a model, its ranges (a
 :class:`~sklearn_seqlab.experiments.seqlab_models.ModelSpec`), the experiment's budget and
-seed, and the inner folds, and returns an object whose ``fit(X, groups=None)`` leaves the
-chosen model in ``best_estimator_`` and its parameters in ``best_params_``. Candidates are
-scored by next-state accuracy on the inner folds.
+seed, and the inner folds, and returns an object that holds the pipeline in ``estimator`` and
+whose ``fit(X, groups=None, **fit_params)`` leaves the chosen model in ``best_estimator_`` and
+its parameters in ``best_params_``. Candidates are scored by next-state accuracy on the inner
+folds; ``fit_params`` (such as ``clf__groups``) reach each fit of the pipeline, sliced to its
+rows.
 """
 
 import warnings
@@ -41,12 +43,13 @@ class OneCandidate:
     folds, which cannot change a choice among one."""
 
     def __init__(self, pipe, distributions, random_state):
-        self.pipe, self.distributions, self.random_state = pipe, distributions, random_state
+        self.estimator, self.distributions, self.random_state = pipe, distributions, random_state
 
-    def fit(self, X, groups=None):
+    def fit(self, X, groups=None, **fit_params):
         sampler = ParameterSampler(self.distributions, 1, random_state=self.random_state)
         self.best_params_ = next(iter(sampler))
-        self.best_estimator_ = clone(self.pipe).set_params(**self.best_params_).fit(X)
+        pipe = clone(self.estimator).set_params(**self.best_params_)
+        self.best_estimator_ = pipe.fit(X, **fit_params)
         return self
 
 
@@ -74,10 +77,10 @@ class QuietOptunaSearch:
     """An ``OptunaSearchCV`` built and fitted without optuna's per-trial log lines and
     upstream notices; optuna's own logging settings are restored afterwards."""
 
-    def __init__(self, *args, **kwargs):
-        self.args, self.kwargs = args, kwargs
+    def __init__(self, pipe, *args, **kwargs):
+        self.estimator, self.args, self.kwargs = pipe, args, kwargs
 
-    def fit(self, X, groups=None):
+    def fit(self, X, groups=None, **fit_params):
         import optuna
         from optuna_integration import OptunaSearchCV
 
@@ -91,7 +94,8 @@ class QuietOptunaSearch:
                 warnings.filterwarnings(
                     "ignore", message="`optuna.terminator` module", category=FutureWarning
                 )
-                search = OptunaSearchCV(*self.args, **self.kwargs).fit(X, groups=groups)
+                search = OptunaSearchCV(self.estimator, *self.args, **self.kwargs)
+                search = search.fit(X, groups=groups, **fit_params)
         finally:
             optuna.logging.set_verbosity(verbosity)
         self.best_estimator_ = search.best_estimator_

@@ -74,6 +74,14 @@ TIME_FEATURES = {
 """Features of an event's timestamp that ``--helpdesk-features`` can add."""
 
 
+class ContentSplitNetwork(NextStateClassifier):
+    """A network that stops early on the split by content even when ``fit`` gets groups: in a
+    hybrid fitted with ``--fit-groups``, only the mixture is then chosen on whole songs."""
+
+    def fit(self, X, y=None, groups=None):
+        return super().fit(X, y)
+
+
 def augmented(model):
     """Spellings merged on all data; training sequences also transposed into 12 keys."""
     return make_pipeline(ChordNormalizer(), StateEncoder(augment=KeyTransposer()), model)
@@ -94,6 +102,10 @@ MODELS = {
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
+    # with --fit-groups: the mixture on whole songs, the networks' early stopping by content
+    "hybrid_mixture_by_group": lambda: HybridClassifier(
+        ContentSplitNetwork(average_weights=False), random_state=0
+    ),
     "hybrid9": lambda: HybridClassifier(n_networks=9, random_state=0),
     # the count model's order chosen on inner splits of the training folds (ablation.py)
     "vomm5": lambda: VariableOrderMarkovClassifier(max_order=5),
@@ -142,6 +154,7 @@ LABELS = {
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
+    "hybrid_mixture_by_group": "HybridClassifier(), networks stopped by content",
     "hybrid9": "HybridClassifier(n_networks=9)",
     "vomm5": "KN order 5",
     "vomm_cache": "KN order 3, cache 0.2",

@@ -225,10 +225,10 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         Parameters
         ----------
         X : iterable of sequences or EncodedSequences
-            With ``y`` None, whole sequences: each one's last state is the target and the
-            rest its context (at least 2 states each). With ``y``, the contexts.
+            Whole sequences of 2 states or more, whose last state is the target; or, with
+            ``y``, the contexts.
         y : array-like of shape (n_sequences,), default=None
-            The state that follows each context in ``X``.
+            The next state of each context; None takes it from ``X``.
         groups : array-like of shape (n_sequences,), default=None
             A label per sequence (a song, a case): the validation split holds out whole
             groups, so that it measures the network on groups it never saw, as a test split
@@ -239,11 +239,8 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         Returns
         -------
         self : NextStateClassifier
-
-        Notes
-        -----
-        A fit that raises leaves the estimator as it was before the call, except that a
-        non-finite loss keeps the new model with its last good weights.
+            Fitted; a fit that raises leaves it as it was, except that a non-finite loss
+            keeps the new network with its last good weights.
         """
         self._check_params()
         contexts, targets = self._fit_vocabulary(X, y)

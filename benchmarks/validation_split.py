@@ -108,13 +108,15 @@ def split_table(train, contexts, targets, salts=(1, 2, 3), groups=None):
     return lines
 
 
-def seed_table(train, contexts, targets, n_seeds, gains=(2.0,), network=True):
+def seed_table(train, contexts, targets, n_seeds, gains=(2.0,), network=True, by_case=False):
     """Markdown rows: the default hybrid (with each ``min_gain_se`` of ``gains``) and the
     default network for each seed, and a summary.
 
     The hybrids of one seed train the same networks on the same split, so they differ only
-    in the rule that keeps or drops the mixture.
+    in the rule that keeps or drops the mixture. With ``by_case``, every model is fitted with
+    each case as a group of its own: a validation split of random cases, not by content.
     """
+    groups = {"groups": np.arange(len(train))} if by_case else {}
     count = VariableOrderMarkovClassifier().fit(train)
     kn = next_state_accuracy(targets, count.predict(contexts))
     labels = [f"`HybridClassifier(min_gain_se={gain:g})`" for gain in gains]
@@ -132,7 +134,7 @@ def seed_table(train, contexts, targets, n_seeds, gains=(2.0,), network=True):
     for seed in range(n_seeds):
         cells = []
         for gain, label in zip(gains, labels, strict=True):
-            hybrid = HybridClassifier(min_gain_se=gain, random_state=seed).fit(train)
+            hybrid = HybridClassifier(min_gain_se=gain, random_state=seed).fit(train, **groups)
             scores[label].append(next_state_accuracy(targets, hybrid.predict(contexts)))
             chosen = hybrid.count_model_
             cells.append(
@@ -140,7 +142,7 @@ def seed_table(train, contexts, targets, n_seeds, gains=(2.0,), network=True):
                 f"{chosen.cache_weight}"
             )
         if network:
-            model = NextStateClassifier(random_state=seed).fit(train)
+            model = NextStateClassifier(random_state=seed).fit(train, **groups)
             scores["network"].append(next_state_accuracy(targets, model.predict(contexts)))
             cells += [f"{scores['network'][-1]:.4f}", str(len(model.history_))]
         row = f"| {seed} | " + " | ".join(cells) + " |"
@@ -176,6 +178,12 @@ def main():
         help="the hybrid's min_gain_se values compared, seed by seed",
     )
     parser.add_argument("--no-network", action="store_true", help="skip the network alone")
+    parser.add_argument(
+        "--by-case",
+        action="store_true",
+        help="--seeds: fit with each case a group of its own (fit(X, groups=...)): validation "
+        "on random cases instead of the split by content",
+    )
     args = parser.parse_args()
     if any(not 0 <= fold < 7 for fold in args.folds):
         parser.error(f"--folds must lie in 0-6 (7 folds by song), got {args.folds}")
@@ -200,7 +208,9 @@ def main():
     print("\n".join(lines), flush=True)
     if args.seeds:
         network = not args.no_network
-        rows = seed_table(train, contexts, targets, args.seeds, args.min_gain_se, network)
+        rows = seed_table(
+            train, contexts, targets, args.seeds, args.min_gain_se, network, args.by_case
+        )
         print("\n".join(rows))
 
 

@@ -12,7 +12,8 @@ copies, as new data repeat them; it once held out only rare paths. This script m
    defaults score for ``random_state`` 0 to N-1, beside the default count model, and how
    many epochs the network trained (early stopping's patience included). ``--min-gain-se 0 2``
    fits the hybrid with each rule for keeping its mixture (the same networks for one seed),
-   and ``--no-network`` skips the network alone.
+   ``--no-network`` skips the network alone, and ``--by-case`` fits every model with each
+   case a group of its own (``fit(X, groups=...)``): validation on random cases.
 
 ``--phrases FILE`` (``mcgill_phrases.tsv``'s columns: song_id, phrase) asks the same of
 phrases grouped by song: on the training songs of outer folds ``--folds`` of
@@ -28,7 +29,7 @@ takes another log in Helpdesk's columns, such as Tax et al.'s BPI logs.
 Usage::
 
     python benchmarks/validation_split.py --helpdesk ../shared/data/helpdesk.csv \\
-        [--protocol inner|outer] [--seeds 10] [--min-gain-se 0 2] [--no-network]
+        [--protocol inner|outer] [--seeds 10] [--min-gain-se 0 2] [--no-network] [--by-case]
     python benchmarks/validation_split.py --phrases ../shared/data/mcgill_phrases.tsv \
         [--folds 0 1 2]
 """

@@ -124,3 +124,14 @@ def test_groups_reach_the_model_in_a_pipeline_and_by_metadata_routing(recorded_s
         cross_validate(net, X, params={"groups": SONGS}, cv=GroupKFold(3))
     # each fit's split holds the songs of its training fold only: 10 songs of 15
     assert [len(set(groups)) for groups, _ in recorded_splits[-3:]] == [10, 10, 10]
+
+
+def test_groups_name_the_checkpoint_since_they_change_the_split(tmp_path):
+    net = NextStateClassifier(
+        embedding_dim=8, hidden_dim=8, max_epochs=1, checkpoint_dir=tmp_path, random_state=0
+    )
+    paths = [
+        net.fit(X, groups=groups).checkpoint_path_
+        for groups in (None, SONGS, SONGS, SONGS[4:] + SONGS[:4])
+    ]
+    assert paths[0] != paths[1] == paths[2] != paths[3]

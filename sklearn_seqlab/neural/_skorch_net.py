@@ -89,12 +89,12 @@ class SkorchNetMixin:
         afterwards, so fitting never disturbs the user's own random streams."""
         return _seeded(int(self._rng.randint(np.iinfo(np.int32).max)))
 
-    def _initialize_net(self, contexts, targets):
+    def _initialize_net(self, contexts, targets, groups=None):
         """Seed, name this fit's checkpoint directory, and build a fresh net."""
         self._reset_random_streams()
         self.checkpoint_path_ = None
         if self.checkpoint_dir is not None:
-            key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_)
+            key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_, groups)
             self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
         self._build_net()
 

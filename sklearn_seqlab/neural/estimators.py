@@ -313,7 +313,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
 
     # building, seeding and feeding the net, and _predict_proba: SkorchNetMixin (_skorch_net.py)
     def _fit(self, contexts, targets, groups=None):
-        self._initialize_net(contexts, targets)
+        self._initialize_net(contexts, targets, groups)
         # the checkpoint callbacks resume a killed fit and load a finished one (0 epochs left)
         checkpoint = dict(self.net_.callbacks_).get("checkpoint")
         epochs = self.max_epochs if checkpoint is None else checkpoint.epochs_left(self.max_epochs)

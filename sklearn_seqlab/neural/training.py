@@ -161,12 +161,14 @@ def _save_atomically(directory, save, **files):
         os.replace(tmp, directory / files[key])
 
 
-def fit_fingerprint(params, contexts, targets, classes):
+def fit_fingerprint(params, contexts, targets, classes, groups=None):
     """A short hash of a fit's parameters and data: the name of its checkpoint directory.
 
     Fits that differ in parameters, callbacks or data (the fits of a search, the folds of a
     cross-validation) get different directories, so running them in parallel is safe, while
-    calling ``fit`` again with the same parameters and data finds the same checkpoint.
+    calling ``fit`` again with the same parameters and data finds the same checkpoint. The
+    ``groups`` passed to ``fit`` change the validation split, so they name it too; without
+    them the name is what it was before ``fit`` took groups.
     """
     digest = hashlib.sha256()
     skip = {"callbacks", "checkpoint_dir", "verbose", "device"}
@@ -178,6 +180,8 @@ def fit_fingerprint(params, contexts, targets, classes):
     for codes in contexts.codes:
         digest.update(codes.tobytes())
     digest.update(np.asarray(targets, dtype=np.int64).tobytes())
+    if groups is not None:
+        digest.update(repr(["groups", *groups.tolist()]).encode())
     return digest.hexdigest()[:16]
 
 

@@ -48,15 +48,15 @@ class HybridClassifier(BaseNextStateClassifier):
     were not trained on, never test data. New data repeat the common sequences (a process's
     main paths), so the split holds out a share of their copies too
     (:func:`~sklearn_seqlab.splitting.holdout_split`); ``fit(X, groups=...)`` holds out
-    whole groups instead, such as all the phrases of a song. The default count model's order and
-    cache weight are chosen with it. The count model is then refitted on all training
+    whole groups instead, such as all the phrases of a song. The default count model's order
+    and cache weight are chosen with it. The count model is then refitted on all training
     sequences, which costs little; the networks keep the training they had.
 
     The best mixture on a small split is partly luck. So it replaces the count model alone
     (the default count model, or the one given, with ``w = 0``) only when its validation
     log-likelihood is higher by more than ``min_gain_se`` standard errors, errors taken over
-    whole held-out sequences. Otherwise the hybrid predicts with that count model alone, as
-    a user without the networks would.
+    whole held-out sequences (over whole groups when ``fit`` gets ``groups``). Otherwise the
+    hybrid predicts with that count model alone, as a user without the networks would.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ class HybridClassifier(BaseNextStateClassifier):
         mixture whatever its gain. On process logs whose count model is hard to beat, the
         best mixture on the validation split often predicted new cases worse than the count
         model alone (``benchmarks/README.md``, eighth round). With a single held-out
-        sequence no error can be taken, and only ``0.0`` lets a mixture in. Ignored when
+        sequence (or group) no error can be taken, and only ``0.0`` lets a mixture in. Ignored when
         ``network_weight`` is fixed.
     n_jobs : int, default=None
         Networks trained in parallel (joblib; -1 uses every core).
@@ -239,10 +239,11 @@ class HybridClassifier(BaseNextStateClassifier):
         if y is None:
             followers, _ = next_classes(contexts[fit_rows], followers, self._code_to_class)
         if len(np.unique(followers)) < 2:
+            kept = "identical sequences" if groups is None else "each group"
             raise ValueError(
                 f"The validation split (validation_fraction={self.validation_fraction}) keeps "
-                "identical sequences together and leaves a single next state to train on: the "
-                "data hold too few distinct sequences. Pass more, or fix network_weight."
+                f"{kept} together and leaves a single next state to train on: the data hold "
+                "too few distinct sequences. Pass more, or fix network_weight."
             )
 
         def rows_of(rows):
@@ -254,6 +255,14 @@ class HybridClassifier(BaseNextStateClassifier):
         network = self.network
         if network is None:
             network = NextStateClassifier(average_weights=DEFAULT_AVERAGE_WEIGHTS)
+        if fit_groups and network.validation_fraction is not None:
+            if len(set(fit_groups["groups"].tolist())) < 2:
+                raise ValueError(
+                    f"groups holds {len(set(groups.tolist()))} group(s): the hybrid holds one "
+                    "out to choose its mixture, which leaves its networks a single group to "
+                    "stop early on. Pass more groups, or give the network "
+                    "validation_fraction=None and patience=None."
+                )
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_networks)
         networks = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
@@ -265,6 +274,8 @@ class HybridClassifier(BaseNextStateClassifier):
         count, weight, log_likelihood = candidates[0], self.network_weight, None
         if weight is None:
             valid = self._prefixes(contexts[valid_rows], targets[valid_rows])
+            if groups is not None:  # the phrases of one song are not independent either
+                valid = (*valid[:2], _group_index(groups[valid_rows])[valid[2]])
             count, weight, log_likelihood = self._choose_mixture(
                 networks, candidates, rows_of(fit_rows), *valid
             )
@@ -366,6 +377,12 @@ class HybridClassifier(BaseNextStateClassifier):
             return p_count
         p_net = np.mean([self._aligned(m, contexts) for m in self.networks_], axis=0)
         return self.network_weight_ * p_net + (1.0 - self.network_weight_) * p_count
+
+
+def _group_index(groups):
+    """The index of each label's group among the distinct labels."""
+    index = {}
+    return np.array([index.setdefault(label, len(index)) for label in groups.tolist()])
 
 
 def _fit_one(model, X, y, **fit_params):

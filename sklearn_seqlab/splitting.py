@@ -14,8 +14,8 @@ in the validation share and takes at most a tenth of it.
 Sequences of one song, or phrases that repeat a song's loops with a chord changed, resemble
 each other without being equal, so content alone cannot keep them together. The user's
 ``groups`` (one label per sequence, passed to ``fit``) can: with them, whole groups are held
-out instead, as :class:`~sklearn.model_selection.GroupShuffleSplit` would, and validation
-looks like the test data of a split by group (new songs).
+out instead, taken in the order of a seeded hash of their labels while they fit in the
+validation share, and validation looks like the test data of a split by group (new songs).
 
 A path more common than that stays in training, and also gives validation its share of its
 identical copies, the last ones: new data repeat the common paths (on Helpdesk, one path is
@@ -34,6 +34,7 @@ once, and each ``fit``/``partial_fit`` call hands it the call's :class:`UnsplitS
 import zlib
 
 import numpy as np
+import pandas as pd
 from torch.utils.data import Dataset
 
 from .encoding import state_codes
@@ -143,7 +144,8 @@ def holdout_split(contexts, targets, fraction, salt, groups=None):
 
 def _holdout_groups(groups, n_valid, salt):
     """Hold out whole groups of the user's labels, in the order of a seeded hash of each
-    label, while they fit in ``n_valid`` rows (the smallest group if none fits)."""
+    label, while they fit in ``n_valid`` rows; when none fits, the smallest group, whatever
+    its share."""
     rows_of = {}
     for i, label in enumerate(groups.tolist()):
         rows_of.setdefault(label, []).append(i)
@@ -152,8 +154,11 @@ def _holdout_groups(groups, n_valid, salt):
             f"groups holds a single group ({groups[0]!r}), so holding one out leaves nothing "
             "to train on; pass at least 2 groups, or groups=None."
         )
-    # the hash of a label, not of its rows, so a group keeps its side whatever the order
-    order = sorted(rows_of, key=lambda label: (zlib.crc32(str(label).encode(), salt), str(label)))
+    # the hash of a label (its type and text), not of its rows, so a group keeps its side
+    # whatever the order of the rows
+    order = sorted(
+        rows_of, key=lambda label: (zlib.crc32(group_key(label), salt), group_key(label))
+    )
     valid = []
     for label in order:
         if len(valid) + len(rows_of[label]) <= n_valid:
@@ -170,7 +175,8 @@ def check_groups(groups, n_sequences):
     Parameters
     ----------
     groups : array-like of shape (n_sequences,) or None
-        One hashable label per training sequence (a song, a case, a session).
+        One hashable label per training sequence (a song, a case, a session). Labels equal
+        in Python (``1``, ``1.0``, ``True``) are one group.
     n_sequences : int
         Number of training sequences.
 
@@ -204,8 +210,10 @@ def check_groups(groups, n_sequences):
             f"groups has {len(labels)} labels for {n_sequences} sequences; pass one label per "
             "sequence of X."
         )
+    # numpy scalars as Python values, so that a label is the same group in any container
+    labels = [label.item() if isinstance(label, np.generic) else label for label in labels]
     for i, label in enumerate(labels):
-        if label is None or (isinstance(label, float) and np.isnan(label)):
+        if _is_missing(label):
             raise ValueError(f"groups[{i}] is missing ({label!r}); every sequence needs a group.")
         try:
             hash(label)
@@ -217,6 +225,22 @@ def check_groups(groups, n_sequences):
     out = np.empty(len(labels), dtype=object)
     out[:] = labels
     return out
+
+
+def group_key(label):
+    """The bytes that stand for a group label, its type's name and its text: ``1`` and
+    ``"1"`` are different groups, in whatever container they came."""
+    return f"{type(label).__name__}:{label}".encode()
+
+
+def _is_missing(label):
+    """Whether a label is a missing value (None, NaN, ``pd.NA``, ``pd.NaT``)."""
+    return (
+        label is None
+        or label is pd.NA
+        or label is pd.NaT
+        or (isinstance(label, float) and label != label)
+    )
 
 
 class UnsplitSequences(Dataset):

@@ -1,6 +1,7 @@
 """fit(X, groups=...): validation splits that hold out whole groups (songs, cases)."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import sklearn
 from sklearn.model_selection import GroupKFold, cross_validate
@@ -135,3 +136,57 @@ def test_groups_name_the_checkpoint_since_they_change_the_split(tmp_path):
         for groups in (None, SONGS, SONGS, SONGS[4:] + SONGS[:4])
     ]
     assert paths[0] != paths[1] == paths[2] != paths[3]
+
+
+@pytest.mark.parametrize("missing", [pd.NA, pd.NaT, np.float32("nan")])
+def test_every_kind_of_missing_label_is_refused(missing):
+    groups = np.array([missing] + SONGS[1:], dtype=object)
+    with pytest.raises(ValueError, match=r"groups\[0\] is missing"):
+        check_groups(groups, 60)
+
+
+def test_labels_of_another_type_but_the_same_text_keep_their_sides():
+    # 1 and "1" are two groups; their order must not depend on where their rows are
+    contexts, targets = _contexts_and_targets(X)
+    labels = [1, "1", 2, "2", 3, "3"] * 10
+    order = np.random.default_rng(1).permutation(60)
+    for salt in range(20):
+        _, valid = holdout_split(contexts, targets, 0.2, salt, check_groups(labels, 60))
+        shuffled = check_groups([labels[i] for i in order], 60)
+        _, valid_shuffled = holdout_split(contexts[order], targets[order], 0.2, salt, shuffled)
+        assert {repr(labels[i]) for i in valid} == {repr(shuffled[i]) for i in valid_shuffled}
+
+
+def test_a_hybrid_with_two_groups_says_its_networks_would_have_one():
+    with pytest.raises(ValueError, match="groups holds 2 group.*leaves its networks a single"):
+        HybridClassifier(NET, n_networks=1).fit(X, groups=["a"] * 30 + ["b"] * 30)
+
+
+def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
+    import sklearn_seqlab.hybrid as hybrid_module
+
+    clusters = []
+
+    def recording(gain, sequence, n_standard_errors):
+        clusters.append(len(np.unique(sequence)))
+        return True
+
+    monkeypatch.setattr(hybrid_module, "_significant_gain", recording)
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0)
+    hybrid.fit(X, groups=SONGS)
+    hybrid.fit(X)
+    # whole songs of 4 phrases held out: a tenth of 60 phrases is one song, one cluster; by
+    # content each held-out phrase is a cluster of its own
+    assert clusters[0] == 1 and clusters[1] > 1
+
+
+def test_the_checkpoint_name_is_the_same_for_any_container_of_the_same_groups(tmp_path):
+    net = NextStateClassifier(
+        embedding_dim=8, hidden_dim=8, max_epochs=1, checkpoint_dir=tmp_path, random_state=0
+    )
+    as_list = net.fit(X, groups=SONGS).checkpoint_path_
+    assert net.fit(X, groups=np.array(SONGS)).checkpoint_path_ == as_list
+    assert net.fit(X, groups=pd.Series(SONGS, index=range(100, 160))).checkpoint_path_ == as_list
+    # without a validation split, groups change nothing, and so not the name either
+    net.set_params(validation_fraction=None, patience=None)
+    assert net.fit(X, groups=SONGS).checkpoint_path_ == net.fit(X).checkpoint_path_

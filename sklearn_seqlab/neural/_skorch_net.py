@@ -94,6 +94,8 @@ class SkorchNetMixin:
         self._reset_random_streams()
         self.checkpoint_path_ = None
         if self.checkpoint_dir is not None:
+            # groups change the split, and without a split they change nothing
+            groups = None if self.validation_fraction is None else groups
             key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_, groups)
             self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
         self._build_net()

@@ -254,7 +254,8 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         Each call runs exactly one epoch, as scikit-learn's ``partial_fit`` methods do:
         ``patience`` and the restoring of the best weights apply to :meth:`fit` only. The
         validation split, when ``validation_fraction`` is set, depends on each sequence's
-        content, so a sequence held out in one call is held out in the next.
+        content, so a sequence held out in one call is held out in the next. It is the split
+        by content even after ``fit(X, groups=...)``, whose groups do not carry over.
 
         Parameters
         ----------

@@ -18,6 +18,7 @@ import torch
 from skorch.callbacks import Callback, Checkpoint
 
 from .._base import NonFiniteLossError
+from ..splitting import group_key
 
 
 class FiniteLossGuard(Callback):
@@ -180,8 +181,10 @@ def fit_fingerprint(params, contexts, targets, classes, groups=None):
     for codes in contexts.codes:
         digest.update(codes.tobytes())
     digest.update(np.asarray(targets, dtype=np.int64).tobytes())
-    if groups is not None:
-        digest.update(repr(["groups", *groups.tolist()]).encode())
+    if groups is not None:  # by each label's type and text, whatever their container
+        digest.update(b"groups")
+        for label in groups.tolist():
+            digest.update(group_key(label) + b"\0")
     return digest.hexdigest()[:16]
 
 

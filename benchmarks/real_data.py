@@ -284,18 +284,23 @@ def _metrics(targets, proba, classes, unknown_proba):
     }
 
 
-def evaluate(make_model, splits, fit_groups=False):
+def evaluate(make_model, splits, fit_groups=None):
     """Fit and score on each split; return per-split metrics, by variant.
 
     A hybrid is also scored as the pure average of its networks (its ``networks_``, the
     mixture weight set to 1) and as its first network alone, from the same fit. With
-    ``fit_groups``, a split's fourth item (the group of each training sequence) is passed to
-    the fit of a model that takes ``groups``.
+    ``fit_groups="song"``, a split's fourth item (the group of each training sequence) is
+    passed to the fit of a model that takes ``groups``; with ``"phrase"``, each training
+    sequence is a group of its own (a random split, without the groups by content).
     """
     rows = {}
     for train, contexts, targets, *groups in splits:
         model = make_model()
-        fit_params = _group_params(model, groups[0]) if fit_groups and groups else {}
+        fit_params = {}
+        if fit_groups == "song" and groups:
+            fit_params = _group_params(model, groups[0])
+        elif fit_groups == "phrase":
+            fit_params = _group_params(model, list(range(len(train))))
         start = time.perf_counter()
         model.fit(train, **fit_params)
         fit_seconds = time.perf_counter() - start
@@ -418,9 +423,12 @@ def main():
     )
     parser.add_argument(
         "--fit-groups",
-        action="store_true",
+        nargs="?",
+        const="song",
+        choices=["song", "phrase"],
         help="--phrases: pass each training phrase's song to fit as groups, so that the "
-        "hybrid's and the networks' validation splits hold out whole songs",
+        "hybrid's and the networks' validation splits hold out whole songs; 'phrase': each "
+        "phrase a group of its own, a random split without the groups by content",
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest)")
     parser.add_argument("--out", help="also write the markdown table to this file")
@@ -439,7 +447,10 @@ def main():
     if args.phrases:  # another corpus in mcgill_phrases.tsv's columns is named after its file
         corpus = Path(args.phrases).stem
         corpus = "McGill" if corpus == "mcgill_phrases" else corpus
-        title = f"{corpus}, grouped by song" + (", songs as fit groups" if args.fit_groups else "")
+        title = f"{corpus}, grouped by song"
+        title += {"song": ", songs as fit groups", "phrase": ", phrases as fit groups"}.get(
+            args.fit_groups, ""
+        )
         datasets.append((title, None, grouped_splits, args.phrases))
     if args.helpdesk:
         log = Path(args.helpdesk).stem

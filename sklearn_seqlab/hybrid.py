@@ -86,8 +86,8 @@ class HybridClassifier(BaseNextStateClassifier):
         mixture whatever its gain. On process logs whose count model is hard to beat, the
         best mixture on the validation split often predicted new cases worse than the count
         model alone (``benchmarks/README.md``, eighth round). With a single held-out
-        sequence (or group) no error can be taken, and only ``0.0`` lets a mixture in. Ignored when
-        ``network_weight`` is fixed.
+        sequence (or group) no error can be taken, and only ``0.0`` lets a mixture in.
+        Ignored when ``network_weight`` is fixed.
     n_jobs : int, default=None
         Networks trained in parallel (joblib; -1 uses every core).
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"

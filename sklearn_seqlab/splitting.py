@@ -11,12 +11,6 @@ of their content, so that a sequence keeps its side across ``partial_fit`` calls
 group is a path the networks never train on, so a group is held out whole only while it fits
 in the validation share and takes at most a tenth of it.
 
-Sequences of one song, or phrases that repeat a song's loops with a chord changed, resemble
-each other without being equal, so content alone cannot keep them together. The user's
-``groups`` (one label per sequence, passed to ``fit``) can: with them, whole groups are held
-out instead, taken in the order of a seeded hash of their labels while they fit in the
-validation share, and validation looks like the test data of a split by group (new songs).
-
 A path more common than that stays in training, and also gives validation its share of its
 identical copies, the last ones: new data repeat the common paths (on Helpdesk, one path is
 964 of 1,690 cases), and validation data must look like new data. Without those copies the
@@ -26,6 +20,12 @@ for data unlike the data it is used on, and early stopping stopped networks on a
 activities after 3-5 epochs, 0.08 below Kneser-Ney (``benchmarks/README.md``). Holding out a
 common path whole had cost a network 0.01-0.03 of accuracy. Chord corpora hold no sequence
 copied that often, and their splits are as before.
+
+Sequences of one song, or phrases that repeat a song's loops with a chord changed, resemble
+each other without being equal, so content alone cannot keep them together. The user's
+``groups`` (one label per sequence, passed to ``fit``) can: with them, whole groups are held
+out instead, taken in the order of a seeded hash of their labels while they fit in the
+validation share, and validation looks like the test data of a split by group (new songs).
 
 :class:`WholeSequenceSplit` is this split as skorch's ``train_split``: a net is built with it
 once, and each ``fit``/``partial_fit`` call hands it the call's :class:`UnsplitSequences`.

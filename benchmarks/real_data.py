@@ -96,12 +96,22 @@ MODELS = {
     # the defaults of the package, nothing set but the seed
     "default_lstm": lambda: NextStateClassifier(random_state=0),
     "default_attention": lambda: NextStateClassifier("attention", random_state=0),
+    "default_lstm_acc": lambda: NextStateClassifier(scoring="accuracy", random_state=0),
     "default_transformer": lambda: NextStateClassifier("transformer", random_state=0),
     "hybrid": lambda: HybridClassifier(random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
+    # networks that stop once neither their validation accuracy nor their loss improves
+    "hybrid_acc": lambda: HybridClassifier(
+        NextStateClassifier(average_weights=False, scoring="accuracy"), random_state=0
+    ),
+    # networks trained a fixed number of epochs, without early stopping
+    "hybrid_e20": lambda: HybridClassifier(
+        NextStateClassifier(average_weights=False, patience=None, max_epochs=20),
+        random_state=0,
+    ),
     # with --fit-groups: the mixture on whole songs, the networks' early stopping by content
     "hybrid_mixture_by_group": lambda: HybridClassifier(
         ContentSplitNetwork(average_weights=False), random_state=0
@@ -154,6 +164,9 @@ LABELS = {
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
+    "hybrid_acc": "HybridClassifier(), networks stopped on accuracy or loss",
+    "default_lstm_acc": "NextStateClassifier(scoring='accuracy')",
+    "hybrid_e20": "HybridClassifier(), networks of 20 epochs without early stopping",
     "hybrid_mixture_by_group": "HybridClassifier(), networks stopped by content",
     "hybrid9": "HybridClassifier(n_networks=9)",
     "vomm5": "KN order 5",
@@ -316,6 +329,7 @@ def evaluate(make_model, splits, fit_groups=None):
         row["targets"] = list(targets)
         if isinstance(final, HybridClassifier):
             row["network_weight"] = final.network_weight_
+            row["network_temperature"] = final.network_temperature_
             encoded = model[:-1].transform(contexts) if hasattr(model, "steps") else contexts
             encoded = final._encode(encoded)
             nets = [final._aligned(net, encoded) for net in final.networks_]
@@ -497,7 +511,8 @@ def main():
                 fit = f"{table['fit_s'].median():.1f}" if "fit_s" in table else ""
                 label = LABELS[name] + (f": {variant}" if variant else "")
                 if "network_weight" in table:
-                    label += f" (network weight {_cell(table['network_weight'], 2)})"
+                    label += f" (network weight {_cell(table['network_weight'], 2)}"
+                    label += f", temperature {_cell(table['network_temperature'], 2)})"
                 row = (
                     f"| {title} | {label} | {_cell(table['accuracy'])} | "
                     f"{_cell(table['top3'])} | {_cell(table['perplexity'], 1)} | "

@@ -16,7 +16,7 @@ import torch
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import ProgressBar
 from skorch.history import History
 
 from .._base import derive_targets
@@ -27,6 +27,7 @@ from ..splitting import UnsplitSequences, WholeSequenceSplit
 from .averaging import WeightAveraging
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .modules import MODULES, SequenceCrossEntropy
+from .stopping import stopping_callbacks
 from .training import (
     FiniteLossGuard,
     LoadCheckpoint,
@@ -96,7 +97,10 @@ class SkorchNetMixin:
         if self.checkpoint_dir is not None:
             # groups change the split, and without a split they change nothing
             groups = None if self.validation_fraction is None else groups
-            key = fit_fingerprint(self.get_params(), contexts, targets, self.classes_, groups)
+            params = self.get_params()
+            if params["scoring"] == "loss":  # the name checkpoints had before it existed
+                del params["scoring"]
+            key = fit_fingerprint(params, contexts, targets, self.classes_, groups)
             self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
         self._build_net()
 
@@ -109,13 +113,14 @@ class SkorchNetMixin:
         """Build and initialise ``net_`` from the parameters and the learned vocabulary."""
         callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
         callbacks.append(("finite_loss", FiniteLossGuard()))
-        stopper = None
+        stopping, stopper = [], None
         if self.patience is not None:
             # a checkpoint puts back its best file instead: the best of every session
             load_best = self.checkpoint_path_ is None
-            stopper = EarlyStopping(
-                monitor="valid_loss", patience=self.patience, load_best=load_best
-            )
+            stopping = stopping_callbacks(self.scoring, self.patience, load_best)
+            stopper = dict(stopping)["early_stopping"]
+            # the score is recorded before the checkpoint reads which epoch was best
+            callbacks.extend(stopping[:-1])
         averaging = WeightAveraging() if self.average_weights else None
         if self.checkpoint_path_ is not None:
             checkpoint = ResumableCheckpoint(
@@ -128,8 +133,7 @@ class SkorchNetMixin:
             # first: it starts afresh before a checkpoint resumes it, and puts the average in
             # place before the other callbacks read or save the weights at an epoch's end
             callbacks.insert(0, ("weight_averaging", averaging))
-        if stopper is not None:
-            callbacks.append(("early_stopping", stopper))
+        callbacks.extend(stopping[-1:])
         if self.verbose and sys.stderr.isatty():  # a bar per epoch in a terminal, not in logs
             callbacks.append(("progress_bar", ProgressBar()))
         self.net_ = NeuralNet(

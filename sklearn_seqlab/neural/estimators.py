@@ -158,6 +158,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         "batch_size": [Integer(1)],
         "max_epochs": [Integer(1)],
         "patience": [Integer(1), None],
+        "scoring": [Options("loss", "accuracy")],
         "average_weights": [Options(True, False)],
         "validation_fraction": [Real(0.0, 1.0), None],
         "train_on": [Options("all", "last")],
@@ -169,7 +170,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         "verbose": [Integer(0)],
     }
 
-    _params_before_they_existed = {"average_weights": False}
+    _params_before_they_existed = {"average_weights": False, "scoring": "loss"}
 
     def __init__(
         self,
@@ -186,6 +187,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         batch_size=64,
         max_epochs=30,
         patience=3,
+        scoring="loss",
         average_weights=True,
         validation_fraction=0.1,
         train_on="all",
@@ -208,6 +210,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         self.batch_size = batch_size
         self.max_epochs = max_epochs
         self.patience = patience
+        self.scoring = scoring
         self.average_weights = average_weights
         self.validation_fraction = validation_fraction
         self.train_on = train_on

@@ -81,7 +81,8 @@ class ResumableCheckpoint(Callback):
         if self.dirname is None:  # detached: see stop_checkpointing
             return
         directory = Path(self.dirname)
-        if net.history[-1].get("valid_loss_best", False):
+        monitor = "valid_loss" if self.early_stopping is None else self.early_stopping.monitor
+        if net.history[-1].get(f"{monitor}_best", False):
             _save_atomically(directory, net.save_params, f_params=self.BEST)
         _save_atomically(directory, net.save_params, **self.LAST)
         if self.averaging is not None:

@@ -1,0 +1,71 @@
+"""Early stopping on the validation loss or on the validation accuracy.
+
+The validation loss of a network trained on a small corpus turns up after a few epochs,
+while its accuracy goes on rising: the network grows overconfident on the states it gets
+wrong before it stops getting better at ranking the right one first. Stopping on accuracy
+trains it longer; a mixture can then undo the overconfidence with a temperature
+(:class:`~sklearn_seqlab.HybridClassifier`).
+"""
+
+from skorch.callbacks import Callback, EarlyStopping
+
+from ..encoding import NO_CLASS
+
+SCORING_KEYS = {"loss": ("valid_loss", True), "accuracy": ("valid_progress", False)}
+"""For each ``scoring`` of :class:`~sklearn_seqlab.NextStateClassifier`, the history key
+early stopping watches and whether lower is better."""
+
+
+class ValidAccuracy(Callback):
+    """Record in the history the accuracy over every validated position (``valid_acc``),
+    and how many epochs so far improved on the best accuracy or the best loss
+    (``valid_progress``).
+
+    Accuracy moves in steps, and on a small split it can stall for epochs while the loss
+    still falls, so early stopping watches progress on either: it stops once neither has
+    improved for ``patience`` epochs, and keeps the last epoch that improved one of them.
+    The logits of the validation batches are read as skorch passes them to
+    ``on_batch_end``, so it costs no extra pass over the data. Positions without a target
+    (padding) are left out.
+    """
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.correct_, self.total_ = 0, 0
+
+    def on_batch_end(self, net, batch=None, training=None, y_pred=None, **kwargs):
+        if training or y_pred is None:
+            return
+        targets = batch[1].to(y_pred.device)
+        scored = targets != NO_CLASS
+        hits = (y_pred.argmax(dim=-1) == targets) & scored
+        self.correct_ += int(hits.sum())
+        self.total_ += int(scored.sum())
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.total_:  # no validation this epoch
+            return
+        accuracy = self.correct_ / self.total_
+        earlier = [row for row in net.history[:-1] if "valid_acc" in row]
+        best_accuracy = not earlier or accuracy > max(row["valid_acc"] for row in earlier)
+        # valid_loss_best is recorded by skorch's own callbacks, which run before this one
+        improved = best_accuracy or net.history[-1, "valid_loss_best"]
+        progress = (earlier[-1]["valid_progress"] if earlier else 0) + int(improved)
+        net.history.record("valid_acc", accuracy)
+        net.history.record("valid_acc_best", best_accuracy)
+        net.history.record("valid_progress", progress)
+        net.history.record("valid_progress_best", improved)
+
+
+def stopping_callbacks(scoring, patience, load_best):
+    """The callbacks that watch ``scoring`` ("loss" or "accuracy") and stop after
+    ``patience`` epochs without improvement, as (name, callback) pairs."""
+    monitor, lower_is_better = SCORING_KEYS[scoring]
+    stopper = EarlyStopping(
+        monitor=monitor,
+        patience=patience,
+        lower_is_better=lower_is_better,
+        threshold=0.0 if scoring == "accuracy" else 1e-4,  # any further epoch of progress
+        load_best=load_best,
+    )
+    scorer = [("valid_acc", ValidAccuracy())] if scoring == "accuracy" else []
+    return [*scorer, ("early_stopping", stopper)]

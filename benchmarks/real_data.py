@@ -329,7 +329,6 @@ def evaluate(make_model, splits, fit_groups=None):
         row["targets"] = list(targets)
         if isinstance(final, HybridClassifier):
             row["network_weight"] = final.network_weight_
-            row["network_temperature"] = final.network_temperature_
             encoded = model[:-1].transform(contexts) if hasattr(model, "steps") else contexts
             encoded = final._encode(encoded)
             nets = [final._aligned(net, encoded) for net in final.networks_]
@@ -511,8 +510,7 @@ def main():
                 fit = f"{table['fit_s'].median():.1f}" if "fit_s" in table else ""
                 label = LABELS[name] + (f": {variant}" if variant else "")
                 if "network_weight" in table:
-                    label += f" (network weight {_cell(table['network_weight'], 2)}"
-                    label += f", temperature {_cell(table['network_temperature'], 2)})"
+                    label += f" (network weight {_cell(table['network_weight'], 2)})"
                 row = (
                     f"| {title} | {label} | {_cell(table['accuracy'])} | "
                     f"{_cell(table['top3'])} | {_cell(table['perplexity'], 1)} | "

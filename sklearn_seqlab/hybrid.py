@@ -34,9 +34,6 @@ DEFAULT_AVERAGE_WEIGHTS = False
 hybrid's accuracy as it was (0.356 and 0.351 without, 0.356 and 0.350 with the plain mean over
 epochs, for one and three networks) and took more epochs."""
 
-NETWORK_TEMPERATURES = (1.0, 1.25, 1.5, 2.0, 3.0)
-"""The temperatures tried on the networks' averaged probabilities, with each weight."""
-
 CACHE_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
 """The default count model's cache weights tried with each order (none on Helpdesk's cases,
 about 0.2 on chord progressions, which return to their recent chords)."""
@@ -275,18 +272,16 @@ class HybridClassifier(BaseNextStateClassifier):
         )
         candidates = self._count_candidates()
         count, weight, log_likelihood = candidates[0], self.network_weight, None
-        temperature = 1.0
         if weight is None:
             valid = self._prefixes(contexts[valid_rows], targets[valid_rows])
             if groups is not None:  # the phrases of one song are not independent either
                 valid = (*valid[:2], _group_index(groups[valid_rows])[valid[2]])
-            count, weight, temperature, log_likelihood = self._choose_mixture(
+            count, weight, log_likelihood = self._choose_mixture(
                 networks, candidates, rows_of(fit_rows), *valid
             )
         count_model = clone(count).fit(*rows_of(all_rows))
         self.networks_, self.count_model_ = networks, count_model
         self.network_weight_ = float(weight)
-        self.network_temperature_ = float(temperature)
         self.validation_log_likelihood_ = log_likelihood
 
     def _choose_mixture(self, networks, candidates, fit_data, contexts, targets, sequence):
@@ -297,22 +292,21 @@ class HybridClassifier(BaseNextStateClassifier):
         The best mixture must gain ``min_gain_se`` standard errors on the first candidate
         alone (weight 0, its first variant), or that candidate alone is kept.
         """
-        p_mean = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
-        p_nets = [_target_proba(_tempered(p_mean, t), targets) for t in NETWORK_TEMPERATURES]
+        p_net = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
+        p_net = _target_proba(p_net, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)
             for variant, proba in self._count_variants(held_out, contexts):
                 p_count = _target_proba(self._in_columns(held_out.classes_, proba), targets)
+                log_proba = _mixture_log_proba(p_net, p_count)
+                scores = log_proba.mean(axis=1)
                 model = clone(candidate).set_params(**variant)
-                for temperature, p_net in zip(NETWORK_TEMPERATURES, p_nets):
-                    log_proba = _mixture_log_proba(p_net, p_count)
-                    scores = log_proba.mean(axis=1)
-                    if alone is None:
-                        alone, reference = log_proba[0], (model, 0.0, 1.0, scores)
-                    if chosen is None or scores.max() > chosen[3].max():
-                        chosen = (model, float(MIX_GRID[np.argmax(scores)]), temperature, scores)
-                        best = log_proba[np.argmax(scores)]
+                if alone is None:
+                    alone, reference = log_proba[0], (model, 0.0, scores)
+                if chosen is None or scores.max() > chosen[2].max():
+                    chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
+                    best = log_proba[np.argmax(scores)]
         if _significant_gain(best - alone, sequence[targets >= 0], self.min_gain_se):
             return chosen
         return reference
@@ -382,7 +376,6 @@ class HybridClassifier(BaseNextStateClassifier):
         if self.network_weight_ == 0.0:  # the count model alone: no need to run the networks
             return p_count
         p_net = np.mean([self._aligned(m, contexts) for m in self.networks_], axis=0)
-        p_net = _tempered(p_net, self.network_temperature_)
         return self.network_weight_ * p_net + (1.0 - self.network_weight_) * p_count
 
 
@@ -390,14 +383,6 @@ def _group_index(groups):
     """The index of each label's group among the distinct labels."""
     index = {}
     return np.array([index.setdefault(label, len(index)) for label in groups.tolist()])
-
-
-def _tempered(proba, temperature):
-    """Probabilities raised to the power ``1 / temperature`` and renormalised."""
-    if temperature == 1.0:
-        return proba
-    tempered = np.power(proba, 1.0 / temperature)
-    return tempered / tempered.sum(axis=1, keepdims=True)
 
 
 def _fit_one(model, X, y, **fit_params):

@@ -18,7 +18,7 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
-from sklearn_seqlab.hybrid import MIX_GRID, _significant_gain, _tempered
+from sklearn_seqlab.hybrid import MIX_GRID, _significant_gain
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
 X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
@@ -33,7 +33,6 @@ def hybrid():
 def test_mixture_is_the_weighted_average_of_its_components(hybrid):
     encoded = hybrid._encode(X[:7])
     nets = np.mean([net.predict_proba(encoded) for net in hybrid.networks_], axis=0)
-    nets = _tempered(nets, hybrid.network_temperature_)
     count = hybrid.count_model_.predict_proba(encoded)
     w = hybrid.network_weight_
     np.testing.assert_allclose(hybrid.predict_proba(X[:7]), w * nets + (1 - w) * count)

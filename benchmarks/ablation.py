@@ -64,6 +64,10 @@ def net(**params):
 CONFIGS = {
     "kn": ("KN order 3", lambda: VariableOrderMarkovClassifier(max_order=3)),
     "net": ("network, defaults (tied, dropout auto: 0.3)", lambda: net()),
+    "net_loss": (
+        "network, scoring='loss' (stopping on the loss alone, the default before)",
+        lambda: net(scoring="loss"),
+    ),
     "untied": ("network, tie_weights=False", lambda: net(tie_weights=False)),
     "no_dropout": ("network, dropout=0", lambda: net(dropout=0.0)),
     "parts": (

@@ -96,7 +96,8 @@ MODELS = {
     # the defaults of the package, nothing set but the seed
     "default_lstm": lambda: NextStateClassifier(random_state=0),
     "default_attention": lambda: NextStateClassifier("attention", random_state=0),
-    "default_lstm_acc": lambda: NextStateClassifier(scoring="accuracy", random_state=0),
+    # the default before the thirteenth round: stopping on the validation loss alone
+    "default_lstm_loss": lambda: NextStateClassifier(scoring="loss", random_state=0),
     "default_transformer": lambda: NextStateClassifier("transformer", random_state=0),
     "hybrid": lambda: HybridClassifier(random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
@@ -165,7 +166,7 @@ LABELS = {
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid_acc": "HybridClassifier(), networks stopped on accuracy or loss",
-    "default_lstm_acc": "NextStateClassifier(scoring='accuracy')",
+    "default_lstm_loss": "NextStateClassifier(scoring='loss')",
     "hybrid_e20": "HybridClassifier(), networks of 20 epochs without early stopping",
     "hybrid_mixture_by_group": "HybridClassifier(), networks stopped by content",
     "hybrid9": "HybridClassifier(n_networks=9)",

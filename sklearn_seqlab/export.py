@@ -8,7 +8,8 @@ The exported graph reads what :class:`StateEncoder` makes and returns what
   size and length are free, longer sequences than any seen in training included. Every row
   needs at least one real code.
 - output ``proba``: float32 of shape (batch, n_classes), the next-state probabilities in
-  the order of ``classes_``; output ``logits``: the same before the softmax.
+  the order of ``classes_``; output ``logits``: the same before the softmax (the network's
+  logits divided by its fitted ``temperature_``).
 
 The vocabulary goes with the model as JSON in its ``metadata_props`` under the key
 ``"sklearn_seqlab"``, so a deployment can encode states and decode predictions without
@@ -44,12 +45,13 @@ OUTPUT_NAMES = ("proba", "logits")
 class _LastStepProba(torch.nn.Module):
     """Wraps a next-state module: codes (B, T) -> (probabilities, logits), each (B, C)."""
 
-    def __init__(self, module):
+    def __init__(self, module, temperature):
         super().__init__()
         self.module = module
+        self.temperature = temperature
 
     def forward(self, codes):
-        logits = self.module.forward_last(codes)  # (B, C)
+        logits = self.module.forward_last(codes) / self.temperature  # (B, C)
         return torch.softmax(logits, dim=-1), logits
 
 
@@ -121,7 +123,7 @@ def export_onnx(model, path):
     path = os.fspath(path)
 
     module = copy.deepcopy(clf.net_.module_).cpu().eval()
-    wrapper = _LastStepProba(module).eval()
+    wrapper = _LastStepProba(module, clf.temperature_).eval()
     program = _export_program(wrapper)
     proto = program.model_proto
     entry = proto.metadata_props.add()

@@ -55,7 +55,8 @@ def sample_sequences(clf, n_sequences, length, *, prefix=None, temperature=1.0, 
     module.eval()
     while len(drawn) < length:
         logits = _last_logits(module, codes, clf.net_.device)  # (N, C)
-        picks = _draw(rng, _softmax(logits / temperature), n_sequences, 1.0)
+        # the network's own fitted temperature first, then the one asked for
+        picks = _draw(rng, _softmax(logits / (clf.temperature_ * temperature)), n_sequences, 1.0)
         drawn.append(picks)
         codes = np.concatenate([codes, class_to_code[picks][:, None]], axis=1)
     return [clf.classes_[row].tolist() for row in np.stack(drawn, axis=1)]

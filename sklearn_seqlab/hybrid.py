@@ -29,10 +29,22 @@ COUNT_ORDERS = (3, 2, 4, 5)
 (``VariableOrderMarkovClassifier()``) first. The best order differs between corpora: 3 on
 McGill's phrases, 5 on SeqLab's song sections (``benchmarks/README.md``)."""
 
-DEFAULT_AVERAGE_WEIGHTS = False
-"""``average_weights`` of the default network: on McGill's inner splits averaging left the
-hybrid's accuracy as it was (0.356 and 0.351 without, 0.356 and 0.350 with the plain mean over
-epochs, for one and three networks) and took more epochs."""
+DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss"}
+"""The parameters of the default network that differ from ``NextStateClassifier()``'s.
+
+- ``average_weights``: on McGill's inner splits averaging left the hybrid's accuracy as it
+  was (0.356 and 0.351 without, 0.356 and 0.350 with the plain mean over epochs, for one and
+  three networks) and took more epochs.
+- ``scoring``: the mixture weighs probabilities, so its networks stop where their validation
+  loss is best. Trained on, as stopping on accuracy trains them, they grow more accurate but
+  less calibrated, and on McGill the hybrid did not gain (``benchmarks/README.md``,
+  thirteenth round)."""
+
+
+def default_network():
+    """The network a hybrid trains when none is given."""
+    return NextStateClassifier(**DEFAULT_NETWORK_PARAMS)
+
 
 CACHE_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
 """The default count model's cache weights tried with each order (none on Helpdesk's cases,
@@ -62,9 +74,11 @@ class HybridClassifier(BaseNextStateClassifier):
     ----------
     network : NextStateClassifier, default=None
         The network to train ``n_networks`` times from different seeds; None means
-        ``NextStateClassifier(average_weights=False)``. Averaging a network's weights over its
-        epochs makes it more accurate alone but not the mixture, which then gives it more
-        weight for its likelihood; the fits also take more epochs (``benchmarks/README.md``).
+        ``NextStateClassifier(average_weights=False, scoring="loss")``. Averaging a network's
+        weights over its epochs makes it more accurate alone but not the mixture, which then
+        gives it more weight for its likelihood; the fits also take more epochs. Stopping on
+        accuracy makes it more accurate alone but less calibrated, and the mixture did not
+        gain either (``benchmarks/README.md``).
     n_networks : int, default=3
         Number of networks averaged. Averaging seeds is the cheapest large gain measured on
         small corpora (``benchmarks/README.md``).
@@ -254,7 +268,7 @@ class HybridClassifier(BaseNextStateClassifier):
 
         network = self.network
         if network is None:
-            network = NextStateClassifier(average_weights=DEFAULT_AVERAGE_WEIGHTS)
+            network = default_network()
         if fit_groups and network.validation_fraction is not None:
             if len(set(fit_groups["groups"].tolist())) < 2:
                 raise ValueError(

@@ -80,6 +80,7 @@ def _check_parity(clf, states, session, seed):
             assert proba.shape == logits.shape == (batch, len(clf.classes_))
             with torch.no_grad():
                 expected_logits = module.forward_last(torch.from_numpy(codes)).numpy()
+            expected_logits /= clf.temperature_  # the fitted temperature is in the graph
             expected = clf.predict_proba(EncodedSequences(rows, states))
             np.testing.assert_allclose(logits, expected_logits, atol=1e-5, rtol=0)
             np.testing.assert_allclose(proba, expected, atol=1e-5, rtol=0)

@@ -94,8 +94,10 @@ def test_bad_groups_are_named_and_the_old_model_is_kept(model, groups, error, ma
 
 def test_the_network_stops_early_on_whole_groups(recorded_splits):
     NET.fit(X, groups=SONGS)
-    ((groups, valid),) = recorded_splits
-    assert list(groups) == SONGS
+    # split to train, and split the same way again to fit the temperature
+    (groups, valid), again = recorded_splits
+    assert list(groups) == SONGS and list(again[0]) == SONGS
+    np.testing.assert_array_equal(again[1], valid)
     held_out = {SONGS[i] for i in valid}
     assert all(SONGS.count(song) == sum(SONGS[i] == song for i in valid) for song in held_out)
 
@@ -103,7 +105,12 @@ def test_the_network_stops_early_on_whole_groups(recorded_splits):
 def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits):
     HybridClassifier(NET, n_networks=2, random_state=0).fit(X, groups=SONGS)
     (groups, valid), *networks = recorded_splits
-    assert list(groups) == SONGS and len(networks) == 2
+    # each network splits to train, and the same way again to fit its temperature
+    assert list(groups) == SONGS and len(networks) == 4
+    for (first, first_valid), (second, second_valid) in zip(
+        networks[::2], networks[1::2], strict=True
+    ):
+        assert list(first) == list(second) and list(first_valid) == list(second_valid)
     mixture_songs = {SONGS[i] for i in valid}
     for network_groups, network_valid in networks:
         # the networks train on the other songs, and stop early on some of them

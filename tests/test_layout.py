@@ -65,9 +65,15 @@ def _as_before_the_move(monkeypatch):
     [
         make_pipeline(StateEncoder(), MarkovClassifier()),
         VariableOrderMarkovClassifier(max_order=2),
-        # weight averaging came after the move: a pickle from before holds no such callback
+        # weight averaging and stopping on accuracy came after the move: a pickle from
+        # before holds neither callback
         NextStateClassifier(
-            embedding_dim=8, hidden_dim=8, max_epochs=1, random_state=0, average_weights=False
+            embedding_dim=8,
+            hidden_dim=8,
+            max_epochs=1,
+            random_state=0,
+            average_weights=False,
+            scoring="loss",
         ),
     ],
     ids=["markov-pipeline", "variable-order", "network"],

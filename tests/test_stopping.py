@@ -1,5 +1,7 @@
 """Early stopping on the validation loss or on the validation accuracy (``scoring``)."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -38,7 +40,7 @@ def test_accuracy_is_recorded_and_stopping_waits_for_both_scores():
     assert all(0.0 <= a <= 1.0 for a in accuracy)
     best = [a > max(accuracy[:i], default=-1.0) for i, a in enumerate(accuracy)]
     assert history[:, "valid_acc_best"] == best
-    improved = [a or b for a, b in zip(best, loss_best)]
+    improved = [a or b for a, b in zip(best, loss_best, strict=True)]
     assert history[:, "valid_progress"] == list(np.cumsum(improved))
     if len(history) < SMALL["max_epochs"]:  # it stopped: neither improved for 2 epochs
         assert not any(improved[-2:])
@@ -66,12 +68,13 @@ def test_a_checkpoint_keeps_the_epoch_of_the_last_progress(tmp_path):
     np.testing.assert_allclose(again.predict_proba(X[:10]), first.predict_proba(X[:10]))
 
 
-def test_the_default_scoring_keeps_the_names_of_earlier_checkpoints(tmp_path):
-    loss = NextStateClassifier(**{**SMALL, "max_epochs": 1}, scoring="loss", checkpoint_dir=tmp_path)
-    accuracy = NextStateClassifier(
-        **{**SMALL, "max_epochs": 1}, scoring="accuracy", checkpoint_dir=tmp_path
-    )
-    assert loss.fit(X).checkpoint_path_ != accuracy.fit(X).checkpoint_path_
+def test_stopping_on_the_loss_finds_the_checkpoints_of_before_scoring_existed(tmp_path):
+    params = dict(SMALL, max_epochs=1, checkpoint_dir=tmp_path)
+    loss = NextStateClassifier(**params, scoring="loss").fit(X)
+    # the name the same fit got at f8753bc, before the parameter existed
+    assert Path(loss.checkpoint_path_).name == "a063d6ce6772854a"
+    accuracy = NextStateClassifier(**params, scoring="accuracy").fit(X)
+    assert accuracy.checkpoint_path_ != loss.checkpoint_path_
 
 
 def test_a_bad_scoring_is_named():

@@ -23,7 +23,7 @@ from scipy.stats import loguniform, randint, uniform
 
 from .._config_checks import ConfigError, int_value, no_unknown_keys
 from ..counts import MarkovClassifier, VariableOrderMarkovClassifier
-from ..hybrid import DEFAULT_AVERAGE_WEIGHTS, HybridClassifier
+from ..hybrid import HybridClassifier, default_network
 from ..neural.estimators import NextStateClassifier
 
 MODELS = {
@@ -38,9 +38,7 @@ MODELS = {
     "MultiTransformerModel": lambda: NextStateClassifier("transformer"),
     "MultiGPTModel": lambda: NextStateClassifier("transformer"),
     # ours, not SeqLab's: networks mixed with Kneser-Ney; "epochs" and network__* set the nets
-    "HybridModel": lambda: HybridClassifier(
-        NextStateClassifier(average_weights=DEFAULT_AVERAGE_WEIGHTS)
-    ),
+    "HybridModel": lambda: HybridClassifier(default_network()),
 }
 """SeqLab's model names and the estimators they map to, and our ``HybridModel``.
 

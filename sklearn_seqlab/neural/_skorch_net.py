@@ -20,12 +20,13 @@ from skorch.callbacks import ProgressBar
 from skorch.history import History
 
 from .._base import derive_targets
-from .._fitted_checks import check_instance, check_integer
+from .._fitted_checks import check_instance, check_integer, check_real
 from .._targets import last_only, next_classes, per_context
 from ..encoded import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
 from ..splitting import UnsplitSequences, WholeSequenceSplit
 from .averaging import WeightAveraging
 from .batching import SequenceDataset, bucket_iterator, pad_right
+from .calibration import fit_temperature
 from .modules import MODULES, SequenceCrossEntropy
 from .stopping import stopping_callbacks
 from .training import (
@@ -54,11 +55,20 @@ class SkorchNetMixin:
     # a path on the machine that saved the model: a loaded model writes no checkpoint
     _derived_attributes = ("checkpoint_path_",)
 
+    def __setstate__(self, state):
+        if "net_" in state:  # a pickle of a network fitted before temperature scaling
+            state = {"temperature_": 1.0, **state}
+        super().__setstate__(state)
+
     def _restore_derived(self):
         """Build ``net_`` again from the parameters and vocabulary, and load into it the
         weights and optimizer state that ``load_model`` set as ``net_``."""
         super()._restore_derived()
         check_instance(self.history_, "history_", History)
+        # files saved before temperature scaling hold none: their networks used none
+        self.temperature_ = check_real(
+            getattr(self, "temperature_", 1.0), "temperature_", 0.0, np.inf, closed=False
+        )
         saved = self.net_
         if not hasattr(saved, "load_into"):
             raise ValueError(f"net_ must hold a network's weights, not a {type(saved).__name__}.")
@@ -181,11 +191,16 @@ class SkorchNetMixin:
         return codes.tolist()
 
     def _train(self, contexts, targets, epochs, groups=None):
+        self.temperature_ = 1.0  # the weights a failed epoch leaves are used as they are
         try:
             self.net_.partial_fit(self._unsplit(contexts, targets, groups), epochs=epochs)
         finally:  # also after a failed epoch, so that the kept weights are usable
             self.history_ = self.net_.history
             self.net_.module_.eval()
+        if self.scoring == "accuracy" and self.validation_fraction is not None:
+            # trained past its best loss, the network is overconfident: see calibration.py
+            _, valid = self._split(contexts, targets, groups)
+            self.temperature_ = fit_temperature(self.net_, valid)
 
     def _training_dataset(self, contexts, targets):
         """Inputs and per-position targets: every position, or only the last."""
@@ -247,8 +262,8 @@ class SkorchNetMixin:
             for start in range(0, len(order), PREDICT_BATCH_SIZE):
                 rows = order[start : start + PREDICT_BATCH_SIZE]
                 tokens = pad_right([contexts.codes[i] for i in rows], PAD).to(self.net_.device)
-                logits = module.forward_last(tokens)
-                proba[rows] = torch.softmax(logits.double(), dim=-1).cpu().numpy()
+                logits = module.forward_last(tokens).double() / self.temperature_
+                proba[rows] = torch.softmax(logits, dim=-1).cpu().numpy()
         return proba
 
 

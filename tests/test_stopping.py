@@ -1,14 +1,18 @@
 """Early stopping on the validation loss or on the validation accuracy (``scoring``)."""
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from skorch.callbacks import Callback
+from skorch.history import History
 
 from sklearn_seqlab import NextStateClassifier
 from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.encoding import NO_CLASS
+from sklearn_seqlab.neural.stopping import ValidAccuracy
 
 X = make_markov_sequences(150, n_states=8, order=2, min_length=4, max_length=12, random_state=0)
 SMALL = dict(embedding_dim=8, hidden_dim=8, lr=0.03, max_epochs=25, random_state=0)
@@ -28,7 +32,7 @@ def _validation_accuracy(clf):
 
 
 def test_accuracy_is_recorded_and_stopping_waits_for_both_scores():
-    by_loss = NextStateClassifier(**SMALL, patience=2).fit(X)
+    by_loss = NextStateClassifier(**SMALL, patience=2, scoring="loss").fit(X)
     by_accuracy = NextStateClassifier(**SMALL, patience=2, scoring="accuracy").fit(X)
     history = by_accuracy.history_
     # the same seed trains the same way until one of them stops: the loss stops first
@@ -80,3 +84,40 @@ def test_stopping_on_the_loss_finds_the_checkpoints_of_before_scoring_existed(tm
 def test_a_bad_scoring_is_named():
     with pytest.raises(ValueError, match="scoring"):
         NextStateClassifier(scoring="auc").fit(X)
+
+
+class ReadsTheScore(Callback):
+    """A callback of the user's that reads the score of each epoch."""
+
+    def initialize(self):
+        self.read_ = []
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.read_.append((net.history[-1, "valid_acc"], net.history[-1, "valid_progress"]))
+
+
+def test_the_users_callbacks_can_read_the_score():
+    clf = NextStateClassifier(
+        **{**SMALL, "max_epochs": 2}, patience=2, callbacks=[("reader", ReadsTheScore())]
+    ).fit(X)
+    reader = dict(clf.net_.callbacks_)["reader"]
+    assert reader.read_ == list(
+        zip(clf.history_[:, "valid_acc"], clf.history_[:, "valid_progress"], strict=True)
+    )
+
+
+def test_progress_is_read_from_the_history_not_from_skorchs_flags():
+    """After a checkpoint resumes a fit, skorch's scorer calls its first epoch the best."""
+    history = History()
+    scorer = ValidAccuracy()
+    net = SimpleNamespace(history=history)
+    epochs = [(0.5, 2.0), (0.6, 1.9), (0.55, 2.1)]  # (accuracy, loss): the third is worse
+    for accuracy, loss in epochs:
+        history.new_epoch()
+        history.record("valid_loss", loss)
+        history.record("valid_loss_best", True)  # as a resumed session's first epoch says
+        scorer.correct_, scorer.total_ = int(accuracy * 100), 100
+        scorer.on_epoch_end(net)
+    assert history[:, "valid_progress"] == [1, 2, 2]
+    assert history[:, "valid_progress_best"] == [True, True, False]

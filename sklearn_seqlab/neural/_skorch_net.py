@@ -19,7 +19,7 @@ from skorch import NeuralNet
 from skorch.callbacks import ProgressBar
 from skorch.history import History
 
-from .._base import derive_targets
+from .._base import NonFiniteLossError, derive_targets
 from .._fitted_checks import check_instance, check_integer, check_real
 from .._targets import last_only, next_classes, per_context
 from ..encoded import N_RESERVED, NO_CLASS, PAD, UNK, EncodedSequences
@@ -121,16 +121,16 @@ class SkorchNetMixin:
 
     def _build_net(self):
         """Build and initialise ``net_`` from the parameters and the learned vocabulary."""
-        callbacks = [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
-        callbacks.append(("finite_loss", FiniteLossGuard()))
         stopping, stopper = [], None
         if self.patience is not None:
             # a checkpoint puts back its best file instead: the best of every session
             load_best = self.checkpoint_path_ is None
             stopping = stopping_callbacks(self.scoring, self.patience, load_best)
             stopper = dict(stopping)["early_stopping"]
-            # the score is recorded before the checkpoint reads which epoch was best
-            callbacks.extend(stopping[:-1])
+        # the score first, so that the user's callbacks and the checkpoint can read it
+        callbacks = stopping[:-1]
+        callbacks += [fresh_checkpoint_dir(copy.deepcopy(cb)) for cb in self.callbacks or []]
+        callbacks.append(("finite_loss", FiniteLossGuard()))
         averaging = WeightAveraging() if self.average_weights else None
         if self.checkpoint_path_ is not None:
             checkpoint = ResumableCheckpoint(
@@ -191,14 +191,21 @@ class SkorchNetMixin:
         return codes.tolist()
 
     def _train(self, contexts, targets, epochs, groups=None):
-        self.temperature_ = 1.0  # the weights a failed epoch leaves are used as they are
         try:
             self.net_.partial_fit(self._unsplit(contexts, targets, groups), epochs=epochs)
+        except NonFiniteLossError:  # the weights kept are trained too: calibrate them
+            self._calibrate(contexts, targets, groups)
+            raise
         finally:  # also after a failed epoch, so that the kept weights are usable
             self.history_ = self.net_.history
             self.net_.module_.eval()
+        self._calibrate(contexts, targets, groups)
+
+    def _calibrate(self, contexts, targets, groups):
+        """Fit ``temperature_`` on the validation split (see calibration.py): a network
+        stopped on accuracy is trained past its best loss, and overconfident."""
+        self.temperature_ = 1.0
         if self.scoring == "accuracy" and self.validation_fraction is not None:
-            # trained past its best loss, the network is overconfident: see calibration.py
             _, valid = self._split(contexts, targets, groups)
             self.temperature_ = fit_temperature(self.net_, valid)
 

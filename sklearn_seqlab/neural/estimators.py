@@ -63,11 +63,11 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         Most passes over the training data.
     patience : int or None, default=3
         Stop when the validation score (``scoring``) has not improved for this many epochs,
-        and restore the best weights. None trains for ``max_epochs``. Needs
-        ``validation_fraction``.
+        and restore the weights of the best epoch (with ``scoring="accuracy"``, of the last
+        epoch that improved). None trains for ``max_epochs``. Needs ``validation_fraction``.
     scoring : {"accuracy", "loss"}, default="accuracy"
         What early stopping watches on the validation split. ``"loss"``: the validation
-        loss, which keeps the network calibrated, as a mixture or log-loss needs.
+        loss alone, and no temperature (``temperature_`` is 1).
         ``"accuracy"``: stop once neither the accuracy over every validated position nor the
         loss has improved for ``patience`` epochs, and keep the weights of the last epoch
         that improved one of them (:mod:`sklearn_seqlab.neural.stopping`); then fit a
@@ -362,8 +362,9 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
             never seen in training are read as unknown. None draws the first state from the
             training frequency of the states (which needs a model fitted on raw sequences).
         temperature : float, default=1.0
-            Divides the logits before the softmax: below 1 sharpens the distribution towards
-            the most probable state, above 1 flattens it. Must be > 0.
+            Divides the logits before the softmax, after the network's own ``temperature_``
+            (the two multiply): below 1 sharpens the distribution towards the most probable
+            state, above 1 flattens it. Must be > 0.
         random_state : int, RandomState instance or None, default=None
             Seed of the draws; an int gives the same sequences on every call.
 

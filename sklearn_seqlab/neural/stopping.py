@@ -3,8 +3,8 @@
 The validation loss of a network trained on a small corpus turns up after a few epochs,
 while its accuracy goes on rising: the network grows overconfident on the states it gets
 wrong before it stops getting better at ranking the right one first. Stopping on accuracy
-trains it longer; a mixture can then undo the overconfidence with a temperature
-(:class:`~sklearn_seqlab.HybridClassifier`).
+trains it longer; a temperature fitted afterwards undoes the overconfidence
+(:mod:`sklearn_seqlab.neural.calibration`).
 """
 
 from skorch.callbacks import Callback, EarlyStopping
@@ -47,13 +47,24 @@ class ValidAccuracy(Callback):
         accuracy = self.correct_ / self.total_
         earlier = [row for row in net.history[:-1] if "valid_acc" in row]
         best_accuracy = not earlier or accuracy > max(row["valid_acc"] for row in earlier)
-        # valid_loss_best is recorded by skorch's own callbacks, which run before this one
-        improved = best_accuracy or net.history[-1, "valid_loss_best"]
+        # from the history, not skorch's valid_loss_best: after a checkpoint resumes a fit,
+        # skorch's scorer starts afresh and calls its first epoch the best
+        improved = best_accuracy or is_best(net.history, "valid_loss", lower_is_better=True)
         progress = (earlier[-1]["valid_progress"] if earlier else 0) + int(improved)
         net.history.record("valid_acc", accuracy)
-        net.history.record("valid_acc_best", best_accuracy)
+        net.history.record("valid_acc_best", bool(best_accuracy))
         net.history.record("valid_progress", progress)
-        net.history.record("valid_progress_best", improved)
+        net.history.record("valid_progress_best", bool(improved))
+
+
+def is_best(history, key, lower_is_better):
+    """Whether the last epoch's ``key`` beats that of every earlier epoch in ``history``."""
+    earlier = [row[key] for row in history[:-1] if key in row]
+    value = history[-1, key]
+    if not earlier:
+        return True
+    # a Python bool: the history is written to JSON
+    return bool(value < min(earlier) if lower_is_better else value > max(earlier))
 
 
 def stopping_callbacks(scoring, patience, load_best):

@@ -19,6 +19,7 @@ from skorch.callbacks import Callback, Checkpoint
 
 from .._base import NonFiniteLossError
 from ..splitting import group_key
+from .stopping import is_best
 
 
 class FiniteLossGuard(Callback):
@@ -81,13 +82,20 @@ class ResumableCheckpoint(Callback):
         if self.dirname is None:  # detached: see stop_checkpointing
             return
         directory = Path(self.dirname)
-        monitor = "valid_loss" if self.early_stopping is None else self.early_stopping.monitor
-        if net.history[-1].get(f"{monitor}_best", False):
+        if self._is_best(net.history):
             _save_atomically(directory, net.save_params, f_params=self.BEST)
         _save_atomically(directory, net.save_params, **self.LAST)
         if self.averaging is not None:
             state = self.averaging.state()
             _save_atomically(directory, lambda f: torch.save(state, f), f=self.AVERAGING)
+
+    def _is_best(self, history):
+        """Whether the last epoch is the best of every session of this fit, read from the
+        history: skorch's own flags start afresh when a fit resumes."""
+        stopper = self.early_stopping
+        if stopper is None or stopper.monitor == "valid_loss":
+            return "valid_loss" in history[-1] and is_best(history, "valid_loss", True)
+        return bool(history[-1].get(f"{stopper.monitor}_best", False))
 
     def on_train_end(self, net, **kwargs):
         if self.dirname is None:

@@ -81,6 +81,10 @@ CONFIGS = {
     ),
     "hybrid1": ("hybrid, 1 network + KN", lambda: HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3": ("hybrid, 3 networks + KN", lambda: HybridClassifier(random_state=0)),
+    "hybrid3_acc": (
+        "hybrid, 3 networks stopped on accuracy and calibrated + KN",
+        lambda: HybridClassifier(NextStateClassifier(average_weights=False), random_state=0),
+    ),
     "fixed_half": (
         "hybrid, 3 networks + KN, weight fixed at 0.5",
         lambda: HybridClassifier(network_weight=0.5, random_state=0),

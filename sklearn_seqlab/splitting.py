@@ -299,11 +299,20 @@ class WholeSequenceSplit:
         train, valid : Dataset, Dataset or None
             ``valid`` is None when ``fraction`` is None.
         """
-        rows = np.arange(len(dataset))
         if self.fraction is None:
-            return dataset.make_dataset(rows, with_copies=True), None
-        rows, valid_rows = holdout_split(
-            dataset.contexts, dataset.targets, self.fraction, dataset.salt, dataset.groups
-        )
+            return dataset.make_dataset(np.arange(len(dataset)), with_copies=True), None
+        rows, valid_rows = self._rows(dataset)
         train = dataset.make_dataset(rows, with_copies=True)
         return train, dataset.make_dataset(valid_rows, with_copies=False)
+
+    def validation_set(self, dataset):
+        """The validation side of the split of ``dataset`` alone, without building the
+        training side and its copies; None when ``fraction`` is None."""
+        if self.fraction is None:
+            return None
+        return dataset.make_dataset(self._rows(dataset)[1], with_copies=False)
+
+    def _rows(self, dataset):
+        return holdout_split(
+            dataset.contexts, dataset.targets, self.fraction, dataset.salt, dataset.groups
+        )

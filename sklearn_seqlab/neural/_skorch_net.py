@@ -206,7 +206,8 @@ class SkorchNetMixin:
         stopped on accuracy is trained past its best loss, and overconfident."""
         self.temperature_ = 1.0
         if self.scoring == "accuracy" and self.validation_fraction is not None:
-            _, valid = self._split(contexts, targets, groups)
+            unsplit = self._unsplit(contexts, targets, groups)
+            valid = self.net_.train_split.validation_set(unsplit)
             self.temperature_ = fit_temperature(self.net_, valid)
 
     def _training_dataset(self, contexts, targets):

@@ -44,17 +44,16 @@ class ValidAccuracy(Callback):
     def on_epoch_end(self, net, **kwargs):
         if not self.total_:  # no validation this epoch
             return
-        accuracy = self.correct_ / self.total_
-        earlier = [row for row in net.history[:-1] if "valid_acc" in row]
-        best_accuracy = not earlier or accuracy > max(row["valid_acc"] for row in earlier)
+        history = net.history
+        history.record("valid_acc", self.correct_ / self.total_)
+        best_accuracy = is_best(history, "valid_acc", lower_is_better=False)
         # from the history, not skorch's valid_loss_best: after a checkpoint resumes a fit,
         # skorch's scorer starts afresh and calls its first epoch the best
-        improved = best_accuracy or is_best(net.history, "valid_loss", lower_is_better=True)
-        progress = (earlier[-1]["valid_progress"] if earlier else 0) + int(improved)
-        net.history.record("valid_acc", accuracy)
-        net.history.record("valid_acc_best", bool(best_accuracy))
-        net.history.record("valid_progress", progress)
-        net.history.record("valid_progress_best", bool(improved))
+        improved = best_accuracy or is_best(history, "valid_loss", lower_is_better=True)
+        earlier = [row["valid_progress"] for row in history[:-1] if "valid_progress" in row]
+        history.record("valid_acc_best", best_accuracy)
+        history.record("valid_progress", (earlier[-1] if earlier else 0) + int(improved))
+        history.record("valid_progress_best", improved)
 
 
 def is_best(history, key, lower_is_better):

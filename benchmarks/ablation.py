@@ -69,6 +69,10 @@ CONFIGS = {
         lambda: net(scoring="loss"),
     ),
     "untied": ("network, tie_weights=False", lambda: net(tie_weights=False)),
+    "patience5": (
+        "network, patience=5, max_epochs=60",
+        lambda: net(patience=5, max_epochs=60),
+    ),
     "no_dropout": ("network, dropout=0", lambda: net(dropout=0.0)),
     "parts": (
         "network, chord parts as extra inputs",
@@ -308,6 +312,13 @@ CONFIGS.update(
             functools.partial(NextStateClassifier, tie_weights=False, random_state=seed),
         )
         for seed in (1, 2, 3, 4)
+    }
+    | {
+        f"patience5_seed{seed}": (
+            f"network, patience=5, max_epochs=60, seed {seed}",
+            functools.partial(NextStateClassifier, patience=5, max_epochs=60, random_state=seed),
+        )
+        for seed in (1, 2)
     }
 )
 

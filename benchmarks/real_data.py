@@ -98,6 +98,8 @@ MODELS = {
     "default_attention": lambda: NextStateClassifier("attention", random_state=0),
     # the default before the thirteenth round: stopping on the validation loss alone
     "default_lstm_loss": lambda: NextStateClassifier(scoring="loss", random_state=0),
+    # more patience and epochs (fourteenth round, not kept)
+    "default_lstm_p5": lambda: NextStateClassifier(patience=5, max_epochs=60, random_state=0),
     "default_transformer": lambda: NextStateClassifier("transformer", random_state=0),
     "hybrid": lambda: HybridClassifier(random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
@@ -167,6 +169,7 @@ LABELS = {
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid_acc": "HybridClassifier(), networks stopped on accuracy or loss",
     "default_lstm_loss": "NextStateClassifier(scoring='loss')",
+    "default_lstm_p5": "NextStateClassifier(patience=5, max_epochs=60)",
     "hybrid_e20": "HybridClassifier(), networks of 20 epochs without early stopping",
     "hybrid_mixture_by_group": "HybridClassifier(), networks stopped by content",
     "hybrid9": "HybridClassifier(n_networks=9)",

@@ -23,6 +23,14 @@ def bool_value(body, key, where):
     return value
 
 
+def optional_bool_value(body, key, where):
+    """``body[key]`` (None when absent, for a default that depends on the data), which must
+    be true or false."""
+    if key not in body:
+        return None
+    return bool_value(body, key, where)
+
+
 def int_value(body, key, default, minimum, where):
     """``body[key]`` (``default`` when absent), which must be an integer >= ``minimum``."""
     value = body.get(key, default)

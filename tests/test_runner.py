@@ -444,6 +444,69 @@ def test_validate_by_group_needs_groups_in_every_data_set(data_file, tmp_path):
         read_config({"x": {**config, "validate_by_group": "yes"}})
 
 
+def test_validate_by_group_is_absent_true_or_false(data_file, tmp_path):
+    config = tiny_config(data_file)["experiments"]["tiny"]
+    config["datasets"] = [grouped_phrases(tmp_path)]
+    assert read_config({"x": config})[0].validate_by_group is None  # chosen by the data
+    for value in (True, False):
+        assert (
+            read_config({"x": {**config, "validate_by_group": value}})[0].validate_by_group is value
+        )
+
+
+def event_log(tmp_path, n_cases=24):
+    """A log of ``n_cases`` cases of 4 events on 3 activities, and its data set spec; the
+    cases repeat 3 paths, as the cases of a process log do."""
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "case,activity,time\n"
+        + "".join(f"c{i},a{(i + k) % 3},{k}\n" for i in range(n_cases) for k in range(4))
+    )
+    return {"path": str(path), "sequence": "case", "state": "activity", "order": "time"}
+
+
+def recorded_splits(monkeypatch):
+    """The (rows, groups) of every validation split made while the test runs."""
+    from sklearn_seqlab import splitting
+
+    calls = []
+    holdout_split = splitting.holdout_split
+
+    def recording(contexts, targets, fraction, salt, groups=None):
+        calls.append((len(contexts), groups))
+        return holdout_split(contexts, targets, fraction, salt, groups)
+
+    monkeypatch.setattr(splitting, "holdout_split", recording)
+    return calls
+
+
+@pytest.mark.parametrize("model", ["LSTMModel", "HybridModel"])
+def test_an_event_log_is_validated_on_cases_at_random(tmp_path, monkeypatch, model):
+    calls = recorded_splits(monkeypatch)
+    spec = {"name": model, "epochs": 1}
+    spec["params"] = {"embedding_dim": 4, "hidden_dim": 4}
+    if model == "HybridModel":
+        spec["params"] = {"n_networks": 1, "network__embedding_dim": 4, "network__hidden_dim": 4}
+    config = {"x": {"datasets": [event_log(tmp_path)], "kfold_splits": 2, "models": [spec]}}
+    run_experiments(config, tmp_path / "out", progress=lambda line: None)
+    assert calls
+    for n_rows, groups in calls:  # each case a label of its own: no two cases held out together
+        assert len(groups) == n_rows and len(set(groups.tolist())) == n_rows
+    # said false, the split is by content: the repeated paths stay on one side
+    calls.clear()
+    config["x"]["validate_by_group"] = False
+    run_experiments(config, tmp_path / "out_false", progress=lambda line: None)
+    assert calls and all(groups is None for _, groups in calls)
+
+
+def test_phrases_without_groups_are_still_validated_by_content(data_file, tmp_path, monkeypatch):
+    calls = recorded_splits(monkeypatch)
+    model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
+    config = {"x": {"datasets": [str(data_file)], "kfold_splits": 2, "models": [model]}}
+    run_experiments(config, tmp_path / "out", progress=lambda line: None)
+    assert calls and all(groups is None for _, groups in calls)
+
+
 @pytest.mark.parametrize(
     "search, trials, ranges",
     [("random", 2, True), ("random", 1, True), ("random", 2, False), ("optuna", 2, True)],

@@ -37,7 +37,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .._config_checks import ConfigError, bool_value, int_value, no_unknown_keys
+from .._config_checks import (
+    ConfigError,
+    bool_value,
+    int_value,
+    no_unknown_keys,
+    optional_bool_value,
+)
 from ..data.augmentation import AugmenterChain, KeyTransposer, SubsequenceAugmenter
 from ..data.chords import LEVELS, normalize_chord
 from ..data.dataset_specs import check_dataset_spec
@@ -121,12 +127,16 @@ class Experiment:
     clean_kern : bool
         Not one of SeqLab's keys: clean ``**kern`` values of CSV files as SeqLab's loader
         always did (see :func:`~sklearn_seqlab.data.readers.read_seqlab_csv`); off by default.
-    validate_by_group : bool
+    validate_by_group : bool or None
         Not one of SeqLab's keys: the models that stop early or mix on a validation split
         (``NextStateClassifier``, ``HybridClassifier``) hold out whole groups of their
-        training fold there, ``fit(X, groups=...)``; needs a ``"group"`` in every data set.
-        Off by default: on McGill's phrases grouped by song the split by content gave the
-        more accurate hybrid (``benchmarks/README.md``, twelfth round).
+        training fold there, ``fit(X, groups=...)``. True: the groups of the ``"group"``
+        column, which every data set must then have. False: sequences grouped by content.
+        None (the key absent): each case of an event log (a table with ``"sequence"`` and
+        ``"state"``) is a group of its own, so validation holds out cases at random, and
+        other data sets are split by content. On McGill's phrases grouped by song the split by
+        content gave the more accurate hybrid; on process logs, random cases kept it from
+        mixtures that lost on new cases (``benchmarks/README.md``, twelfth round).
     """
 
     name: str
@@ -143,7 +153,7 @@ class Experiment:
     augment_by_key: bool = False
     test_dataset: object = None
     clean_kern: bool = False
-    validate_by_group: bool = False
+    validate_by_group: bool = None
 
     def features(self):
         """The features to read from a CSV file as event tuples (target first), or None.
@@ -268,9 +278,9 @@ def _experiment(name, body, where, base=None):
         augment_by_key=bool_value(body, "augment_by_key", where),
         test_dataset=test_dataset,
         clean_kern=bool_value(body, "clean_kern", where),
-        validate_by_group=bool_value(body, "validate_by_group", where),
+        validate_by_group=optional_bool_value(body, "validate_by_group", where),
     )
-    if experiment.validate_by_group:
+    if experiment.validate_by_group is True:
         # a path is a file read without groups; a table names its group column
         grouped = [isinstance(d, dict) and "group" in d for d in datasets]
         ungrouped = [i for i, has_group in enumerate(grouped) if not has_group]

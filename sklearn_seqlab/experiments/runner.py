@@ -173,6 +173,7 @@ def run_experiments(
             labels = _model_labels(experiment.models)
             for dataset in experiment.datasets:
                 X, groups, n_train = _load_experiment_data(experiment, dataset)
+                validation_groups = _validation_groups(experiment, dataset, X, groups)
                 name = _dataset_name(dataset)
                 n_folds = experiment.kfold_splits if n_train is None else 1
                 for spec, model_name in zip(experiment.models, labels, strict=True):
@@ -182,7 +183,15 @@ def run_experiments(
                         progress(f"{label}: SeqLab's parameter {param!r} is left out: {reason}.")
                     skip = {fold for (*k, fold) in done if tuple(k) == key}
                     for fold, model, row in _cross_validate(
-                        spec, experiment, X, groups, search, n_jobs, skip=skip, n_train=n_train
+                        spec,
+                        experiment,
+                        X,
+                        groups,
+                        search,
+                        n_jobs,
+                        skip=skip,
+                        n_train=n_train,
+                        validation_groups=validation_groups,
                     ):
                         row.update(experiment=experiment.name, dataset=name, model=model_name)
                         results_file.write(row)
@@ -207,7 +216,7 @@ def run_experiments(
                             _search(spec, experiment, search, n_jobs, groups is not None),
                             X[train],
                             None if groups is None else groups[train],
-                            experiment.validate_by_group,
+                            None if validation_groups is None else validation_groups[train],
                         )
                         final = getattr(final, "best_estimator_", final)
                         _save_atomically(final, path)
@@ -299,6 +308,21 @@ def _load_experiment_data(experiment, dataset):
     return X + X_test, groups, len(X)
 
 
+def _validation_groups(experiment, dataset, X, groups):
+    """The groups that the models' own validation splits hold out whole, or None (by content).
+
+    ``validate_by_group`` true: the data set's ``"group"`` column. Absent: for an event log,
+    each case a group of its own (its position), so that validation holds out cases at
+    random: in a log, a new case repeats the paths of earlier ones, which the split by
+    content keeps off the validation side (``benchmarks/README.md``, twelfth round).
+    """
+    if experiment.validate_by_group is True:
+        return groups
+    if experiment.validate_by_group is None and isinstance(dataset, dict) and "state" in dataset:
+        return list(range(len(X)))
+    return None
+
+
 def _dataset_name(dataset):
     """How a data set is named in the report: its path."""
     return dataset["path"] if isinstance(dataset, dict) else dataset
@@ -323,17 +347,18 @@ def _search(spec, experiment, search, n_jobs, grouped=False):
     return SEARCHES[search](pipe, spec, experiment, inner, n_jobs)
 
 
-def _fit(searcher, X, groups, validate_by_group=False):
+def _fit(searcher, X, groups, validation_groups=None):
     """Fit a search on ``X``, its inner folds split by ``groups`` when there are groups.
 
-    With ``validate_by_group``, the model's own validation split holds out whole groups too,
-    if its ``fit`` takes ``groups`` (a search slices them to each inner training fold).
+    With ``validation_groups`` (see :func:`_validation_groups`), the model's own validation
+    split holds out whole groups of them, if its ``fit`` takes ``groups`` (a search slices
+    them to each inner training fold).
     """
     params = {}
-    if validate_by_group and groups is not None:
+    if validation_groups is not None:
         pipe = searcher if isinstance(searcher, Pipeline) else searcher.estimator
         if "groups" in inspect.signature(pipe["clf"].fit).parameters:
-            params["clf__groups"] = groups
+            params["clf__groups"] = validation_groups
     if groups is None or isinstance(searcher, Pipeline):  # a pipeline has no folds to split
         return searcher.fit(X, **params)
     return searcher.fit(X, groups=groups, **params)
@@ -354,7 +379,9 @@ def _outer_folds(experiment, X, groups, n_train=None):
     return outer.split(X, groups=groups)
 
 
-def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=(), n_train=None):
+def _cross_validate(
+    spec, experiment, X, groups, search, n_jobs, skip=(), n_train=None, validation_groups=None
+):
     """Yield ``(fold, fitted model, metrics row)`` per outer fold, except the folds in
     ``skip`` (done in an earlier run: the folds are the same, seeded by the config)."""
     for fold, (train, test) in enumerate(_outer_folds(experiment, X, groups, n_train)):
@@ -366,7 +393,7 @@ def _cross_validate(spec, experiment, X, groups, search, n_jobs, skip=(), n_trai
             searcher,
             [X[i] for i in train],
             None if groups is None else [groups[i] for i in train],
-            experiment.validate_by_group,
+            None if validation_groups is None else [validation_groups[i] for i in train],
         )
         seconds = time.perf_counter() - start
         model = getattr(searcher, "best_estimator_", searcher)

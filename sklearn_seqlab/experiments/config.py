@@ -153,7 +153,7 @@ class Experiment:
     augment_by_key: bool = False
     test_dataset: object = None
     clean_kern: bool = False
-    validate_by_group: bool = None
+    validate_by_group: bool | None = None
 
     def features(self):
         """The features to read from a CSV file as event tuples (target first), or None.

@@ -8,6 +8,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
+import sklearn
 from sklearn.model_selection import GroupKFold
 
 from sklearn_seqlab import load_model
@@ -496,6 +497,17 @@ def test_an_event_log_is_validated_on_cases_at_random(tmp_path, monkeypatch, mod
     calls.clear()
     config["x"]["validate_by_group"] = False
     run_experiments(config, tmp_path / "out_false", progress=lambda line: None)
+    assert calls and all(groups is None for _, groups in calls)
+
+
+def test_with_metadata_routing_an_event_log_is_validated_by_content_as_before(
+    tmp_path, monkeypatch
+):
+    calls = recorded_splits(monkeypatch)
+    model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
+    config = {"x": {"datasets": [event_log(tmp_path)], "kfold_splits": 2, "models": [model]}}
+    with sklearn.config_context(enable_metadata_routing=True):
+        run_experiments(config, tmp_path / "out", progress=lambda line: None)
     assert calls and all(groups is None for _, groups in calls)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import torch
 from joblib import parallel_config
 from joblib.parallel import LokyBackend, get_active_backend
+from sklearn import get_config
 from sklearn.model_selection import GroupKFold, KFold
 from sklearn.pipeline import Pipeline
 
@@ -314,11 +315,15 @@ def _validation_groups(experiment, dataset, X, groups):
     ``validate_by_group`` true: the data set's ``"group"`` column. Absent: for an event log,
     each case a group of its own (its position), so that validation holds out cases at
     random: in a log, a new case repeats the paths of earlier ones, which the split by
-    content keeps off the validation side (``benchmarks/README.md``, twelfth round).
+    content keeps off the validation side (``benchmarks/README.md``, twelfth round). With
+    scikit-learn's metadata routing on, a search cannot take the groups as a step's
+    parameter, so a log keeps the split by content there, as before.
     """
     if experiment.validate_by_group is True:
         return groups
-    if experiment.validate_by_group is None and isinstance(dataset, dict) and "state" in dataset:
+    is_log = isinstance(dataset, dict) and "state" in dataset
+    routing = get_config().get("enable_metadata_routing", False)
+    if experiment.validate_by_group is None and is_log and not routing:
         return list(range(len(X)))
     return None
 

@@ -7,7 +7,7 @@ import sklearn
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 
-from sklearn_seqlab import HybridClassifier, NextStateClassifier, StateEncoder, splitting
+from sklearn_seqlab import HybridClassifier, NextStateClassifier, StateEncoder
 from sklearn_seqlab.datasets import make_chord_progressions
 from sklearn_seqlab.splitting import check_groups, holdout_split
 
@@ -21,21 +21,6 @@ def _contexts_and_targets(sequences):
     contexts = encoded[:]
     contexts.codes = [c[:-1] for c in encoded.codes]
     return contexts, np.array([c[-1] for c in encoded.codes])
-
-
-@pytest.fixture
-def recorded_splits(monkeypatch):
-    """The groups of every call of holdout_split, and the rows it held out."""
-    calls = []
-
-    def recording(contexts, targets, fraction, salt, groups=None):
-        train, valid = holdout_split(contexts, targets, fraction, salt, groups)
-        calls.append((groups, valid))
-        return train, valid
-
-    monkeypatch.setattr(splitting, "holdout_split", recording)
-    monkeypatch.setattr("sklearn_seqlab.hybrid.holdout_split", recording)
-    return calls
 
 
 def test_whole_groups_are_held_out_whatever_their_content():
@@ -95,7 +80,7 @@ def test_bad_groups_are_named_and_the_old_model_is_kept(model, groups, error, ma
 def test_the_network_stops_early_on_whole_groups(recorded_splits):
     NET.fit(X, groups=SONGS)
     # split to train, and split the same way again to fit the temperature
-    (groups, valid), again = recorded_splits
+    (groups, valid, _), again = recorded_splits
     assert list(groups) == SONGS and list(again[0]) == SONGS
     np.testing.assert_array_equal(again[1], valid)
     held_out = {SONGS[i] for i in valid}
@@ -104,15 +89,15 @@ def test_the_network_stops_early_on_whole_groups(recorded_splits):
 
 def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits):
     HybridClassifier(NET, n_networks=2, random_state=0).fit(X, groups=SONGS)
-    (groups, valid), *networks = recorded_splits
+    (groups, valid, _), *networks = recorded_splits
     # each network splits to train, and the same way again to fit its temperature
     assert list(groups) == SONGS and len(networks) == 4
-    for (first, first_valid), (second, second_valid) in zip(
+    for (first, first_valid, _), (second, second_valid, _) in zip(
         networks[::2], networks[1::2], strict=True
     ):
         assert list(first) == list(second) and list(first_valid) == list(second_valid)
     mixture_songs = {SONGS[i] for i in valid}
-    for network_groups, network_valid in networks:
+    for network_groups, network_valid, _ in networks:
         # the networks train on the other songs, and stop early on some of them
         assert set(network_groups) == set(SONGS) - mixture_songs
         assert len(network_groups) == 60 - len(valid)
@@ -121,7 +106,7 @@ def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits):
 
 def test_without_groups_the_split_goes_by_content(recorded_splits):
     HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
-    assert all(groups is None for groups, _ in recorded_splits)
+    assert all(split.groups is None for split in recorded_splits)
 
 
 def test_groups_reach_the_model_in_a_pipeline_and_by_metadata_routing(recorded_splits):
@@ -131,7 +116,7 @@ def test_groups_reach_the_model_in_a_pipeline_and_by_metadata_routing(recorded_s
         net = sklearn.clone(NET).set_fit_request(groups=True)
         cross_validate(net, X, params={"groups": SONGS}, cv=GroupKFold(3))
     # each fit's split holds the songs of its training fold only: 10 songs of 15
-    assert [len(set(groups)) for groups, _ in recorded_splits[-3:]] == [10, 10, 10]
+    assert [len(set(split.groups)) for split in recorded_splits[-3:]] == [10, 10, 10]
 
 
 def test_groups_name_the_checkpoint_since_they_change_the_split(tmp_path):

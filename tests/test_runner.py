@@ -466,24 +466,9 @@ def event_log(tmp_path, n_cases=24):
     return {"path": str(path), "sequence": "case", "state": "activity", "order": "time"}
 
 
-def recorded_splits(monkeypatch):
-    """The (rows, groups) of every validation split made while the test runs."""
-    from sklearn_seqlab import splitting
-
-    calls = []
-    holdout_split = splitting.holdout_split
-
-    def recording(contexts, targets, fraction, salt, groups=None):
-        calls.append((len(contexts), groups))
-        return holdout_split(contexts, targets, fraction, salt, groups)
-
-    monkeypatch.setattr(splitting, "holdout_split", recording)
-    return calls
-
-
 @pytest.mark.parametrize("model", ["LSTMModel", "HybridModel"])
-def test_an_event_log_is_validated_on_cases_at_random(tmp_path, monkeypatch, model):
-    calls = recorded_splits(monkeypatch)
+def test_an_event_log_is_validated_on_cases_at_random(tmp_path, recorded_splits, model):
+    calls = recorded_splits
     spec = {"name": model, "epochs": 1}
     spec["params"] = {"embedding_dim": 4, "hidden_dim": 4}
     if model == "HybridModel":
@@ -491,32 +476,34 @@ def test_an_event_log_is_validated_on_cases_at_random(tmp_path, monkeypatch, mod
     config = {"x": {"datasets": [event_log(tmp_path)], "kfold_splits": 2, "models": [spec]}}
     run_experiments(config, tmp_path / "out", progress=lambda line: None)
     assert calls
-    for n_rows, groups in calls:  # each case a label of its own: no two cases held out together
+    for groups, _, n_rows in calls:  # each case a label of its own: no two held out together
         assert len(groups) == n_rows and len(set(groups.tolist())) == n_rows
     # said false, the split is by content: the repeated paths stay on one side
     calls.clear()
     config["x"]["validate_by_group"] = False
     run_experiments(config, tmp_path / "out_false", progress=lambda line: None)
-    assert calls and all(groups is None for _, groups in calls)
+    assert calls and all(split.groups is None for split in calls)
 
 
 def test_with_metadata_routing_an_event_log_is_validated_by_content_as_before(
-    tmp_path, monkeypatch
+    tmp_path, recorded_splits
 ):
-    calls = recorded_splits(monkeypatch)
+    calls = recorded_splits
     model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
     config = {"x": {"datasets": [event_log(tmp_path)], "kfold_splits": 2, "models": [model]}}
     with sklearn.config_context(enable_metadata_routing=True):
         run_experiments(config, tmp_path / "out", progress=lambda line: None)
-    assert calls and all(groups is None for _, groups in calls)
+    assert calls and all(split.groups is None for split in calls)
 
 
-def test_phrases_without_groups_are_still_validated_by_content(data_file, tmp_path, monkeypatch):
-    calls = recorded_splits(monkeypatch)
+def test_phrases_without_groups_are_still_validated_by_content(
+    data_file, tmp_path, recorded_splits
+):
+    calls = recorded_splits
     model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
     config = {"x": {"datasets": [str(data_file)], "kfold_splits": 2, "models": [model]}}
     run_experiments(config, tmp_path / "out", progress=lambda line: None)
-    assert calls and all(groups is None for _, groups in calls)
+    assert calls and all(split.groups is None for split in calls)
 
 
 @pytest.mark.parametrize(
@@ -524,20 +511,11 @@ def test_phrases_without_groups_are_still_validated_by_content(data_file, tmp_pa
     [("random", 2, True), ("random", 1, True), ("random", 2, False), ("optuna", 2, True)],
 )
 def test_validate_by_group_hands_each_fit_the_groups_of_its_rows(
-    tmp_path, monkeypatch, search, trials, ranges
+    tmp_path, recorded_splits, search, trials, ranges
 ):
     if search == "optuna":
         pytest.importorskip("optuna_integration")
-    from sklearn_seqlab import splitting
-
-    calls = []
-
-    def recording(contexts, targets, fraction, salt, groups=None):
-        calls.append((len(contexts), groups))
-        return holdout_split(contexts, targets, fraction, salt, groups)
-
-    holdout_split = splitting.holdout_split
-    monkeypatch.setattr(splitting, "holdout_split", recording)
+    calls = recorded_splits
     model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
     if ranges:
         model["optimization_config"] = {"lr": {"min": 1e-3, "max": 1e-2}}
@@ -551,8 +529,8 @@ def test_validate_by_group_hands_each_fit_the_groups_of_its_rows(
         }
     }
     run_experiments(config, tmp_path / "out", search=search, progress=lambda line: None)
-    assert calls and all(groups is not None for _, groups in calls)
-    for n_rows, groups in calls:
+    assert calls and all(split.groups is not None for split in calls)
+    for groups, _, n_rows in calls:
         # a fit sees the songs of its own rows, whole: 4 phrases each
         assert len(groups) == n_rows and all(list(groups).count(g) == 4 for g in groups)
-    assert max(n_rows for n_rows, _ in calls) == 40  # the final model, on every song
+    assert max(split.n_rows for split in calls) == 40  # the final model, on every song

@@ -354,6 +354,28 @@ CONFIGS.update(
 )
 
 
+# the n-gram cache (fifteenth round): the followers of the context's last states as well
+CONFIGS.update(
+    {
+        f"kn{order}_c{weight}_o{cache_order}" + ("" if decay == 0.7 else f"_d{decay}"): (
+            f"KN order {order}, cache weight {weight}, cache order {cache_order}"
+            + ("" if decay == 0.7 else f", decay {decay}"),
+            functools.partial(
+                VariableOrderMarkovClassifier,
+                max_order=order,
+                cache_weight=weight,
+                cache_order=cache_order,
+                cache_decay=decay,
+            ),
+        )
+        for order in (3, 5)
+        for weight in (0.1, 0.2, 0.3)
+        for cache_order in (2, 3, 4)
+        for decay in (0.7, 1.0)
+    }
+)
+
+
 def inner_split(train, groups=None):
     """80% of an outer fold's training phrases to fit, 20% to score; with ``groups`` (the
     song of each phrase), 80% of the training songs to fit and 20% to score."""

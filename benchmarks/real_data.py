@@ -132,6 +132,16 @@ MODELS = {
     "vomm5_cache3_aug": lambda: augmented(
         VariableOrderMarkovClassifier(max_order=5, cache_weight=0.3)
     ),
+    # the n-gram cache (fifteenth round): the followers of the context's last states as well
+    "vomm5_ngram": lambda: VariableOrderMarkovClassifier(
+        max_order=5, cache_weight=0.2, cache_order=3
+    ),
+    "vomm5_ngram3": lambda: VariableOrderMarkovClassifier(
+        max_order=5, cache_weight=0.3, cache_order=3
+    ),
+    "vomm5_ngram_aug": lambda: augmented(
+        VariableOrderMarkovClassifier(max_order=5, cache_weight=0.2, cache_order=3)
+    ),
     "hybrid_kn5": lambda: HybridClassifier(
         count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
     ),
@@ -179,6 +189,9 @@ LABELS = {
     "vomm5_cache_aug": "KN order 5, cache 0.2, 12 keys",
     "vomm5_cache3_aug": "KN order 5, cache 0.3, 12 keys",
     "hybrid_kn5": "HybridClassifier(count_model=KN order 5)",
+    "vomm5_ngram": "KN order 5, n-gram cache 0.2 (cache_order=3)",
+    "vomm5_ngram3": "KN order 5, n-gram cache 0.3 (cache_order=3)",
+    "vomm5_ngram_aug": "KN order 5, n-gram cache 0.2 (cache_order=3), 12 keys",
     "vomm5_aug": "KN order 5, 12 keys",
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",
     "ensemble3_e30": "3 networks averaged, 30 epochs each, weights averaged, no early stopping",

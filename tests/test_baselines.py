@@ -351,6 +351,37 @@ def test_context_cache_weighs_recent_states_more():
     assert not cache[1].any()  # an unknown state is no class: the cache is empty
 
 
+def test_follower_cache_counts_what_followed_the_last_states_before():
+    from sklearn_seqlab.counts.cache import follower_cache
+
+    X = [["a", "b", "a", "c", "a"], ["a", "b", "c", "d"]]
+    clf = VariableOrderMarkovClassifier().fit(X)
+    encoder = StateEncoder().fit(X)
+    contexts = encoder.transform([["a", "b", "a", "c", "a"], ["a", "zz", "a", "zz"], ["a"]])
+    args = (clf._code_to_class, len(clf.classes_), 0.5)
+    after_one = follower_cache(contexts, *args, 1)
+    # "a" occurred at 0 (then b, 3 positions before the last) and at 2 (then c, 1 before)
+    np.testing.assert_allclose(after_one[0], np.array([0.0, 0.125, 0.5, 0.0]) / 0.625)
+    after_two = follower_cache(contexts, *args, 2)
+    assert not after_two[0].any()  # "c a" never occurred before
+    # an unknown state matches nothing, not even another unknown state
+    assert not after_one[1].any() and not after_two[1].any()
+    assert not after_one[2].any()  # nothing before the last state
+
+
+def test_cache_order_predicts_the_progression_a_sequence_repeats():
+    # the corpus says "d" after "a b"; this sequence has played "a b c" and is at "a b" again
+    X = [["a", "b", "d"]] * 20 + [["a", "b", "c", "a"]] * 4
+    context = [["a", "b", "c", "a", "b"]]
+    states = VariableOrderMarkovClassifier(max_order=2, cache_weight=0.3).fit(X)
+    ngrams = clone(states).set_params(cache_order=3).fit(X)
+    assert states.predict(context)[0] == "d"
+    assert ngrams.predict(context)[0] == "c"
+    np.testing.assert_allclose(ngrams.predict_proba(context).sum(axis=1), 1.0)
+    with pytest.raises(ValueError, match="cache_order"):
+        clone(ngrams).set_params(cache_order=0).fit(X)
+
+
 def test_cache_weight_mixes_the_cache_and_keeps_a_distribution():
     X = _returning(200, 0)
     plain = VariableOrderMarkovClassifier(max_order=1).fit(X)

@@ -16,7 +16,7 @@ from ._fitted_checks import check_array, check_instance, check_real
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
-from .counts.cache import context_cache, mix_cache
+from .counts.cache import mix_caches, sequence_caches
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
 from .splitting import check_groups, holdout_split
@@ -49,6 +49,12 @@ def default_network():
 CACHE_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
 """The default count model's cache weights tried with each order (none on Helpdesk's cases,
 about 0.2 on chord progressions, which return to their recent chords)."""
+
+CACHE_ORDERS = (1, 3)
+"""The default count model's cache orders tried with each cache weight: the context's states
+alone, or also what followed its last one and two states earlier in it. The longer cache
+gained chord corpora 0.04 to 0.21 accuracy and cost Helpdesk's cases some
+(``benchmarks/README.md``, fifteenth round), so both are tried."""
 
 
 class HybridClassifier(BaseNextStateClassifier):
@@ -337,15 +343,26 @@ class HybridClassifier(BaseNextStateClassifier):
         """The settings tried with a fitted count model, each with its probabilities.
 
         A model given is tried as it is. The default one is tried with every weight of
-        ``CACHE_WEIGHTS``: the cache is mixed into its prediction after the counts, so one
-        prediction and one cache serve every weight, and nothing is refitted.
+        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``: the caches are mixed into its
+        prediction after the counts, so one prediction and one set of caches serve every
+        setting, and nothing is refitted.
         """
         proba = held_out.predict_proba(contexts)
         if self.count_model is not None:
             return [({}, proba)]
-        n_classes = len(held_out.classes_)
-        cache = context_cache(contexts, held_out._code_to_class, n_classes, held_out.cache_decay)
-        return [({"cache_weight": w}, mix_cache(proba, cache, w)) for w in CACHE_WEIGHTS]
+        caches = sequence_caches(
+            contexts,
+            held_out._code_to_class,
+            len(held_out.classes_),
+            held_out.cache_decay,
+            max(CACHE_ORDERS),
+        )
+        variants = [({"cache_weight": 0.0}, proba)]  # without a cache the order is moot
+        for weight in (w for w in CACHE_WEIGHTS if w > 0):
+            for order in CACHE_ORDERS:
+                mixed = mix_caches(proba, caches[:order], weight)
+                variants.append(({"cache_weight": weight, "cache_order": order}, mixed))
+        return variants
 
     def _prefixes(self, contexts, targets):
         """Every prefix of the sequences with the class that follows it, and the index of

@@ -173,6 +173,17 @@ def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
     assert hybrid.count_model_.cache_weight > 0
 
 
+def test_the_default_count_model_chooses_a_longer_cache_for_repeated_progressions():
+    rng = np.random.RandomState(0)
+    states = [f"s{i}" for i in range(20)]
+    # each sequence repeats a loop of its own: what followed its last state before knows the
+    # next one, the states it holds and the corpus's counts do not
+    X = [list(rng.choice(states, 4, replace=False)) * 3 for _ in range(300)]
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    assert hybrid.count_model_.cache_weight > 0
+    assert hybrid.count_model_.cache_order == 3
+
+
 def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model():
     # a first-order chain: Kneser-Ney of order 3 already knows all there is to know
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)

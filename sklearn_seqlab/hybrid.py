@@ -74,7 +74,12 @@ class HybridClassifier(BaseNextStateClassifier):
     (the default count model, or the one given, with ``w = 0``) only when its validation
     log-likelihood is higher by more than ``min_gain_se`` standard errors, errors taken over
     whole held-out sequences (over whole groups when ``fit`` gets ``groups``). Otherwise the
-    hybrid predicts with that count model alone, as a user without the networks would.
+    hybrid predicts with that count model alone, as a user without the networks would. The
+    networks then keep their weight only if the mixture also predicts the validation next
+    states more often right than its count model alone: a weight that makes them more
+    likely but no more often right trades the accuracy users score for a likelihood they do
+    not (on chord corpora, beside a count model with an n-gram cache, it did:
+    ``benchmarks/README.md``, fifteenth round).
 
     Parameters
     ----------
@@ -131,14 +136,15 @@ class HybridClassifier(BaseNextStateClassifier):
         The fitted count model (with ``count_model=None``, of the order and cache chosen).
     network_weight_ : float
         The weight of the averaged networks in the mixture, in [0, 1]: 0 when the best
-        mixture did not gain ``min_gain_se`` standard errors on the count model alone, and
+        mixture did not gain ``min_gain_se`` standard errors on the count model alone, when
+        it was no more accurate on the validation split than its count model alone, and
         when the best mixture is another count model alone (such as order 2). At 0 the
         networks are kept but not run.
     validation_log_likelihood_ : ndarray of shape (21,) or None
         Mean log-likelihood of the validation next states for each weight in
         ``np.linspace(0, 1, 21)``, with the count model kept; None when ``network_weight``
         was fixed. After a fall back to the count model alone, its maximum may lie at a
-        weight above 0: a gain too small to trust.
+        weight above 0: a gain too small to trust, or one in likelihood alone.
 
     See Also
     --------
@@ -310,26 +316,33 @@ class HybridClassifier(BaseNextStateClassifier):
         (from the sequences ``sequence``) and their ``targets``.
 
         The best mixture must gain ``min_gain_se`` standard errors on the first candidate
-        alone (weight 0, its first variant), or that candidate alone is kept.
+        alone (weight 0, its first variant), or that candidate alone is kept. Its networks
+        then keep their weight only if the mixture predicts the validation next states more
+        accurately than its count model alone, or the weight is 0.
         """
-        p_net = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
-        p_net = _target_proba(p_net, targets)
+        net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
+        p_net = _target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)
             for variant, proba in self._count_variants(held_out, contexts):
-                p_count = _target_proba(self._in_columns(held_out.classes_, proba), targets)
-                log_proba = _mixture_log_proba(p_net, p_count)
+                count_proba = self._in_columns(held_out.classes_, proba)
+                log_proba = _mixture_log_proba(p_net, _target_proba(count_proba, targets))
                 scores = log_proba.mean(axis=1)
                 model = clone(candidate).set_params(**variant)
                 if alone is None:
                     alone, reference = log_proba[0], (model, 0.0, scores)
                 if chosen is None or scores.max() > chosen[2].max():
                     chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
-                    best = log_proba[np.argmax(scores)]
-        if _significant_gain(best - alone, sequence[targets >= 0], self.min_gain_se):
-            return chosen
-        return reference
+                    best, chosen_count = log_proba[np.argmax(scores)], count_proba
+        if not _significant_gain(best - alone, sequence[targets >= 0], self.min_gain_se):
+            return reference
+        model, weight, scores = chosen
+        mixed = weight * net_proba + (1.0 - weight) * chosen_count
+        if weight > 0 and not _more_accurate(mixed, chosen_count, targets):
+            # more likely but no more often right: the networks would blunt the counts
+            return model, 0.0, scores
+        return chosen
 
     def _count_candidates(self):
         """The count models the validation split chooses from, the default first."""
@@ -424,6 +437,13 @@ def _target_proba(proba, targets):
     """The probability of each known target (``targets >= 0``; -1 is a state never seen)."""
     known = targets >= 0
     return proba[np.flatnonzero(known), targets[known]]
+
+
+def _more_accurate(proba, other, targets):
+    """Whether ``proba`` predicts the known ``targets`` (``>= 0``) more often than ``other``."""
+    known = targets >= 0
+    right = proba[known].argmax(axis=1) == targets[known]
+    return right.sum() > (other[known].argmax(axis=1) == targets[known]).sum()
 
 
 def _mixture_log_proba(p_net, p_count):

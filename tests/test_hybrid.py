@@ -24,18 +24,30 @@ NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
 X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
 
 
+def _echoes(n, random_state):
+    """Sequences that end in the state they began with, 7 random states later: beyond the
+    reach of the count models (order 5 at most), within that of a small network."""
+    rng = np.random.RandomState(random_state)
+    heads = [str(rng.choice(["a", "b", "c", "d"])) for _ in range(n)]
+    return [[h, *(str(s) for s in rng.choice(["f", "g"], 7)), h] for h in heads]
+
+
+ECHOES = _echoes(80, 0)
+ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=20, lr=1e-2)
+
+
 @pytest.fixture(scope="module")
 def hybrid():
     # the best mixture whatever its gain: the rule that may drop it has tests of its own
-    return HybridClassifier(NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(X)
+    return HybridClassifier(ECHO_NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(ECHOES)
 
 
 def test_mixture_is_the_weighted_average_of_its_components(hybrid):
-    encoded = hybrid._encode(X[:7])
+    encoded = hybrid._encode(ECHOES[:7])
     nets = np.mean([net.predict_proba(encoded) for net in hybrid.networks_], axis=0)
     count = hybrid.count_model_.predict_proba(encoded)
     w = hybrid.network_weight_
-    np.testing.assert_allclose(hybrid.predict_proba(X[:7]), w * nets + (1 - w) * count)
+    np.testing.assert_allclose(hybrid.predict_proba(ECHOES[:7]), w * nets + (1 - w) * count)
     assert len(hybrid.networks_) == 2 and 0 < w and w in MIX_GRID
     # the weight chosen is the one with the best validation log-likelihood
     assert hybrid.validation_log_likelihood_.argmax() == np.flatnonzero(MIX_GRID == w)[0]
@@ -60,7 +72,8 @@ def test_is_a_scikit_learn_estimator(hybrid, tmp_path):
     assert not hasattr(cloned, "networks_") and cloned.network is not hybrid.network
     joblib.dump(hybrid, tmp_path / "h.joblib")
     np.testing.assert_array_equal(
-        joblib.load(tmp_path / "h.joblib").predict_proba(X[:5]), hybrid.predict_proba(X[:5])
+        joblib.load(tmp_path / "h.joblib").predict_proba(ECHOES[:5]),
+        hybrid.predict_proba(ECHOES[:5]),
     )
     search = GridSearchCV(
         make_pipeline(StateEncoder(), HybridClassifier(NET, n_networks=1, random_state=0)),
@@ -173,6 +186,17 @@ def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
     assert hybrid.count_model_.cache_weight > 0
 
 
+def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(hybrid):
+    # two epochs: the networks make the next chord more likely, not more often right
+    chords = HybridClassifier(NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(X)
+    assert MIX_GRID[chords.validation_log_likelihood_.argmax()] > 0
+    assert chords.network_weight_ == 0.0
+    alone = chords.count_model_.predict_proba(chords._encode(X[:5]))
+    np.testing.assert_array_equal(chords.predict_proba(X[:5]), alone)
+    # where they are more accurate too (the fixture), they keep the best likelihood's weight
+    assert hybrid.network_weight_ == MIX_GRID[hybrid.validation_log_likelihood_.argmax()] > 0
+
+
 def test_the_default_count_model_chooses_a_longer_cache_for_repeated_progressions():
     rng = np.random.RandomState(0)
     states = [f"s{i}" for i in range(20)]
@@ -219,9 +243,11 @@ def test_a_hybrid_pickled_before_the_rule_existed_keeps_its_best_mixture(hybrid)
     del old.min_gain_se  # as a pickle of an earlier version holds it
     loaded = pickle.loads(pickle.dumps(old))
     assert loaded.min_gain_se == 0.0
-    np.testing.assert_array_equal(loaded.predict_proba(X[:5]), hybrid.predict_proba(X[:5]))
+    np.testing.assert_array_equal(
+        loaded.predict_proba(ECHOES[:5]), hybrid.predict_proba(ECHOES[:5])
+    )
     # refitted, it chooses its mixture as it did then
-    refitted = clone(loaded).fit(X)
+    refitted = clone(loaded).fit(ECHOES)
     assert refitted.network_weight_ == hybrid.network_weight_ > 0
 
 

@@ -336,37 +336,27 @@ CONFIGS.update(
 
 
 # the cache's weight and decay, with KN of order 3 and 5 (the settings of vomm*_cache)
+def cached_kn(order, weight, decay, cache_order=1):
+    """The label and factory of Kneser-Ney with a cache (of ``cache_order``)."""
+    longer = f", cache order {cache_order}" if cache_order > 1 else ""
+    label = f"KN order {order}, cache weight {weight}{longer}, decay {decay}"
+    params = {"max_order": order, "cache_weight": weight, "cache_decay": decay}
+    return label, functools.partial(
+        VariableOrderMarkovClassifier, **params, cache_order=cache_order
+    )
+
+
 CONFIGS.update(
     {
-        f"kn{order}_c{weight}_d{decay}": (
-            f"KN order {order}, cache weight {weight}, decay {decay}",
-            functools.partial(
-                VariableOrderMarkovClassifier,
-                max_order=order,
-                cache_weight=weight,
-                cache_decay=decay,
-            ),
-        )
+        f"kn{order}_c{weight}_d{decay}": cached_kn(order, weight, decay)
         for order in (3, 5)
         for weight in (0.1, 0.2, 0.3)
         for decay in (1.0, 0.7, 0.5)
     }
-)
-
-
-# the n-gram cache (fifteenth round): the followers of the context's last states as well
-CONFIGS.update(
-    {
-        f"kn{order}_c{weight}_o{cache_order}" + ("" if decay == 0.7 else f"_d{decay}"): (
-            f"KN order {order}, cache weight {weight}, cache order {cache_order}"
-            + ("" if decay == 0.7 else f", decay {decay}"),
-            functools.partial(
-                VariableOrderMarkovClassifier,
-                max_order=order,
-                cache_weight=weight,
-                cache_order=cache_order,
-                cache_decay=decay,
-            ),
+    # the n-gram cache (fifteenth round): the followers of the context's last states as well
+    | {
+        f"kn{order}_c{weight}_o{cache_order}" + ("" if decay == 0.7 else f"_d{decay}"): cached_kn(
+            order, weight, decay, cache_order
         )
         for order in (3, 5)
         for weight in (0.1, 0.2, 0.3)

@@ -53,7 +53,7 @@ about 0.2 on chord progressions, which return to their recent chords)."""
 CACHE_ORDERS = (1, 3)
 """The default count model's cache orders tried with each cache weight: the context's states
 alone, or also what followed its last one and two states earlier in it. The longer cache
-gained chord corpora 0.04 to 0.21 accuracy and cost Helpdesk's cases some
+gained chord corpora 0.05 to 0.22 accuracy and cost Helpdesk's cases some
 (``benchmarks/README.md``, fifteenth round), so both are tried."""
 
 

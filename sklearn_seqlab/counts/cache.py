@@ -43,12 +43,8 @@ def context_cache(contexts, code_to_class, n_classes, decay):
     cache = np.zeros((len(contexts), n_classes))
     for i, codes in enumerate(contexts.codes):
         classes = code_to_class[state_codes(codes)]
-        weights = decay ** np.arange(len(classes) - 1, -1, -1, dtype=np.float64)
-        known = classes != NO_CLASS
-        np.add.at(cache[i], classes[known], weights[known])
-    totals = cache.sum(axis=1, keepdims=True)
-    np.divide(cache, totals, out=cache, where=totals > 0)
-    return cache
+        _add_weights(cache[i], classes, decay ** np.arange(len(classes) - 1, -1, -1.0))
+    return _normalised(cache)
 
 
 def follower_cache(contexts, code_to_class, n_classes, decay, length):
@@ -84,9 +80,18 @@ def follower_cache(contexts, code_to_class, n_classes, decay, length):
         for j in range(length):
             same &= codes[j : n + j] == codes[n + j]
         followers = code_to_class[codes[length:][same]]
-        weights = decay ** (n - 1 - np.flatnonzero(same)).astype(np.float64)
-        known = followers != NO_CLASS
-        np.add.at(cache[i], followers[known], weights[known])
+        _add_weights(cache[i], followers, decay ** (n - 1.0 - np.flatnonzero(same)))
+    return _normalised(cache)
+
+
+def _add_weights(row, classes, weights):
+    """Add each weight to its class's cell of ``row``, skipping ``NO_CLASS``."""
+    known = classes != NO_CLASS
+    np.add.at(row, classes[known], weights[known])
+
+
+def _normalised(cache):
+    """``cache`` with each row divided by its sum (all-zero rows stay zero)."""
     totals = cache.sum(axis=1, keepdims=True)
     np.divide(cache, totals, out=cache, where=totals > 0)
     return cache

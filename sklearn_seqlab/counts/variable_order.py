@@ -53,7 +53,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         1 caches the context's states. ``n > 1`` also mixes in, each with ``cache_weight``
         and one after the other, what followed the context's last 1, ..., ``n - 1`` states
         where they occurred earlier in it: songs repeat their progressions. On the chord
-        corpora's inner splits ``cache_weight=0.2, cache_order=3`` gained 0.04 to 0.21
+        corpora's inner splits ``cache_weight=0.2, cache_order=3`` gained 0.05 to 0.22
         accuracy on the cache of states alone; on Helpdesk's cases it cost accuracy
         (``benchmarks/README.md``, fifteenth round). Ignored when ``cache_weight`` is 0.
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"

@@ -45,6 +45,7 @@ DEFAULT_CONFIG = {
                     "optimization_config": {
                         "max_order": {"values": [2, 3, 4]},
                         "cache_weight": {"values": [0.0, 0.2]},
+                        "cache_order": {"values": [1, 3]},
                     },
                 },
                 {

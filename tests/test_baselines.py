@@ -382,6 +382,17 @@ def test_cache_order_predicts_the_progression_a_sequence_repeats():
         clone(ngrams).set_params(cache_order=0).fit(X)
 
 
+def test_a_model_pickled_before_cache_order_existed_loads_with_the_cache_of_states(tmp_path):
+    X = _returning(50, 0)
+    model = VariableOrderMarkovClassifier(max_order=2, cache_weight=0.3).fit(X)
+    del model.cache_order  # as a pickle of an earlier version holds it
+    joblib.dump(model, tmp_path / "old.joblib")
+    loaded = joblib.load(tmp_path / "old.joblib")
+    assert loaded.cache_order == 1
+    fresh = VariableOrderMarkovClassifier(max_order=2, cache_weight=0.3).fit(X)
+    np.testing.assert_array_equal(loaded.predict_proba(X[:5]), fresh.predict_proba(X[:5]))
+
+
 def test_cache_weight_mixes_the_cache_and_keeps_a_distribution():
     X = _returning(200, 0)
     plain = VariableOrderMarkovClassifier(max_order=1).fit(X)

@@ -108,9 +108,11 @@ class HybridClassifier(BaseNextStateClassifier):
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best
-        mixture whatever its gain. On process logs whose count model is hard to beat, the
-        best mixture on the validation split often predicted new cases worse than the count
-        model alone (``benchmarks/README.md``, eighth round). With a single held-out
+        mixture whatever its gain (its networks still keep their weight only if it is more
+        accurate on the validation split than its count model alone). On process logs
+        whose count model is hard to beat, the best mixture on the validation split often
+        predicted new cases worse than the count model alone (``benchmarks/README.md``,
+        eighth round). With a single held-out
         sequence (or group) no error can be taken, and only ``0.0`` lets a mixture in.
         Ignored when ``network_weight`` is fixed.
     n_jobs : int, default=None

@@ -16,7 +16,7 @@ from ._fitted_checks import check_array, check_instance, check_real
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
-from .counts.cache import mix_caches, sequence_caches
+from .counts.cache import mix_cache, sequence_caches
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
 from .splitting import check_groups, holdout_split
@@ -325,9 +325,18 @@ class HybridClassifier(BaseNextStateClassifier):
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
         p_net = _target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
+        caches = None  # the same for every candidate: they are fitted on the same sequences
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)
-            for variant, proba in self._count_variants(held_out, contexts):
+            if caches is None and self.count_model is None:
+                caches = sequence_caches(
+                    contexts,
+                    held_out._code_to_class,
+                    len(held_out.classes_),
+                    held_out.cache_decay,
+                    max(CACHE_ORDERS),
+                )
+            for variant, proba in self._count_variants(held_out, contexts, caches):
                 count_proba = self._in_columns(held_out.classes_, proba)
                 log_proba = _mixture_log_proba(p_net, _target_proba(count_proba, targets))
                 scores = log_proba.mean(axis=1)
@@ -354,29 +363,25 @@ class HybridClassifier(BaseNextStateClassifier):
             return [VariableOrderMarkovClassifier(max_order=3)]
         return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
 
-    def _count_variants(self, held_out, contexts):
+    def _count_variants(self, held_out, contexts, caches):
         """The settings tried with a fitted count model, each with its probabilities.
 
         A model given is tried as it is. The default one is tried with every weight of
-        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``: the caches are mixed into its
-        prediction after the counts, so one prediction and one set of caches serve every
-        setting, and nothing is refitted.
+        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``: ``caches`` (those of
+        :func:`~sklearn_seqlab.counts.cache.sequence_caches` up to the largest order) are
+        mixed into its prediction after the counts, one after the other, so one prediction
+        and one set of caches serve every setting, and nothing is refitted.
         """
         proba = held_out.predict_proba(contexts)
         if self.count_model is not None:
             return [({}, proba)]
-        caches = sequence_caches(
-            contexts,
-            held_out._code_to_class,
-            len(held_out.classes_),
-            held_out.cache_decay,
-            max(CACHE_ORDERS),
-        )
         variants = [({"cache_weight": 0.0}, proba)]  # without a cache the order is moot
         for weight in (w for w in CACHE_WEIGHTS if w > 0):
-            for order in CACHE_ORDERS:
-                mixed = mix_caches(proba, caches[:order], weight)
-                variants.append(({"cache_weight": weight, "cache_order": order}, mixed))
+            mixed = proba
+            for order, cache in enumerate(caches, start=1):  # each order extends the last
+                mixed = mix_cache(mixed, cache, weight)
+                if order in CACHE_ORDERS:
+                    variants.append(({"cache_weight": weight, "cache_order": order}, mixed))
         return variants
 
     def _prefixes(self, contexts, targets):

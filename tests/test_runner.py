@@ -485,15 +485,18 @@ def test_an_event_log_is_validated_on_cases_at_random(tmp_path, recorded_splits,
     assert calls and all(split.groups is None for split in calls)
 
 
-def test_with_metadata_routing_an_event_log_is_validated_by_content_as_before(
+def test_with_metadata_routing_an_event_log_is_still_validated_on_cases_at_random(
     tmp_path, recorded_splits
 ):
     calls = recorded_splits
     model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
+    model["optimization_config"] = {"lr": {"min": 1e-3, "max": 1e-2}}  # a search, with folds
     config = {"x": {"datasets": [event_log(tmp_path)], "kfold_splits": 2, "models": [model]}}
     with sklearn.config_context(enable_metadata_routing=True):
         run_experiments(config, tmp_path / "out", progress=lambda line: None)
-    assert calls and all(split.groups is None for split in calls)
+    assert calls
+    for groups, _, n_rows in calls:  # before, routing fell back to the split by content
+        assert len(groups) == n_rows and len(set(groups.tolist())) == n_rows
 
 
 def test_phrases_without_groups_are_still_validated_by_content(
@@ -506,12 +509,18 @@ def test_phrases_without_groups_are_still_validated_by_content(
     assert calls and all(split.groups is None for split in calls)
 
 
+RANDOM_SEARCHES = [("random", 2, True), ("random", 1, True), ("random", 2, False)]
+
+
 @pytest.mark.parametrize(
-    "search, trials, ranges",
-    [("random", 2, True), ("random", 1, True), ("random", 2, False), ("optuna", 2, True)],
+    "search, trials, ranges, routing",
+    [
+        *[(*case, routing) for case in RANDOM_SEARCHES for routing in (False, True)],
+        ("optuna", 2, True, False),  # under routing, optuna refuses groups (the test below)
+    ],
 )
 def test_validate_by_group_hands_each_fit_the_groups_of_its_rows(
-    tmp_path, recorded_splits, search, trials, ranges
+    tmp_path, recorded_splits, search, trials, ranges, routing
 ):
     if search == "optuna":
         pytest.importorskip("optuna_integration")
@@ -528,9 +537,21 @@ def test_validate_by_group_hands_each_fit_the_groups_of_its_rows(
             "validate_by_group": True,
         }
     }
-    run_experiments(config, tmp_path / "out", search=search, progress=lambda line: None)
+    # with metadata routing on, the groups reach the model by its request (before: TypeError)
+    with sklearn.config_context(enable_metadata_routing=routing):
+        run_experiments(config, tmp_path / "out", search=search, progress=lambda line: None)
     assert calls and all(split.groups is not None for split in calls)
     for groups, _, n_rows in calls:
         # a fit sees the songs of its own rows, whole: 4 phrases each
         assert len(groups) == n_rows and all(list(groups).count(g) == 4 for g in groups)
     assert max(split.n_rows for split in calls) == 40  # the final model, on every song
+
+
+def test_optuna_refuses_groups_under_metadata_routing(tmp_path):
+    pytest.importorskip("optuna_integration")
+    model = {"name": "LSTMModel", "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
+    model["optimization_config"] = {"lr": {"min": 1e-3, "max": 1e-2}}
+    config = {"x": {"datasets": [grouped_phrases(tmp_path)], "kfold_splits": 2, "models": [model]}}
+    with sklearn.config_context(enable_metadata_routing=True):
+        with pytest.raises(ValueError, match="search='optuna' cannot split the inner folds"):
+            run_experiments(config, tmp_path / "out", search="optuna", progress=lambda line: None)

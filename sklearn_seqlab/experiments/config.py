@@ -133,8 +133,8 @@ class Experiment:
         training fold there, ``fit(X, groups=...)``. True: the groups of the ``"group"``
         column, which every data set must then have. False: sequences grouped by content.
         None (the key absent): each case of an event log (a table with ``"sequence"`` and
-        ``"state"``) is a group of its own, so validation holds out cases at random (except
-        with scikit-learn's metadata routing on), and other data sets are split by content.
+        ``"state"``) is a group of its own, so validation holds out cases at random, and
+        other data sets are split by content.
         On McGill's phrases grouped by song the split by content gave the more accurate
         hybrid; on process logs, random cases kept it from mixtures that lost on new cases
         (``benchmarks/README.md``, twelfth round).

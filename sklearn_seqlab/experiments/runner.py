@@ -316,15 +316,12 @@ def _validation_groups(experiment, dataset, X, groups):
     ``validate_by_group`` true: the data set's ``"group"`` column. Absent: for an event log,
     each case a group of its own (its position), so that validation holds out cases at
     random: in a log, a new case repeats the paths of earlier ones, which the split by
-    content keeps off the validation side (``benchmarks/README.md``, twelfth round). With
-    scikit-learn's metadata routing on, a search cannot take the groups as a step's
-    parameter, so a log keeps the split by content there, as before.
+    content keeps off the validation side (``benchmarks/README.md``, twelfth round).
     """
     if experiment.validate_by_group is True:
         return groups
     is_log = isinstance(dataset, dict) and "state" in dataset
-    routing = get_config().get("enable_metadata_routing", False)
-    if experiment.validate_by_group is None and is_log and not routing:
+    if experiment.validate_by_group is None and is_log:
         return list(range(len(X)))
     return None
 
@@ -358,13 +355,20 @@ def _fit(searcher, X, groups, validation_groups=None):
 
     With ``validation_groups`` (see :func:`_validation_groups`), the model's own validation
     split holds out whole groups of them, if its ``fit`` takes ``groups`` (a search slices
-    them to each inner training fold).
+    them to each inner training fold). Without metadata routing they reach it as the
+    pipeline's ``clf__groups``; with routing on, scikit-learn refuses that form, and the
+    model requests them under the alias ``validation_groups`` instead, so that they do not
+    take the place of the ``groups`` that split the inner folds.
     """
     params = {}
     if validation_groups is not None:
         pipe = searcher if isinstance(searcher, Pipeline) else searcher.estimator
         if "groups" in inspect.signature(pipe["clf"].fit).parameters:
-            params["clf__groups"] = validation_groups
+            if get_config().get("enable_metadata_routing", False):
+                pipe["clf"].set_fit_request(groups="validation_groups")
+                params["validation_groups"] = validation_groups
+            else:
+                params["clf__groups"] = validation_groups
     if groups is None or isinstance(searcher, Pipeline):  # a pipeline has no folds to split
         return searcher.fit(X, **params)
     return searcher.fit(X, groups=groups, **params)

@@ -12,6 +12,7 @@ rows.
 import warnings
 
 import numpy as np
+from sklearn import get_config
 from sklearn.base import clone
 from sklearn.model_selection import ParameterSampler, RandomizedSearchCV
 
@@ -83,6 +84,15 @@ class QuietOptunaSearch:
     def fit(self, X, groups=None, **fit_params):
         import optuna
         from optuna_integration import OptunaSearchCV
+
+        if groups is not None and get_config().get("enable_metadata_routing", False):
+            # optuna-integration hands cross_validate the groups beside its params, which
+            # scikit-learn does not accept with routing on: every trial fails, obscurely
+            raise ValueError(
+                "search='optuna' cannot split the inner folds by group with scikit-learn's "
+                "metadata routing on (optuna-integration does not route groups). Use "
+                "search='random', or sklearn.set_config(enable_metadata_routing=False)."
+            )
 
         verbosity = optuna.logging.get_verbosity()
         optuna.logging.set_verbosity(optuna.logging.WARNING)

@@ -79,7 +79,9 @@ class HybridClassifier(BaseNextStateClassifier):
     states more often right than its count model alone: a weight that makes them more
     likely but no more often right trades the accuracy users score for a likelihood they do
     not (on chord corpora, beside a count model with an n-gram cache, it did:
-    ``benchmarks/README.md``, fifteenth round).
+    ``benchmarks/README.md``, fifteenth round). Without them, the count model whose own
+    validation log-likelihood is best is kept if it too gains ``min_gain_se`` standard
+    errors on the first one, which is kept otherwise.
 
     Parameters
     ----------
@@ -320,11 +322,13 @@ class HybridClassifier(BaseNextStateClassifier):
         The best mixture must gain ``min_gain_se`` standard errors on the first candidate
         alone (weight 0, its first variant), or that candidate alone is kept. Its networks
         then keep their weight only if the mixture predicts the validation next states more
-        accurately than its count model alone, or the weight is 0.
+        accurately than its count model alone. If they do not, the best count model alone
+        must gain as much on that first candidate, or the first is kept.
         """
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
         p_net = _target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
+        counts_only = None  # the best count model alone: (model, its log-probabilities, scores)
         caches = None  # the same for every candidate: they are fitted on the same sequences
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)
@@ -346,12 +350,20 @@ class HybridClassifier(BaseNextStateClassifier):
                 if chosen is None or scores.max() > chosen[2].max():
                     chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
                     best, chosen_count = log_proba[np.argmax(scores)], count_proba
-        if not _significant_gain(best - alone, sequence[targets >= 0], self.min_gain_se):
+                if counts_only is None or scores[0] > counts_only[2][0]:
+                    counts_only = (model, log_proba[0], scores)
+        sequence = sequence[targets >= 0]
+        if not _significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
         model, weight, scores = chosen
         mixed = weight * net_proba + (1.0 - weight) * chosen_count
         if weight > 0 and not _more_accurate(mixed, chosen_count, targets):
-            # more likely but no more often right: the networks would blunt the counts
+            # more likely but no more often right: the networks would blunt the counts. The
+            # gain that let the mixture in was partly theirs, so a count model other than
+            # the first must gain as much on its own
+            model, log_proba, scores = counts_only
+            if not _significant_gain(log_proba - alone, sequence, self.min_gain_se):
+                return reference
             return model, 0.0, scores
         return chosen
 

@@ -16,6 +16,7 @@ from sklearn_seqlab import (
     StateEncoder,
     VariableOrderMarkovClassifier,
 )
+from sklearn_seqlab import hybrid as hybrid_module
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
 from sklearn_seqlab.hybrid import MIX_GRID, _significant_gain
@@ -195,6 +196,28 @@ def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(
     np.testing.assert_array_equal(chords.predict_proba(X[:5]), alone)
     # where they are more accurate too (the fixture), they keep the best likelihood's weight
     assert hybrid.network_weight_ == MIX_GRID[hybrid.validation_log_likelihood_.argmax()] > 0
+
+
+def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monkeypatch):
+    # a first-order chain, on which the best mixture (kept whatever its gain) holds KN of
+    # order 2; its networks are made to fail the accuracy check
+    X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
+    monkeypatch.setattr(hybrid_module, "_more_accurate", lambda *args: False)
+    gains = []
+
+    def first_gain_only(gain, sequence, n_standard_errors):
+        gains.append(gain)
+        return len(gains) == 1  # the mixture's gain counts, the count model's alone does not
+
+    params = {"n_networks": 1, "min_gain_se": 0.0, "random_state": 0}
+    alone = HybridClassifier(NET, **params).fit(X)  # the best count model alone gains: kept
+    assert alone.network_weight_ == 0.0
+    assert alone.count_model_.get_params() != VariableOrderMarkovClassifier().get_params()
+    monkeypatch.setattr(hybrid_module, "_significant_gain", first_gain_only)
+    kept = HybridClassifier(NET, **params).fit(X)
+    # before, the mixture's count model was kept alone without a gain of its own
+    assert len(gains) == 2 and kept.network_weight_ == 0.0
+    assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
 
 
 def test_the_default_count_model_chooses_a_longer_cache_for_repeated_progressions():

@@ -509,6 +509,27 @@ def test_phrases_without_groups_are_still_validated_by_content(
     assert calls and all(split.groups is None for split in calls)
 
 
+@pytest.mark.parametrize("model", ["LSTMModel", "HybridModel"])
+def test_on_grouped_phrases_only_the_hybrid_is_validated_by_group(tmp_path, recorded_splits, model):
+    calls = recorded_splits
+    spec = {"name": model, "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
+    if model == "HybridModel":
+        spec["params"] = {"n_networks": 1, "network__embedding_dim": 4, "network__hidden_dim": 4}
+    config = {"x": {"datasets": [grouped_phrases(tmp_path)], "kfold_splits": 2, "models": [spec]}}
+    run_experiments(config, tmp_path / "out", progress=lambda line: None)
+    assert calls
+    if model == "LSTMModel":  # a network alone stops early by content
+        assert all(split.groups is None for split in calls)
+    else:  # the hybrid chooses its mixture, and its networks stop, on whole songs
+        for groups, _, n_rows in calls:
+            assert len(groups) == n_rows and all(list(groups).count(g) == 4 for g in groups)
+    # said false, the hybrid too is split by content
+    calls.clear()
+    config["x"]["validate_by_group"] = False
+    run_experiments(config, tmp_path / "out_false", progress=lambda line: None)
+    assert calls and all(split.groups is None for split in calls)
+
+
 RANDOM_SEARCHES = [("random", 2, True), ("random", 1, True), ("random", 2, False)]
 
 

@@ -56,12 +56,6 @@ alone, or also what followed its last one and two states earlier in it. The long
 gained chord corpora 0.05 to 0.22 accuracy and cost Helpdesk's cases some
 (``benchmarks/README.md``, fifteenth round), so both are tried."""
 
-COUNT_REPEATS = 5
-"""Validation splits on which the default count model is chosen, each holding out
-``COUNT_FRACTION`` of the training sequences (by content, or by group)."""
-
-COUNT_FRACTION = 0.2
-
 
 class HybridClassifier(BaseNextStateClassifier):
     """Mix the averaged probabilities of several networks with those of a count model.
@@ -306,103 +300,93 @@ class HybridClassifier(BaseNextStateClassifier):
             )
             for seed in seeds
         )
-        weight, log_likelihood = self.network_weight, None
-        if self.count_model is not None:
-            count = self.count_model
-        elif weight is not None:  # no validation split to choose on
-            count = VariableOrderMarkovClassifier(max_order=3)
-        else:
-            count = self._choose_count_model(contexts, targets, target_codes, salt, groups, rows_of)
+        candidates = self._count_candidates()
+        count, weight, log_likelihood = candidates[0], self.network_weight, None
         if weight is None:
             valid = self._prefixes(contexts[valid_rows], targets[valid_rows])
             if groups is not None:  # the phrases of one song are not independent either
                 valid = (*valid[:2], _group_index(groups[valid_rows])[valid[2]])
-            weight, log_likelihood = self._choose_weight(networks, count, rows_of(fit_rows), *valid)
+            count, weight, log_likelihood = self._choose_mixture(
+                networks, candidates, rows_of(fit_rows), *valid
+            )
         count_model = clone(count).fit(*rows_of(all_rows))
         self.networks_, self.count_model_ = networks, count_model
         self.network_weight_ = float(weight)
         self.validation_log_likelihood_ = log_likelihood
 
-    def _choose_count_model(self, contexts, targets, target_codes, salt, groups, rows_of):
-        """The default count model (unfitted): the order, cache weight and cache order most
-        accurate on ``COUNT_REPEATS`` validation splits of a fifth of the training sequences
-        (ties broken by log-likelihood), if more accurate than ``VariableOrderMarkovClassifier()``
-        by ``min_gain_se`` standard errors, taken over the held-out sequences; otherwise
-        ``VariableOrderMarkovClassifier()``.
+    def _choose_mixture(self, networks, candidates, fit_data, contexts, targets, sequence):
+        """The count model (unfitted), the network weight and the validation log-likelihood
+        of each weight with that count model, from the validation prefixes ``contexts``
+        (from the sequences ``sequence``) and their ``targets``.
 
-        Count models are cheap to fit, so they are chosen on several splits of the kind the
-        mixture uses (by content, or by group), which lowers the luck of one small split.
-        """
-        right, log_likelihood, units = {}, {}, []
-        for repeat in range(COUNT_REPEATS):
-            fit_rows, valid_rows = holdout_split(
-                contexts, target_codes, COUNT_FRACTION, salt + 1 + repeat, groups
-            )
-            prefixes, classes, sequence = self._prefixes(contexts[valid_rows], targets[valid_rows])
-            known = classes >= 0
-            units.append(sequence[known] + repeat * len(contexts))  # one unit per sequence
-            caches = None  # the same for every order: fitted on the same sequences
-            for order in COUNT_ORDERS:
-                held_out = VariableOrderMarkovClassifier(max_order=order).fit(*rows_of(fit_rows))
-                if caches is None:
-                    caches = sequence_caches(
-                        prefixes,
-                        held_out._code_to_class,
-                        len(held_out.classes_),
-                        held_out.cache_decay,
-                        max(CACHE_ORDERS),
-                    )
-                for variant, proba in self._count_variants(held_out, prefixes, caches):
-                    proba = self._in_columns(held_out.classes_, proba)
-                    key = (("max_order", order), *variant.items())
-                    right.setdefault(key, []).append(proba[known].argmax(axis=1) == classes[known])
-                    log_likelihood.setdefault(key, []).append(
-                        np.log(np.maximum(_target_proba(proba, classes), 1e-300))
-                    )
-        right = {key: np.concatenate(value) for key, value in right.items()}
-        total = {key: np.concatenate(value).sum() for key, value in log_likelihood.items()}
-        default = next(iter(right))  # order 3 without a cache: tried first, a tie keeps it
-        best = max(right, key=lambda key: (right[key].sum(), total[key]))
-        gain = right[best].astype(float) - right[default]
-        if best != default and _significant_gain(gain, np.concatenate(units), self.min_gain_se):
-            return VariableOrderMarkovClassifier(**dict(best))
-        return VariableOrderMarkovClassifier(**dict(default))
-
-    def _choose_weight(self, networks, count, fit_data, contexts, targets, sequence):
-        """The network weight and the validation log-likelihood of each weight, from the
-        validation prefixes ``contexts`` (from the sequences ``sequence``) and their
-        ``targets``, with the count model ``count`` (unfitted) fitted on ``fit_data``.
-
-        The best weight must gain ``min_gain_se`` standard errors on the count model alone,
-        and make the validation next states more often right than it, or the weight is 0.
+        The best mixture must gain ``min_gain_se`` standard errors on the first candidate
+        alone (weight 0, its first variant), or that candidate alone is kept. Its networks
+        then keep their weight only if the mixture predicts the validation next states more
+        accurately than its count model alone. If they do not, the best count model alone
+        must gain as much on that first candidate, or the first is kept.
         """
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
-        held_out = clone(count).fit(*fit_data)
-        count_proba = self._aligned(held_out, contexts)
-        log_proba = _mixture_log_proba(
-            _target_proba(net_proba, targets), _target_proba(count_proba, targets)
-        )
-        scores = log_proba.mean(axis=1)
-        best = int(np.argmax(scores))
-        gain = log_proba[best] - log_proba[0]
-        if best == 0 or not _significant_gain(gain, sequence[targets >= 0], self.min_gain_se):
-            return 0.0, scores
-        weight = float(MIX_GRID[best])
-        if not _more_accurate(
-            weight * net_proba + (1.0 - weight) * count_proba, count_proba, targets
-        ):
-            return 0.0, scores  # more likely but no more often right: it would blunt the counts
-        return weight, scores
+        p_net = _target_proba(net_proba, targets)
+        chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
+        counts_only = None  # the best count model alone: (model, its log-probabilities, scores)
+        caches = None  # the same for every candidate: they are fitted on the same sequences
+        for candidate in candidates:  # the default first: a tie keeps it
+            held_out = clone(candidate).fit(*fit_data)
+            if caches is None and self.count_model is None:
+                caches = sequence_caches(
+                    contexts,
+                    held_out._code_to_class,
+                    len(held_out.classes_),
+                    held_out.cache_decay,
+                    max(CACHE_ORDERS),
+                )
+            for variant, proba in self._count_variants(held_out, contexts, caches):
+                count_proba = self._in_columns(held_out.classes_, proba)
+                log_proba = _mixture_log_proba(p_net, _target_proba(count_proba, targets))
+                scores = log_proba.mean(axis=1)
+                model = clone(candidate).set_params(**variant)
+                if alone is None:
+                    alone, reference = log_proba[0], (model, 0.0, scores)
+                if chosen is None or scores.max() > chosen[2].max():
+                    chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
+                    best, chosen_count = log_proba[np.argmax(scores)], count_proba
+                if counts_only is None or scores[0] > counts_only[2][0]:
+                    counts_only = (model, log_proba[0], scores)
+        sequence = sequence[targets >= 0]
+        if not _significant_gain(best - alone, sequence, self.min_gain_se):
+            return reference
+        model, weight, scores = chosen
+        mixed = weight * net_proba + (1.0 - weight) * chosen_count
+        if weight > 0 and not _more_accurate(mixed, chosen_count, targets):
+            # more likely but no more often right: the networks would blunt the counts. The
+            # gain that let the mixture in was partly theirs, so a count model other than
+            # the first must gain as much on its own
+            model, log_proba, scores = counts_only
+            if not _significant_gain(log_proba - alone, sequence, self.min_gain_se):
+                return reference
+            return model, 0.0, scores
+        return chosen
+
+    def _count_candidates(self):
+        """The count models the validation split chooses from, the default first."""
+        if self.count_model is not None:
+            return [self.count_model]
+        if self.network_weight is not None:  # no validation split to choose on
+            return [VariableOrderMarkovClassifier(max_order=3)]
+        return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
 
     def _count_variants(self, held_out, contexts, caches):
-        """The cache settings tried with a fitted default count model, each with its
-        probabilities: every weight of ``CACHE_WEIGHTS`` with every order of
-        ``CACHE_ORDERS``. ``caches`` (those of
+        """The settings tried with a fitted count model, each with its probabilities.
+
+        A model given is tried as it is. The default one is tried with every weight of
+        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``: ``caches`` (those of
         :func:`~sklearn_seqlab.counts.cache.sequence_caches` up to the largest order) are
         mixed into its prediction after the counts, one after the other, so one prediction
         and one set of caches serve every setting, and nothing is refitted.
         """
         proba = held_out.predict_proba(contexts)
+        if self.count_model is not None:
+            return [({}, proba)]
         variants = [({"cache_weight": 0.0}, proba)]  # without a cache the order is moot
         for weight in (w for w in CACHE_WEIGHTS if w > 0):
             mixed = proba

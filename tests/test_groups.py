@@ -7,14 +7,8 @@ import sklearn
 from sklearn.model_selection import GroupKFold, cross_validate
 from sklearn.pipeline import make_pipeline
 
-from sklearn_seqlab import (
-    HybridClassifier,
-    NextStateClassifier,
-    StateEncoder,
-    VariableOrderMarkovClassifier,
-)
+from sklearn_seqlab import HybridClassifier, NextStateClassifier, StateEncoder
 from sklearn_seqlab.datasets import make_chord_progressions
-from sklearn_seqlab.hybrid import COUNT_REPEATS
 from sklearn_seqlab.splitting import check_groups, holdout_split
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2, random_state=0)
@@ -95,16 +89,9 @@ def test_the_network_stops_early_on_whole_groups(recorded_splits):
 
 def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits):
     HybridClassifier(NET, n_networks=2, random_state=0).fit(X, groups=SONGS)
-    (groups, valid, _), *rest = recorded_splits
-    networks, counts = rest[:4], rest[4:]
+    (groups, valid, _), *networks = recorded_splits
     # each network splits to train, and the same way again to fit its temperature
     assert list(groups) == SONGS and len(networks) == 4
-    # the count model is chosen on splits of its own, of a fifth of the songs each
-    assert len(counts) == COUNT_REPEATS
-    for count_groups, count_valid, _ in counts:
-        assert list(count_groups) == SONGS and len(count_valid) == 12
-        held_out = {SONGS[i] for i in count_valid}
-        assert sum(SONGS.count(song) for song in held_out) == len(count_valid)
     for (first, first_valid, _), (second, second_valid, _) in zip(
         networks[::2], networks[1::2], strict=True
     ):
@@ -177,10 +164,6 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
         return True
 
     monkeypatch.setattr(hybrid_module, "_significant_gain", recording)
-    # the mixture's rule alone: the count model's choice has its own splits
-    monkeypatch.setattr(
-        HybridClassifier, "_choose_count_model", lambda *args: VariableOrderMarkovClassifier()
-    )
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0)
     hybrid.fit(X, groups=SONGS)
     hybrid.fit(X)

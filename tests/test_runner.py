@@ -17,6 +17,7 @@ from sklearn_seqlab.config import ConfigError, read_config
 from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.runner import (
     DEFAULT_CONFIG,
+    MIN_GROUPS_FOR_THE_HYBRID,
     _outer_folds,
     _search,
     load_dataset,
@@ -428,9 +429,11 @@ def test_a_verbose_fit_shows_a_progress_bar_only_in_a_terminal(monkeypatch):
     assert "progress_bar" in dict(shown.net_.callbacks_)
 
 
-def grouped_phrases(tmp_path):
-    """A table of 40 phrases in 10 songs, and its data set spec."""
-    rows = [(f"song{i // 4}", " ".join(f"s{(i + k) % 5}" for k in range(4))) for i in range(40)]
+def grouped_phrases(tmp_path, n_songs=10):
+    """A table of 4 phrases in each of ``n_songs`` songs, and its data set spec."""
+    rows = [
+        (f"song{i // 4}", " ".join(f"s{(i + k) % 5}" for k in range(4))) for i in range(4 * n_songs)
+    ]
     path = tmp_path / "phrases.tsv"
     path.write_text("song_id\tphrase\n" + "\n".join(f"{g}\t{p}" for g, p in rows) + "\n")
     return {"path": str(path), "phrase": "phrase", "group": "song_id"}
@@ -515,7 +518,8 @@ def test_on_grouped_phrases_only_the_hybrid_is_validated_by_group(tmp_path, reco
     spec = {"name": model, "epochs": 1, "params": {"embedding_dim": 4, "hidden_dim": 4}}
     if model == "HybridModel":
         spec["params"] = {"n_networks": 1, "network__embedding_dim": 4, "network__hidden_dim": 4}
-    config = {"x": {"datasets": [grouped_phrases(tmp_path)], "kfold_splits": 2, "models": [spec]}}
+    songs = grouped_phrases(tmp_path, n_songs=MIN_GROUPS_FOR_THE_HYBRID)
+    config = {"x": {"datasets": [songs], "kfold_splits": 2, "models": [spec]}}
     run_experiments(config, tmp_path / "out", progress=lambda line: None)
     assert calls
     if model == "LSTMModel":  # a network alone stops early by content
@@ -528,6 +532,18 @@ def test_on_grouped_phrases_only_the_hybrid_is_validated_by_group(tmp_path, reco
     config["x"]["validate_by_group"] = False
     run_experiments(config, tmp_path / "out_false", progress=lambda line: None)
     assert calls and all(split.groups is None for split in calls)
+
+
+def test_with_few_groups_the_hybrid_s_search_is_validated_by_content(tmp_path, recorded_splits):
+    # 5 songs: by song, an inner fold of the search would leave the networks a single song
+    spec = {"name": "HybridModel", "epochs": 1}
+    spec["params"] = {"n_networks": 1, "network__embedding_dim": 4, "network__hidden_dim": 4}
+    spec["optimization_config"] = {"min_gain_se": {"values": [0.0, 2.0]}}
+    config = {"x": {"datasets": [grouped_phrases(tmp_path, n_songs=5)], "models": [spec]}}
+    config["x"].update(kfold_splits=3, number_of_trials=2)
+    results = run_experiments(config, tmp_path / "out", progress=lambda line: None)
+    assert len(results) == 3 and recorded_splits
+    assert all(split.groups is None for split in recorded_splits)
 
 
 RANDOM_SEARCHES = [("random", 2, True), ("random", 1, True), ("random", 2, False)]

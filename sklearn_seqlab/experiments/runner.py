@@ -313,6 +313,12 @@ def _load_experiment_data(experiment, dataset):
     return X + X_test, groups, len(X)
 
 
+MIN_GROUPS_FOR_THE_HYBRID = 20
+"""The groups a data set needs for the runner to give them to the hybrid by default: with
+fewer, an inner fold of its search could leave its networks a single group to stop early on
+(with 5 songs every fit failed), so the split goes by content, as before."""
+
+
 def _validation_groups(experiment, dataset, X, groups, estimator):
     """The groups that ``estimator``'s own validation split holds out whole, or None (by
     content).
@@ -323,12 +329,12 @@ def _validation_groups(experiment, dataset, X, groups, estimator):
       holds out cases at random: in a log, a new case repeats the paths of earlier ones,
       which the split by content keeps off the validation side (``benchmarks/README.md``,
       twelfth round);
-    - for a hybrid on a data set with groups, those groups: it chooses its count model and
-      cache on new songs, as the outer folds score it. A song's other phrases, left in
-      training by the split by content, stand in for its held-out ones and hide what the
-      cache is for (pop phrases: 0.403 against 0.301, fifteenth and sixteenth rounds). A
-      network alone stops early by content there, which trains it longer and scored better
-      (twelfth round).
+    - for a hybrid on a data set with ``MIN_GROUPS_FOR_THE_HYBRID`` groups or more, those
+      groups: it chooses its count model and cache on new songs, as the outer folds score
+      it. A song's other phrases, left in training by the split by content, stand in for
+      its held-out ones and hide what the cache is for (pop phrases: 0.403 against 0.301,
+      fifteenth and sixteenth rounds). A network alone stops early by content there, which
+      trains it longer and scored better (twelfth round).
     """
     if experiment.validate_by_group is True:
         return groups
@@ -336,7 +342,12 @@ def _validation_groups(experiment, dataset, X, groups, estimator):
         return None
     if isinstance(dataset, dict) and "state" in dataset:
         return list(range(len(X)))
-    return groups if isinstance(estimator, HybridClassifier) else None
+    if groups is None or not isinstance(estimator, HybridClassifier):
+        return None
+    # an inner training fold holds about 2/3 of an outer one: with few groups, holding one
+    # out for the mixture, and another for early stopping, can leave the networks none
+    n_groups = len({label for label in groups if label is not None})  # test rows: None
+    return groups if n_groups >= MIN_GROUPS_FOR_THE_HYBRID else None
 
 
 def _dataset_name(dataset):

@@ -13,6 +13,14 @@ from sklearn.utils import check_random_state
 
 from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
+from ._mixture import (
+    MIX_GRID,
+    group_index,
+    mixture_log_proba,
+    more_accurate,
+    significant_gain,
+    target_proba,
+)
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
@@ -20,9 +28,6 @@ from .counts.cache import mix_cache, sequence_caches
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
 from .splitting import check_groups, holdout_split
-
-MIX_GRID = np.linspace(0.0, 1.0, 21)
-"""The network weights tried; the one with the best validation log-likelihood is kept."""
 
 COUNT_ORDERS = (3, 2, 4, 5)
 """The orders of the default count model tried with the mixture weight, the default
@@ -305,7 +310,7 @@ class HybridClassifier(BaseNextStateClassifier):
         if weight is None:
             valid = self._prefixes(contexts[valid_rows], targets[valid_rows])
             if groups is not None:  # the phrases of one song are not independent either
-                valid = (*valid[:2], _group_index(groups[valid_rows])[valid[2]])
+                valid = (*valid[:2], group_index(groups[valid_rows])[valid[2]])
             count, weight, log_likelihood = self._choose_mixture(
                 networks, candidates, rows_of(fit_rows), *valid
             )
@@ -326,7 +331,7 @@ class HybridClassifier(BaseNextStateClassifier):
         must gain as much on that first candidate, or the first is kept.
         """
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
-        p_net = _target_proba(net_proba, targets)
+        p_net = target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
         counts_only = None  # the best count model alone: (model, its log-probabilities, scores)
         caches = None  # the same for every candidate: they are fitted on the same sequences
@@ -342,7 +347,7 @@ class HybridClassifier(BaseNextStateClassifier):
                 )
             for variant, proba in self._count_variants(held_out, contexts, caches):
                 count_proba = self._in_columns(held_out.classes_, proba)
-                log_proba = _mixture_log_proba(p_net, _target_proba(count_proba, targets))
+                log_proba = mixture_log_proba(p_net, target_proba(count_proba, targets))
                 scores = log_proba.mean(axis=1)
                 model = clone(candidate).set_params(**variant)
                 if alone is None:
@@ -353,16 +358,16 @@ class HybridClassifier(BaseNextStateClassifier):
                 if counts_only is None or scores[0] > counts_only[2][0]:
                     counts_only = (model, log_proba[0], scores)
         sequence = sequence[targets >= 0]
-        if not _significant_gain(best - alone, sequence, self.min_gain_se):
+        if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
         model, weight, scores = chosen
         mixed = weight * net_proba + (1.0 - weight) * chosen_count
-        if weight > 0 and not _more_accurate(mixed, chosen_count, targets):
+        if weight > 0 and not more_accurate(mixed, chosen_count, targets):
             # more likely but no more often right: the networks would blunt the counts. The
             # gain that let the mixture in was partly theirs, so a count model other than
             # the first must gain as much on its own
             model, log_proba, scores = counts_only
-            if not _significant_gain(log_proba - alone, sequence, self.min_gain_se):
+            if not significant_gain(log_proba - alone, sequence, self.min_gain_se):
                 return reference
             return model, 0.0, scores
         return chosen
@@ -442,49 +447,5 @@ class HybridClassifier(BaseNextStateClassifier):
         return self.network_weight_ * p_net + (1.0 - self.network_weight_) * p_count
 
 
-def _group_index(groups):
-    """The index of each label's group among the distinct labels."""
-    index = {}
-    return np.array([index.setdefault(label, len(index)) for label in groups.tolist()])
-
-
 def _fit_one(model, X, y, **fit_params):
     return model.fit(X, y, **fit_params)
-
-
-def _target_proba(proba, targets):
-    """The probability of each known target (``targets >= 0``; -1 is a state never seen)."""
-    known = targets >= 0
-    return proba[np.flatnonzero(known), targets[known]]
-
-
-def _more_accurate(proba, other, targets):
-    """Whether ``proba`` predicts the known ``targets`` (``>= 0``) more often than ``other``."""
-    known = targets >= 0
-    right = proba[known].argmax(axis=1) == targets[known]
-    return right.sum() > (other[known].argmax(axis=1) == targets[known]).sum()
-
-
-def _mixture_log_proba(p_net, p_count):
-    """Log-probability of each target (columns) under each weight of ``MIX_GRID`` (rows)."""
-    mixed = MIX_GRID[:, None] * p_net[None, :] + (1.0 - MIX_GRID[:, None]) * p_count[None, :]
-    return np.log(np.maximum(mixed, 1e-300))
-
-
-def _significant_gain(gain, sequence, n_standard_errors):
-    """Whether the mean gain per prefix exceeds ``n_standard_errors`` standard errors.
-
-    The prefixes of one sequence share their context, so they are not independent: the
-    error is that of a ratio estimate over sequences (each one's summed gain and its number
-    of prefixes). With fewer than two sequences no error can be taken: a gain then counts
-    only when ``n_standard_errors`` is 0.
-    """
-    total = np.bincount(sequence, weights=gain)
-    size = np.bincount(sequence)
-    total, size = total[size > 0], size[size > 0]
-    mean = total.sum() / size.sum()
-    if len(total) < 2:
-        return mean > 0.0 and n_standard_errors == 0.0
-    residual = total - size * mean
-    error = np.sqrt(len(total) / (len(total) - 1) * np.sum(residual**2)) / size.sum()
-    return mean > n_standard_errors * error

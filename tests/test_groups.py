@@ -163,7 +163,7 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
         clusters.append(len(np.unique(sequence)))
         return True
 
-    monkeypatch.setattr(hybrid_module, "_significant_gain", recording)
+    monkeypatch.setattr(hybrid_module, "significant_gain", recording)
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0)
     hybrid.fit(X, groups=SONGS)
     by_group = clusters.copy()

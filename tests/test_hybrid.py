@@ -19,7 +19,7 @@ from sklearn_seqlab import (
 from sklearn_seqlab import hybrid as hybrid_module
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
-from sklearn_seqlab.hybrid import MIX_GRID, _significant_gain
+from sklearn_seqlab.hybrid import MIX_GRID, significant_gain
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
 X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
@@ -202,7 +202,7 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     # a first-order chain, on which the best mixture (kept whatever its gain) holds KN of
     # order 2; its networks are made to fail the accuracy check
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
-    monkeypatch.setattr(hybrid_module, "_more_accurate", lambda *args: False)
+    monkeypatch.setattr(hybrid_module, "more_accurate", lambda *args: False)
     gains = []
 
     def first_gain_only(gain, sequence, n_standard_errors):
@@ -213,7 +213,7 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     alone = HybridClassifier(NET, **params).fit(X)  # the best count model alone gains: kept
     assert alone.network_weight_ == 0.0
     assert alone.count_model_.get_params() != VariableOrderMarkovClassifier().get_params()
-    monkeypatch.setattr(hybrid_module, "_significant_gain", first_gain_only)
+    monkeypatch.setattr(hybrid_module, "significant_gain", first_gain_only)
     kept = HybridClassifier(NET, **params).fit(X)
     # before, the mixture's count model was kept alone without a gain of its own
     assert len(gains) == 2 and kept.network_weight_ == 0.0
@@ -252,13 +252,13 @@ def test_a_gain_is_significant_over_sequences_not_prefixes():
     gain = np.r_[np.ones(50), np.full(45, -0.5)]
     sequence = np.r_[np.zeros(50, int), np.repeat(np.arange(1, 10), 5)]
     assert gain.mean() > 2 * gain.std(ddof=1) / np.sqrt(gain.size)  # prefixes independent
-    assert not _significant_gain(gain, sequence, 2.0)
-    assert _significant_gain(gain, sequence, 0.0)
+    assert not significant_gain(gain, sequence, 2.0)
+    assert significant_gain(gain, sequence, 0.0)
     # the same gains, each prefix from a sequence of its own
-    assert _significant_gain(gain, np.arange(95), 2.0)
+    assert significant_gain(gain, np.arange(95), 2.0)
     # a single sequence: no error can be taken, so only min_gain_se=0 lets a gain in
-    assert not _significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 2.0)
-    assert _significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 0.0)
+    assert not significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 2.0)
+    assert significant_gain(np.array([0.1, -0.05]), np.array([3, 3]), 0.0)
 
 
 def test_a_hybrid_pickled_before_the_rule_existed_keeps_its_best_mixture(hybrid):

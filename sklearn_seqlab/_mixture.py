@@ -1,0 +1,55 @@
+"""The statistics of choosing a mixture on a validation split.
+
+:class:`~sklearn_seqlab.hybrid.HybridClassifier` scores every weight of ``MIX_GRID`` on the
+next states of held-out sequences, and keeps a mixture only when its gain over the count model
+alone is larger than chance; these helpers compute the scores and the test.
+"""
+
+import numpy as np
+
+MIX_GRID = np.linspace(0.0, 1.0, 21)
+"""The network weights tried; the one with the best validation log-likelihood is kept."""
+
+
+def group_index(groups):
+    """The index of each label's group among the distinct labels."""
+    index = {}
+    return np.array([index.setdefault(label, len(index)) for label in groups.tolist()])
+
+
+def target_proba(proba, targets):
+    """The probability of each known target (``targets >= 0``; -1 is a state never seen)."""
+    known = targets >= 0
+    return proba[np.flatnonzero(known), targets[known]]
+
+
+def more_accurate(proba, other, targets):
+    """Whether ``proba`` predicts the known ``targets`` (``>= 0``) more often than ``other``."""
+    known = targets >= 0
+    right = proba[known].argmax(axis=1) == targets[known]
+    return right.sum() > (other[known].argmax(axis=1) == targets[known]).sum()
+
+
+def mixture_log_proba(p_net, p_count):
+    """Log-probability of each target (columns) under each weight of ``MIX_GRID`` (rows)."""
+    mixed = MIX_GRID[:, None] * p_net[None, :] + (1.0 - MIX_GRID[:, None]) * p_count[None, :]
+    return np.log(np.maximum(mixed, 1e-300))
+
+
+def significant_gain(gain, sequence, n_standard_errors):
+    """Whether the mean gain per prefix exceeds ``n_standard_errors`` standard errors.
+
+    The prefixes of one sequence share their context, so they are not independent: the
+    error is that of a ratio estimate over sequences (each one's summed gain and its number
+    of prefixes). With fewer than two sequences no error can be taken: a gain then counts
+    only when ``n_standard_errors`` is 0.
+    """
+    total = np.bincount(sequence, weights=gain)
+    size = np.bincount(sequence)
+    total, size = total[size > 0], size[size > 0]
+    mean = total.sum() / size.sum()
+    if len(total) < 2:
+        return mean > 0.0 and n_standard_errors == 0.0
+    residual = total - size * mean
+    error = np.sqrt(len(total) / (len(total) - 1) * np.sum(residual**2)) / size.sum()
+    return mean > n_standard_errors * error

@@ -86,7 +86,11 @@ class HybridClassifier(BaseNextStateClassifier):
     not (on chord corpora, beside a count model with an n-gram cache, it did:
     ``benchmarks/README.md``, fifteenth round). Without them, the count model whose own
     validation log-likelihood is best is kept if it too gains ``min_gain_se`` standard
-    errors on the first one, which is kept otherwise.
+    errors on the first one, which is kept otherwise. Whatever replaces the first count
+    model alone, a mixture or another count model, must also predict the validation next
+    states more often right than it. On Helpdesk's cases a likelier order 2 was not, for one
+    seed of ten, and the later cases scored order 3 higher (``benchmarks/README.md``,
+    seventeenth round).
 
     Parameters
     ----------
@@ -104,8 +108,9 @@ class HybridClassifier(BaseNextStateClassifier):
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5) and ``cache_weight`` (0 to 0.3) whose mixture has the best
         validation log-likelihood, if that mixture gains ``min_gain_se`` standard errors on
-        ``VariableOrderMarkovClassifier()`` alone; otherwise, or when ``network_weight`` is
-        fixed, ``max_order=3`` without a cache.
+        ``VariableOrderMarkovClassifier()`` alone and is more often right than it (see
+        above); otherwise, or when ``network_weight`` is fixed, ``max_order=3`` without a
+        cache.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
@@ -328,7 +333,9 @@ class HybridClassifier(BaseNextStateClassifier):
         alone (weight 0, its first variant), or that candidate alone is kept. Its networks
         then keep their weight only if the mixture predicts the validation next states more
         accurately than its count model alone. If they do not, the best count model alone
-        must gain as much on that first candidate, or the first is kept.
+        must gain as much on that first candidate, or the first is kept. Whatever is kept
+        in place of the first candidate alone must also predict the validation next states
+        more accurately than it, or the first is kept.
         """
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
         p_net = target_proba(net_proba, targets)
@@ -351,12 +358,12 @@ class HybridClassifier(BaseNextStateClassifier):
                 scores = log_proba.mean(axis=1)
                 model = clone(candidate).set_params(**variant)
                 if alone is None:
-                    alone, reference = log_proba[0], (model, 0.0, scores)
+                    alone, reference, first_proba = log_proba[0], (model, 0.0, scores), count_proba
                 if chosen is None or scores.max() > chosen[2].max():
                     chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
                     best, chosen_count = log_proba[np.argmax(scores)], count_proba
                 if counts_only is None or scores[0] > counts_only[2][0]:
-                    counts_only = (model, log_proba[0], scores)
+                    counts_only = (model, log_proba[0], scores, count_proba)
         sequence = sequence[targets >= 0]
         if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
@@ -366,11 +373,15 @@ class HybridClassifier(BaseNextStateClassifier):
             # more likely but no more often right: the networks would blunt the counts. The
             # gain that let the mixture in was partly theirs, so a count model other than
             # the first must gain as much on its own
-            model, log_proba, scores = counts_only
+            model, log_proba, scores, mixed = counts_only
             if not significant_gain(log_proba - alone, sequence, self.min_gain_se):
                 return reference
-            return model, 0.0, scores
-        return chosen
+            weight = 0.0
+        # users score accuracy: a likelier choice that is no more often right than the first
+        # candidate alone (another order that only sharpens its probabilities) is not kept
+        if not more_accurate(mixed, first_proba, targets):
+            return reference
+        return model, weight, scores
 
     def _count_candidates(self):
         """The count models the validation split chooses from, the default first."""

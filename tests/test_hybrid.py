@@ -202,7 +202,13 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     # a first-order chain, on which the best mixture (kept whatever its gain) holds KN of
     # order 2; its networks are made to fail the accuracy check
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
-    monkeypatch.setattr(hybrid_module, "more_accurate", lambda *args: False)
+    checks = []
+
+    def networks_fail(proba, other, targets):
+        checks.append(proba)
+        return len(checks) > 1  # the networks' check fails; the count model's alone passes
+
+    monkeypatch.setattr(hybrid_module, "more_accurate", networks_fail)
     gains = []
 
     def first_gain_only(gain, sequence, n_standard_errors):
@@ -214,10 +220,23 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     assert alone.network_weight_ == 0.0
     assert alone.count_model_.get_params() != VariableOrderMarkovClassifier().get_params()
     monkeypatch.setattr(hybrid_module, "significant_gain", first_gain_only)
+    checks.clear()
     kept = HybridClassifier(NET, **params).fit(X)
     # before, the mixture's count model was kept alone without a gain of its own
     assert len(gains) == 2 and kept.network_weight_ == 0.0
     assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
+
+
+def test_what_replaces_the_default_count_model_must_be_more_often_right_than_it(monkeypatch):
+    # the first-order chain above, on which the likeliest count model alone is not the
+    # default; every gain counts here, but nothing is more often right than the default
+    X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
+    monkeypatch.setattr(hybrid_module, "significant_gain", lambda *args: True)
+    monkeypatch.setattr(hybrid_module, "more_accurate", lambda *args: False)
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    # before, the likeliest count model was kept on its gain in likelihood alone
+    assert hybrid.network_weight_ == 0.0
+    assert hybrid.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
 
 
 def test_the_default_count_model_chooses_a_longer_cache_for_repeated_progressions():
@@ -231,7 +250,7 @@ def test_the_default_count_model_chooses_a_longer_cache_for_repeated_progression
     assert hybrid.count_model_.cache_order == 3
 
 
-def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model():
+def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model(monkeypatch):
     # a first-order chain: Kneser-Ney of order 3 already knows all there is to know
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
     kept = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
@@ -240,7 +259,9 @@ def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model():
     alone = VariableOrderMarkovClassifier().fit(X)
     np.testing.assert_allclose(kept.predict_proba(X[:9]), alone.predict_proba(X[:9]))
     # without the rule, the best mixture on the split is another one, whose small gain on
-    # the count model alone (the kept curve's weight 0) the rule did not trust
+    # the count model alone (the kept curve's weight 0) the rule did not trust; the accuracy
+    # checks, which have tests of their own, are let pass
+    monkeypatch.setattr(hybrid_module, "more_accurate", lambda *args: True)
     best = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
     assert (best.network_weight_, best.count_model_.max_order) != (0.0, 3)
     assert best.validation_log_likelihood_.max() > kept.validation_log_likelihood_[0]

@@ -151,9 +151,9 @@ class HybridClassifier(BaseNextStateClassifier):
     network_weight_ : float
         The weight of the averaged networks in the mixture, in [0, 1]: 0 when the best
         mixture did not gain ``min_gain_se`` standard errors on the count model alone, when
-        it was no more accurate on the validation split than its count model alone, and
-        when the best mixture is another count model alone (such as order 2). At 0 the
-        networks are kept but not run.
+        it was no more accurate on the validation split than its count model alone or than
+        the default count model alone, and when the best mixture is another count model
+        alone (such as order 2). At 0 the networks are kept but not run.
     validation_log_likelihood_ : ndarray of shape (21,) or None
         Mean log-likelihood of the validation next states for each weight in
         ``np.linspace(0, 1, 21)``, with the count model kept; None when ``network_weight``
@@ -340,7 +340,8 @@ class HybridClassifier(BaseNextStateClassifier):
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
         p_net = target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
-        counts_only = None  # the best count model alone: (model, its log-probabilities, scores)
+        # the best count model alone: (model, its log-probabilities, scores, probabilities)
+        counts_only = None
         caches = None  # the same for every candidate: they are fitted on the same sequences
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)

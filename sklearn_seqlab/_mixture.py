@@ -23,11 +23,15 @@ def target_proba(proba, targets):
     return proba[np.flatnonzero(known), targets[known]]
 
 
+def n_right(proba, targets):
+    """How many of the known ``targets`` (``>= 0``) the most probable state of ``proba`` is."""
+    known = targets >= 0
+    return int(np.sum(proba[known].argmax(axis=1) == targets[known]))
+
+
 def more_accurate(proba, other, targets):
     """Whether ``proba`` predicts the known ``targets`` (``>= 0``) more often than ``other``."""
-    known = targets >= 0
-    right = proba[known].argmax(axis=1) == targets[known]
-    return right.sum() > (other[known].argmax(axis=1) == targets[known]).sum()
+    return n_right(proba, targets) > n_right(other, targets)
 
 
 def mixture_log_proba(p_net, p_count):

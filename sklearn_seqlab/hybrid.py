@@ -18,6 +18,7 @@ from ._mixture import (
     group_index,
     mixture_log_proba,
     more_accurate,
+    n_right,
     significant_gain,
     target_proba,
 )
@@ -84,13 +85,16 @@ class HybridClassifier(BaseNextStateClassifier):
     states more often right than its count model alone: a weight that makes them more
     likely but no more often right trades the accuracy users score for a likelihood they do
     not (on chord corpora, beside a count model with an n-gram cache, it did:
-    ``benchmarks/README.md``, fifteenth round). Without them, the count model whose own
-    validation log-likelihood is best is kept if it too gains ``min_gain_se`` standard
-    errors on the first one, which is kept otherwise. Whatever replaces the first count
-    model alone, a mixture or another count model, must also predict the validation next
-    states more often right than it. On Helpdesk's cases a likelier order 2 was not, for one
-    seed of ten, and the later cases scored order 3 higher (``benchmarks/README.md``,
-    seventeenth round).
+    ``benchmarks/README.md``, fifteenth round). Without them, the hybrid keeps, among the
+    count models alone whose validation log-likelihood too gains ``min_gain_se`` standard
+    errors on the first one, the one that predicts the validation next states most often
+    right (the likeliest of those that tie), and the first one if none gains. The likeliest
+    cache is often smaller than the most accurate one, as a wrong cache costs more
+    likelihood than accuracy (``benchmarks/README.md``, eighteenth round). Whatever replaces
+    the first count model alone, a mixture or another count model, must also predict the
+    validation next states more often right than it. On Helpdesk's cases a likelier order 2
+    was not, for one seed of ten, and the later cases scored order 3 higher
+    (``benchmarks/README.md``, seventeenth round).
 
     Parameters
     ----------
@@ -108,9 +112,10 @@ class HybridClassifier(BaseNextStateClassifier):
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5) and ``cache_weight`` (0 to 0.3) whose mixture has the best
         validation log-likelihood, if that mixture gains ``min_gain_se`` standard errors on
-        ``VariableOrderMarkovClassifier()`` alone and is more often right than it (see
-        above); otherwise, or when ``network_weight`` is fixed, ``max_order=3`` without a
-        cache.
+        ``VariableOrderMarkovClassifier()`` alone and is more often right than it; if its
+        networks lose their weight, the most often right of those that gain as much alone
+        (see above); otherwise, or when ``network_weight`` is fixed, ``max_order=3`` without
+        a cache.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
@@ -332,19 +337,21 @@ class HybridClassifier(BaseNextStateClassifier):
         The best mixture must gain ``min_gain_se`` standard errors on the first candidate
         alone (weight 0, its first variant), or that candidate alone is kept. Its networks
         then keep their weight only if the mixture predicts the validation next states more
-        accurately than its count model alone. If they do not, the best count model alone
-        must gain as much on that first candidate, or the first is kept. Whatever is kept
-        in place of the first candidate alone must also predict the validation next states
-        more accurately than it, or the first is kept.
+        accurately than its count model alone. If they do not, the count model alone that
+        predicts them most accurately (the likeliest of those that tie) among those that
+        gain as much on the first candidate is kept, or the first if none does. Whatever is
+        kept in place of the first candidate alone must also predict the validation next
+        states more accurately than it, or the first is kept.
         """
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
         p_net = target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
-        # the best count model alone: (model, its log-probabilities, scores, probabilities)
-        counts_only = None
-        caches = None  # the same for every candidate: they are fitted on the same sequences
+        # each count model alone: (how often right, log-likelihood), then what finds it again
+        counts_alone = []
+        fitted, caches = [], None  # caches: the same for every candidate (same sequences)
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)
+            fitted.append(held_out)
             if caches is None and self.count_model is None:
                 caches = sequence_caches(
                     contexts,
@@ -353,7 +360,9 @@ class HybridClassifier(BaseNextStateClassifier):
                     held_out.cache_decay,
                     max(CACHE_ORDERS),
                 )
-            for variant, proba in self._count_variants(held_out, contexts, caches):
+            for index, (variant, proba) in enumerate(
+                self._count_variants(held_out, contexts, caches)
+            ):
                 count_proba = self._in_columns(held_out.classes_, proba)
                 log_proba = mixture_log_proba(p_net, target_proba(count_proba, targets))
                 scores = log_proba.mean(axis=1)
@@ -363,8 +372,8 @@ class HybridClassifier(BaseNextStateClassifier):
                 if chosen is None or scores.max() > chosen[2].max():
                     chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
                     best, chosen_count = log_proba[np.argmax(scores)], count_proba
-                if counts_only is None or scores[0] > counts_only[2][0]:
-                    counts_only = (model, log_proba[0], scores, count_proba)
+                rank = (n_right(count_proba, targets), scores[0])
+                counts_alone.append((rank, model, log_proba[0], scores, len(fitted) - 1, index))
         sequence = sequence[targets >= 0]
         if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
@@ -372,12 +381,22 @@ class HybridClassifier(BaseNextStateClassifier):
         mixed = weight * net_proba + (1.0 - weight) * chosen_count
         if weight > 0 and not more_accurate(mixed, chosen_count, targets):
             # more likely but no more often right: the networks would blunt the counts. The
-            # gain that let the mixture in was partly theirs, so a count model other than
-            # the first must gain as much on its own
-            model, log_proba, scores, mixed = counts_only
-            if not significant_gain(log_proba - alone, sequence, self.min_gain_se):
+            # gain that let the mixture in was partly theirs, so the count model kept alone
+            # must gain as much on its own. Among those that do, the most often right is
+            # kept: the likeliest cache is often smaller, as a wrong cache costs more
+            # likelihood than accuracy (benchmarks/README.md, eighteenth round)
+            counts_alone.sort(key=lambda count: count[0], reverse=True)
+            trusted = (
+                count
+                for count in counts_alone
+                if significant_gain(count[2] - alone, sequence, self.min_gain_se)
+            )
+            found = next(trusted, None)
+            if found is None:
                 return reference
-            weight = 0.0
+            _, model, _, scores, fit_index, index = found
+            proba = self._count_variants(fitted[fit_index], contexts, caches)[index][1]
+            mixed, weight = self._in_columns(fitted[fit_index].classes_, proba), 0.0
         # users score accuracy: a likelier choice that is no more often right than the first
         # candidate alone (another order that only sharpens its probabilities) is not kept
         if not more_accurate(mixed, first_proba, targets):

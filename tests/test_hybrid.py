@@ -34,6 +34,20 @@ def _echoes(n, random_state):
 
 
 ECHOES = _echoes(80, 0)
+
+
+def _returning_home(n_sequences, random_state):
+    """Sequences that return to a state of their own after each random one: a cache knows
+    it, the counts of the corpus do not."""
+    rng = np.random.RandomState(random_state)
+    states = [f"s{i}" for i in range(20)]
+    X = []
+    for _ in range(n_sequences):
+        home = states[rng.randint(20)]
+        X.append([home] + [s for _ in range(4) for s in (states[rng.randint(20)], home)])
+    return X
+
+
 ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=20, lr=1e-2)
 
 
@@ -177,13 +191,7 @@ def test_the_default_count_model_order_is_chosen_on_the_validation_split():
 
 
 def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
-    rng = np.random.RandomState(0)
-    states = [f"s{i}" for i in range(20)]
-    X = []  # each sequence returns to a state of its own: the cache knows it, counts do not
-    for _ in range(300):
-        home = states[rng.randint(20)]
-        X.append([home] + [s for _ in range(4) for s in (states[rng.randint(20)], home)])
-    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(300, 0))
     assert hybrid.count_model_.cache_weight > 0
 
 
@@ -222,9 +230,55 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     monkeypatch.setattr(hybrid_module, "significant_gain", first_gain_only)
     checks.clear()
     kept = HybridClassifier(NET, **params).fit(X)
-    # before, the mixture's count model was kept alone without a gain of its own
-    assert len(gains) == 2 and kept.network_weight_ == 0.0
+    # before, the mixture's count model was kept alone without a gain of its own; now every
+    # count model alone (order and cache) is checked, and none gains
+    variants = 1 + (len(hybrid_module.CACHE_WEIGHTS) - 1) * len(hybrid_module.CACHE_ORDERS)
+    assert len(gains) == 1 + len(hybrid_module.COUNT_ORDERS) * variants
+    assert kept.network_weight_ == 0.0
     assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
+
+
+def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypatch):
+    X = _returning_home(300, 0)
+    seen, checks = {}, []
+    choose = HybridClassifier._choose_mixture
+
+    def spy(self, *args):
+        seen["args"] = args
+        return choose(self, *args)
+
+    def networks_fail(proba, other, targets):
+        checks.append(proba)
+        return (
+            len(checks) > 1
+            and (proba.argmax(1) == targets).sum() > (other.argmax(1) == targets).sum()
+        )
+
+    monkeypatch.setattr(HybridClassifier, "_choose_mixture", spy)
+    monkeypatch.setattr(hybrid_module, "more_accurate", networks_fail)
+    hybrid = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
+    assert hybrid.network_weight_ == 0.0
+    # every count model alone on the same validation split: how often right, how likely
+    _, candidates, fit_data, contexts, targets, _ = seen["args"]
+    assert (targets >= 0).all()  # every state of the validation split was seen in training
+    scored = []
+    for candidate in candidates:
+        held_out = clone(candidate).fit(*fit_data)
+        caches = hybrid_module.sequence_caches(
+            contexts, held_out._code_to_class, len(held_out.classes_), held_out.cache_decay, 3
+        )
+        for variant, proba in hybrid._count_variants(held_out, contexts, caches):
+            proba = hybrid._in_columns(held_out.classes_, proba)
+            right = int((proba.argmax(1) == targets).sum())
+            likelihood = np.log(proba[np.arange(len(targets)), targets]).mean()
+            params = clone(candidate).set_params(**variant).get_params()
+            scored.append((params, right, likelihood))
+    first = scored[0]  # VariableOrderMarkovClassifier() alone
+    gaining = [score for score in scored if score[2] > first[2]]  # min_gain_se=0
+    kept = next(score for score in scored if score[0] == hybrid.count_model_.get_params())
+    likeliest = max(gaining, key=lambda score: score[2])
+    # before, the likeliest was kept; on this data it is less often right
+    assert kept[1] == max(score[1] for score in gaining) > likeliest[1]
 
 
 def test_what_replaces_the_default_count_model_must_be_more_often_right_than_it(monkeypatch):

@@ -346,7 +346,10 @@ class HybridClassifier(BaseNextStateClassifier):
         net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
         p_net = target_proba(net_proba, targets)
         chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
-        # each count model alone: (how often right, log-likelihood), then what finds it again
+        # each count model alone: its rank (validation next states right, then likelihood),
+        # the model, its per-prefix log-probabilities, its scores, and the fitted candidate
+        # and variant that give its probabilities again (all of them would take too much
+        # memory: a column per state, a row per prefix)
         counts_alone = []
         fitted, caches = [], None  # caches: the same for every candidate (same sequences)
         for candidate in candidates:  # the default first: a tie keeps it

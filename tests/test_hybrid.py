@@ -34,6 +34,7 @@ def _echoes(n, random_state):
 
 
 ECHOES = _echoes(80, 0)
+ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=20, lr=1e-2)
 
 
 def _returning_home(n_sequences, random_state):
@@ -46,9 +47,6 @@ def _returning_home(n_sequences, random_state):
         home = states[rng.randint(20)]
         X.append([home] + [s for _ in range(4) for s in (states[rng.randint(20)], home)])
     return X
-
-
-ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=20, lr=1e-2)
 
 
 @pytest.fixture(scope="module")
@@ -212,7 +210,7 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
     checks = []
 
-    def networks_fail(proba, other, targets):
+    def networks_fail(proba, other, targets):  # the first check is the networks'
         checks.append(proba)
         return len(checks) > 1  # the networks' check fails; the count model's alone passes
 
@@ -247,7 +245,7 @@ def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypat
         seen["args"] = args
         return choose(self, *args)
 
-    def networks_fail(proba, other, targets):
+    def networks_fail(proba, other, targets):  # the first check is the networks'
         checks.append(proba)
         return (
             len(checks) > 1

@@ -351,10 +351,9 @@ class HybridClassifier(BaseNextStateClassifier):
         # and variant that give its probabilities again (all of them would take too much
         # memory: a column per state, a row per prefix)
         counts_alone = []
-        fitted, caches = [], None  # caches: the same for every candidate (same sequences)
+        caches = None  # the same for every candidate: they are fitted on the same sequences
         for candidate in candidates:  # the default first: a tie keeps it
             held_out = clone(candidate).fit(*fit_data)
-            fitted.append(held_out)
             if caches is None and self.count_model is None:
                 caches = sequence_caches(
                     contexts,
@@ -376,7 +375,7 @@ class HybridClassifier(BaseNextStateClassifier):
                     chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
                     best, chosen_count = log_proba[np.argmax(scores)], count_proba
                 rank = (n_right(count_proba, targets), scores[0])
-                counts_alone.append((rank, model, log_proba[0], scores, len(fitted) - 1, index))
+                counts_alone.append((rank, model, log_proba[0], scores, held_out, index))
         sequence = sequence[targets >= 0]
         if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
@@ -397,9 +396,9 @@ class HybridClassifier(BaseNextStateClassifier):
             found = next(trusted, None)
             if found is None:
                 return reference
-            _, model, _, scores, fit_index, index = found
-            proba = self._count_variants(fitted[fit_index], contexts, caches)[index][1]
-            mixed, weight = self._in_columns(fitted[fit_index].classes_, proba), 0.0
+            _, model, _, scores, held_out, index = found
+            proba = self._count_variants(held_out, contexts, caches)[index][1]
+            mixed, weight = self._in_columns(held_out.classes_, proba), 0.0
         # users score accuracy: a likelier choice that is no more often right than the first
         # candidate alone (another order that only sharpens its probabilities) is not kept
         if not more_accurate(mixed, first_proba, targets):

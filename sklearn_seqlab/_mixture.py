@@ -29,15 +29,22 @@ def n_right(proba, targets):
     return int(np.sum(proba[known].argmax(axis=1) == targets[known]))
 
 
-def more_accurate(proba, other, targets):
-    """Whether ``proba`` predicts the known ``targets`` (``>= 0``) more often than ``other``."""
-    return n_right(proba, targets) > n_right(other, targets)
+def more_accurate(right, other):
+    """Whether a model that predicts ``right`` next states right beats one with ``other``:
+    strictly, so that a tie keeps what was there."""
+    return right > other
+
+
+def log_proba(proba):
+    """The log of probabilities, a zero taken as 1e-300: a miss costs much, not everything."""
+    return np.log(np.maximum(proba, 1e-300))
 
 
 def mixture_log_proba(p_net, p_count):
     """Log-probability of each target (columns) under each weight of ``MIX_GRID`` (rows)."""
-    mixed = MIX_GRID[:, None] * p_net[None, :] + (1.0 - MIX_GRID[:, None]) * p_count[None, :]
-    return np.log(np.maximum(mixed, 1e-300))
+    return log_proba(
+        MIX_GRID[:, None] * p_net[None, :] + (1.0 - MIX_GRID[:, None]) * p_count[None, :]
+    )
 
 
 def significant_gain(gain, sequence, n_standard_errors):

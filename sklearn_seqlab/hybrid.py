@@ -16,6 +16,7 @@ from ._fitted_checks import check_array, check_instance, check_real
 from ._mixture import (
     MIX_GRID,
     group_index,
+    log_proba,
     mixture_log_proba,
     more_accurate,
     n_right,
@@ -55,6 +56,12 @@ def default_network():
 CACHE_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
 """The default count model's cache weights tried with each order (none on Helpdesk's cases,
 about 0.2 on chord progressions, which return to their recent chords)."""
+
+VALIDATION_CELLS = 2**21
+"""About the most (prefix x class) probabilities of one model that the hybrid holds at once
+while it scores its validation split (16 MB in float64). The split scores every prefix, and
+each count model is tried with seven caches: held whole, they took 3.2 GB at 2,000 states
+(``benchmarks/README.md``, nineteenth round)."""
 
 CACHE_ORDERS = (1, 3)
 """The default count model's cache orders tried with each cache weight: the context's states
@@ -318,21 +325,23 @@ class HybridClassifier(BaseNextStateClassifier):
         candidates = self._count_candidates()
         count, weight, log_likelihood = candidates[0], self.network_weight, None
         if weight is None:
-            valid = self._prefixes(contexts[valid_rows], targets[valid_rows])
+            valid = contexts[valid_rows]
+            positions, sequence = self._positions(valid, targets[valid_rows])
             if groups is not None:  # the phrases of one song are not independent either
-                valid = (*valid[:2], group_index(groups[valid_rows])[valid[2]])
+                sequence = group_index(groups[valid_rows])[sequence]
             count, weight, log_likelihood = self._choose_mixture(
-                networks, candidates, rows_of(fit_rows), *valid
+                networks, candidates, rows_of(fit_rows), valid, positions, sequence
             )
         count_model = clone(count).fit(*rows_of(all_rows))
         self.networks_, self.count_model_ = networks, count_model
         self.network_weight_ = float(weight)
         self.validation_log_likelihood_ = log_likelihood
 
-    def _choose_mixture(self, networks, candidates, fit_data, contexts, targets, sequence):
+    def _choose_mixture(self, networks, candidates, fit_data, contexts, positions, sequence):
         """The count model (unfitted), the network weight and the validation log-likelihood
-        of each weight with that count model, from the validation prefixes ``contexts``
-        (from the sequences ``sequence``) and their ``targets``.
+        of each weight with that count model, from the validation sequences ``contexts``,
+        the class that follows each of their positions (``positions``) and the index of
+        each position's sequence (or group).
 
         The best mixture must gain ``min_gain_se`` standard errors on the first candidate
         alone (weight 0, its first variant), or that candidate alone is kept. Its networks
@@ -343,67 +352,52 @@ class HybridClassifier(BaseNextStateClassifier):
         kept in place of the first candidate alone must also predict the validation next
         states more accurately than it, or the first is kept.
         """
-        net_proba = np.mean([self._aligned(m, contexts) for m in networks], axis=0)
-        p_net = target_proba(net_proba, targets)
-        chosen, best, alone = None, None, None  # best, alone: per-prefix log-probabilities
-        # each count model alone: its rank (validation next states right, then likelihood),
-        # the model, its per-prefix log-probabilities, its scores, and the fitted candidate
-        # and variant that give its probabilities again (all of them would take too much
-        # memory: a column per state, a row per prefix)
-        counts_alone = []
-        caches = None  # the same for every candidate: they are fitted on the same sequences
-        for candidate in candidates:  # the default first: a tie keeps it
-            held_out = clone(candidate).fit(*fit_data)
-            if caches is None and self.count_model is None:
-                caches = sequence_caches(
-                    contexts,
-                    held_out._code_to_class,
-                    len(held_out.classes_),
-                    held_out.cache_decay,
-                    max(CACHE_ORDERS),
-                )
-            for index, (variant, proba) in enumerate(
-                self._count_variants(held_out, contexts, caches)
-            ):
-                count_proba = self._in_columns(held_out.classes_, proba)
-                log_proba = mixture_log_proba(p_net, target_proba(count_proba, targets))
-                scores = log_proba.mean(axis=1)
-                model = clone(candidate).set_params(**variant)
-                if alone is None:
-                    alone, reference, first_proba = log_proba[0], (model, 0.0, scores), count_proba
-                if chosen is None or scores.max() > chosen[2].max():
-                    chosen = (model, float(MIX_GRID[np.argmax(scores)]), scores)
-                    best, chosen_count = log_proba[np.argmax(scores)], count_proba
-                rank = (n_right(count_proba, targets), scores[0])
-                counts_alone.append((rank, model, log_proba[0], scores, held_out, index))
-        sequence = sequence[targets >= 0]
+        fitted = [clone(candidate).fit(*fit_data) for candidate in candidates]
+        p_net, p_counts, rights, variants = self._score_counts(
+            networks, fitted, contexts, positions
+        )
+        # the unfitted count model of each variant
+        models = [clone(model).set_params(**params) for model, params, _ in variants]
+        # each count model alone and in mixtures: per weight, per prefix log-probabilities
+        scores, chosen = [], 0
+        for index, p_count in enumerate(p_counts):
+            scores.append(mixture_log_proba(p_net, p_count).mean(axis=1))
+            if scores[index].max() > scores[chosen].max():  # the default first: a tie keeps it
+                chosen = index
+        alone = log_proba(p_counts[0])
+        reference = (models[0], 0.0, scores[0])
+        weight = float(MIX_GRID[np.argmax(scores[chosen])])
+        sequence = sequence[positions >= 0]
+        best = mixture_log_proba(p_net, p_counts[chosen])[np.argmax(scores[chosen])]
         if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
-        model, weight, scores = chosen
-        mixed = weight * net_proba + (1.0 - weight) * chosen_count
-        if weight > 0 and not more_accurate(mixed, chosen_count, targets):
+        right = rights[chosen]
+        if weight > 0:
+            model, _, slot = variants[chosen]
+            right = self._mixture_right(networks, model, slot, weight, contexts, positions)
+        if weight > 0 and not more_accurate(right, rights[chosen]):
             # more likely but no more often right: the networks would blunt the counts. The
             # gain that let the mixture in was partly theirs, so the count model kept alone
             # must gain as much on its own. Among those that do, the most often right is
             # kept: the likeliest cache is often smaller, as a wrong cache costs more
             # likelihood than accuracy (benchmarks/README.md, eighteenth round)
-            counts_alone.sort(key=lambda count: count[0], reverse=True)
+            ranked = sorted(
+                range(len(models)), key=lambda i: (rights[i], scores[i][0]), reverse=True
+            )  # stable: on a tie the default order
             trusted = (
-                count
-                for count in counts_alone
-                if significant_gain(count[2] - alone, sequence, self.min_gain_se)
+                index
+                for index in ranked
+                if significant_gain(log_proba(p_counts[index]) - alone, sequence, self.min_gain_se)
             )
-            found = next(trusted, None)
-            if found is None:
+            chosen = next(trusted, None)
+            if chosen is None:
                 return reference
-            _, model, _, scores, held_out, index = found
-            proba = self._count_variants(held_out, contexts, caches)[index][1]
-            mixed, weight = self._in_columns(held_out.classes_, proba), 0.0
+            right, weight = rights[chosen], 0.0
         # users score accuracy: a likelier choice that is no more often right than the first
         # candidate alone (another order that only sharpens its probabilities) is not kept
-        if not more_accurate(mixed, first_proba, targets):
+        if not more_accurate(right, rights[0]):
             return reference
-        return model, weight, scores
+        return models[chosen], weight, scores[chosen]
 
     def _count_candidates(self):
         """The count models the validation split chooses from, the default first."""
@@ -434,14 +428,92 @@ class HybridClassifier(BaseNextStateClassifier):
                     variants.append(({"cache_weight": weight, "cache_order": order}, mixed))
         return variants
 
-    def _prefixes(self, contexts, targets):
-        """Every prefix of the sequences with the class that follows it, and the index of
-        its sequence: the next state at every position is what the mixture must predict,
-        not only the last one."""
-        codes = [c[:k] for c in contexts.codes for k in range(1, len(c) + 1)]
+    def _positions(self, contexts, targets):
+        """The class that follows every position of the sequences, and the index of its
+        sequence: the next state at every position is what the mixture must predict, not
+        only the last one."""
         classes, _ = next_classes(contexts, targets, self._code_to_class)
-        sequence = np.repeat(np.arange(len(contexts.codes)), [len(c) for c in contexts.codes])
-        return contexts.with_codes(codes), classes, sequence
+        return classes, np.repeat(np.arange(len(contexts)), contexts.lengths)
+
+    def _score_counts(self, networks, fitted, contexts, positions):
+        """One pass over the validation split, a chunk at a time.
+
+        Returns the networks' averaged probability of each known next state; for each
+        count variant (each fitted count model's ``_count_variants`` in turn), its
+        probability of each known next state; how many next states each variant predicts
+        right; and each variant's fitted model, settings and place among that model's
+        variants.
+        """
+        p_net, p_counts, rights, variants = [], [], [], []
+        for classes, net, variants_of in self._chunk_probas(networks, fitted, contexts, positions):
+            p_net.append(target_proba(net, classes))
+            index = 0
+            for model in fitted:  # one model's variants at a time: each is a large matrix
+                for slot, (params, proba) in enumerate(variants_of(model)):
+                    if index == len(variants):
+                        variants.append((model, params, slot))
+                        p_counts.append([])
+                        rights.append(0)
+                    p_counts[index].append(target_proba(proba, classes))
+                    rights[index] += n_right(proba, classes)
+                    index += 1
+        return np.concatenate(p_net), [np.concatenate(p) for p in p_counts], rights, variants
+
+    def _mixture_right(self, networks, model, slot, weight, contexts, positions):
+        """How many validation next states a mixture predicts right: ``weight`` on the
+        networks, the rest on the fitted count ``model`` with its variant ``slot`` (its
+        place in ``_count_variants``). A second pass, so that no pass holds every
+        variant's probabilities."""
+        right = 0
+        for classes, net, variants_of in self._chunk_probas(networks, [model], contexts, positions):
+            proba = variants_of(model)[slot][1]
+            right += n_right(weight * net + (1.0 - weight) * proba, classes)
+        return right
+
+    def _chunk_probas(self, networks, fitted, contexts, positions):
+        """The validation split in chunks of whole sequences, each of about
+        ``VALIDATION_CELLS`` probabilities per model.
+
+        Yields, per chunk: the class that follows each of its positions (from
+        ``positions``), the networks' averaged probabilities after each position, and a
+        function that gives a fitted count model's variants there (``_count_variants``, in
+        the columns of ``classes_``). The caches are those of ``fitted[0]``: every
+        candidate is fitted on the same sequences.
+        """
+        ends = np.cumsum(contexts.lengths)
+        size = max(1, VALIDATION_CELLS // len(self.classes_))
+        first = 0
+        while first < len(ends):
+            start = ends[first - 1] if first else 0
+            last = max(first + 1, int(np.searchsorted(ends, start + size, side="right")))
+            chunk = contexts[first:last]
+            prefixes = chunk.with_codes([c[:k] for c in chunk.codes for k in range(1, len(c) + 1)])
+            net = np.mean(
+                [
+                    self._in_columns(m.classes_, m._proba_after_each_position(chunk))
+                    for m in networks
+                ],
+                axis=0,
+            )
+            caches = None
+            if self.count_model is None:
+                cached = fitted[0]
+                caches = sequence_caches(
+                    prefixes,
+                    cached._code_to_class,
+                    len(cached.classes_),
+                    cached.cache_decay,
+                    max(CACHE_ORDERS),
+                )
+
+            def variants_of(model, prefixes=prefixes, caches=caches):
+                return [
+                    (params, self._in_columns(model.classes_, proba))
+                    for params, proba in self._count_variants(model, prefixes, caches)
+                ]
+
+            yield positions[start : ends[last - 1]], net, variants_of
+            first = last
 
     def _aligned(self, model, contexts):
         """A component's probabilities in the columns of ``classes_``."""

@@ -13,6 +13,7 @@ from skorch.callbacks import Checkpoint, EarlyStopping
 
 from sklearn_seqlab import NextStateClassifier, StateEncoder
 from sklearn_seqlab.datasets import make_markov_sequences
+from sklearn_seqlab.neural import _skorch_net as skorch_net
 
 TINY = dict(embedding_dim=16, hidden_dim=16, max_epochs=3, random_state=0)
 
@@ -83,6 +84,22 @@ def test_batch_invariance(pipe, chords):
     alone = pipe.predict_proba([short])
     beside = pipe.predict_proba([short] + [chords[1] * 20] * 300)
     np.testing.assert_allclose(alone[0], beside[0], rtol=1e-5, atol=1e-7)
+
+
+@pytest.mark.parametrize("module", ["lstm", "attention", "transformer"])
+@pytest.mark.parametrize("cells", [None, 1])
+def test_one_pass_predicts_after_each_position_as_each_prefix_alone(
+    module, cells, chords, monkeypatch
+):
+    # what the hybrid scores its validation split with: one pass per sequence, not one per
+    # prefix; with one cell per batch, each batch holds a single sequence
+    if cells is not None:
+        monkeypatch.setattr(skorch_net, "PREDICT_CELLS", cells)
+    model = NextStateClassifier(module, **TINY).fit(chords[:60])
+    contexts = model._encode(chords[60:75])
+    prefixes = contexts.with_codes([c[:k] for c in contexts.codes for k in range(1, len(c) + 1)])
+    each = model._proba_after_each_position(contexts)
+    np.testing.assert_allclose(each, model._predict_proba(prefixes), rtol=1e-5, atol=1e-7)
 
 
 def test_periodic_sequence_is_predicted_perfectly():

@@ -41,6 +41,10 @@ from .training import (
 # 1024 is slower again.
 PREDICT_BATCH_SIZE = 256
 
+PREDICT_CELLS = 2**22
+"""The most (position x class) probabilities a batch scored at every position holds (32 MB
+in float64)."""
+
 
 class SkorchNetMixin:
     """The skorch net of a :class:`~sklearn_seqlab.NextStateClassifier`: built, seeded, fed,
@@ -272,6 +276,33 @@ class SkorchNetMixin:
                 tokens = pad_right([contexts.codes[i] for i in rows], PAD).to(self.net_.device)
                 logits = module.forward_last(tokens).double() / self.temperature_
                 proba[rows] = torch.softmax(logits, dim=-1).cpu().numpy()
+        return proba
+
+    def _proba_after_each_position(self, contexts):
+        """The next-state probabilities after every position of each context.
+
+        Row ``offsets[i] + t`` is ``_predict_proba`` of the prefix ``contexts[i][: t + 1]``
+        (``offsets`` the cumulative lengths), from one pass over each context: every
+        module reads a position's past alone (causal LSTM, attention and transformer), so
+        its output at ``t`` is its prediction after the prefix, equal up to rounding. Scoring
+        each prefix as a context of its own costs the square of the lengths.
+        """
+        module = self.net_.module_
+        module.eval()
+        lengths = contexts.lengths
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        proba = np.empty((offsets[-1], len(self.classes_)), dtype=np.float64)
+        order = np.argsort(lengths, kind="stable")
+        # a batch's logits are (B, T, C): bound the cells, not the sequences
+        per_batch = max(1, PREDICT_CELLS // (len(self.classes_) * max(1, lengths.max())))
+        with torch.no_grad():
+            for start in range(0, len(order), min(per_batch, PREDICT_BATCH_SIZE)):
+                rows = order[start : start + min(per_batch, PREDICT_BATCH_SIZE)]
+                tokens = pad_right([contexts.codes[i] for i in rows], PAD).to(self.net_.device)
+                logits = module(tokens).double() / self.temperature_  # (B, T, C)
+                batch = torch.softmax(logits, dim=-1).cpu().numpy()
+                for j, i in enumerate(rows):
+                    proba[offsets[i] : offsets[i + 1]] = batch[j, : lengths[i]]
         return proba
 
 

@@ -13,28 +13,14 @@ from sklearn.utils import check_random_state
 
 from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
-from ._mixture import (
-    MIX_GRID,
-    group_index,
-    log_proba,
-    mixture_log_proba,
-    more_accurate,
-    n_right,
-    significant_gain,
-    target_proba,
-)
+from ._mixture import group_index
+from ._mixture_choice import MixtureChoiceMixin
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
-from .counts.cache import mix_cache, sequence_caches
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
 from .splitting import check_groups, holdout_split
-
-COUNT_ORDERS = (3, 2, 4, 5)
-"""The orders of the default count model tried with the mixture weight, the default
-(``VariableOrderMarkovClassifier()``) first. The best order differs between corpora: 3 on
-McGill's phrases, 5 on SeqLab's song sections (``benchmarks/README.md``)."""
 
 DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss"}
 """The parameters of the default network that differ from ``NextStateClassifier()``'s.
@@ -53,24 +39,7 @@ def default_network():
     return NextStateClassifier(**DEFAULT_NETWORK_PARAMS)
 
 
-CACHE_WEIGHTS = (0.0, 0.1, 0.2, 0.3)
-"""The default count model's cache weights tried with each order (none on Helpdesk's cases,
-about 0.2 on chord progressions, which return to their recent chords)."""
-
-VALIDATION_CELLS = 2**21
-"""About the most (prefix x class) probabilities of one model that the hybrid holds at once
-while it scores its validation split (16 MB in float64). The split scores every prefix, and
-each count model is tried with seven caches: held whole, they took 3.2 GB at 2,000 states
-(``benchmarks/README.md``, nineteenth round)."""
-
-CACHE_ORDERS = (1, 3)
-"""The default count model's cache orders tried with each cache weight: the context's states
-alone, or also what followed its last one and two states earlier in it. The longer cache
-gained chord corpora 0.05 to 0.22 accuracy and cost Helpdesk's cases some
-(``benchmarks/README.md``, fifteenth round), so both are tried."""
-
-
-class HybridClassifier(BaseNextStateClassifier):
+class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     """Mix the averaged probabilities of several networks with those of a count model.
 
     ``predict_proba`` is ``w * mean_k p_net_k + (1 - w) * p_count``. The weight ``w`` (the
@@ -337,196 +306,9 @@ class HybridClassifier(BaseNextStateClassifier):
         self.network_weight_ = float(weight)
         self.validation_log_likelihood_ = log_likelihood
 
-    def _choose_mixture(self, networks, candidates, fit_data, contexts, positions, sequence):
-        """The count model (unfitted), the network weight and the validation log-likelihood
-        of each weight with that count model, from the validation sequences ``contexts``,
-        the class that follows each of their positions (``positions``) and the index of
-        each position's sequence (or group).
-
-        The best mixture must gain ``min_gain_se`` standard errors on the first candidate
-        alone (weight 0, its first variant), or that candidate alone is kept. Its networks
-        then keep their weight only if the mixture predicts the validation next states more
-        accurately than its count model alone. If they do not, the count model alone that
-        predicts them most accurately (the likeliest of those that tie) among those that
-        gain as much on the first candidate is kept, or the first if none does. Whatever is
-        kept in place of the first candidate alone must also predict the validation next
-        states more accurately than it, or the first is kept.
-        """
-        fitted = [clone(candidate).fit(*fit_data) for candidate in candidates]
-        p_net, p_counts, rights, variants = self._score_counts(
-            networks, fitted, contexts, positions
-        )
-        # the unfitted count model of each variant
-        models = [clone(model).set_params(**params) for model, params, _ in variants]
-        # each count model alone and in mixtures: per weight, per prefix log-probabilities
-        scores, chosen = [], 0
-        for index, p_count in enumerate(p_counts):
-            scores.append(mixture_log_proba(p_net, p_count).mean(axis=1))
-            if scores[index].max() > scores[chosen].max():  # the default first: a tie keeps it
-                chosen = index
-        alone = log_proba(p_counts[0])
-        reference = (models[0], 0.0, scores[0])
-        weight = float(MIX_GRID[np.argmax(scores[chosen])])
-        sequence = sequence[positions >= 0]
-        best = mixture_log_proba(p_net, p_counts[chosen])[np.argmax(scores[chosen])]
-        if not significant_gain(best - alone, sequence, self.min_gain_se):
-            return reference
-        right = rights[chosen]
-        if weight > 0:
-            model, _, slot = variants[chosen]
-            right = self._mixture_right(networks, model, slot, weight, contexts, positions)
-        if weight > 0 and not more_accurate(right, rights[chosen]):
-            # more likely but no more often right: the networks would blunt the counts. The
-            # gain that let the mixture in was partly theirs, so the count model kept alone
-            # must gain as much on its own. Among those that do, the most often right is
-            # kept: the likeliest cache is often smaller, as a wrong cache costs more
-            # likelihood than accuracy (benchmarks/README.md, eighteenth round)
-            ranked = sorted(
-                range(len(models)), key=lambda i: (rights[i], scores[i][0]), reverse=True
-            )  # stable: on a tie the default order
-            trusted = (
-                index
-                for index in ranked
-                if significant_gain(log_proba(p_counts[index]) - alone, sequence, self.min_gain_se)
-            )
-            chosen = next(trusted, None)
-            if chosen is None:
-                return reference
-            right, weight = rights[chosen], 0.0
-        # users score accuracy: a likelier choice that is no more often right than the first
-        # candidate alone (another order that only sharpens its probabilities) is not kept
-        if not more_accurate(right, rights[0]):
-            return reference
-        return models[chosen], weight, scores[chosen]
-
-    def _count_candidates(self):
-        """The count models the validation split chooses from, the default first."""
-        if self.count_model is not None:
-            return [self.count_model]
-        if self.network_weight is not None:  # no validation split to choose on
-            return [VariableOrderMarkovClassifier(max_order=3)]
-        return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
-
-    def _count_variants(self, held_out, contexts, caches):
-        """The settings tried with a fitted count model, each with its probabilities.
-
-        A model given is tried as it is. The default one is tried with every weight of
-        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``: ``caches`` (those of
-        :func:`~sklearn_seqlab.counts.cache.sequence_caches` up to the largest order) are
-        mixed into its prediction after the counts, one after the other, so one prediction
-        and one set of caches serve every setting, and nothing is refitted.
-        """
-        proba = held_out.predict_proba(contexts)
-        if self.count_model is not None:
-            return [({}, proba)]
-        variants = [({"cache_weight": 0.0}, proba)]  # without a cache the order is moot
-        for weight in (w for w in CACHE_WEIGHTS if w > 0):
-            mixed = proba
-            for order, cache in enumerate(caches, start=1):  # each order extends the last
-                mixed = mix_cache(mixed, cache, weight)
-                if order in CACHE_ORDERS:
-                    variants.append(({"cache_weight": weight, "cache_order": order}, mixed))
-        return variants
-
-    def _positions(self, contexts, targets):
-        """The class that follows every position of the sequences, and the index of its
-        sequence: the next state at every position is what the mixture must predict, not
-        only the last one."""
-        classes, _ = next_classes(contexts, targets, self._code_to_class)
-        return classes, np.repeat(np.arange(len(contexts)), contexts.lengths)
-
-    def _score_counts(self, networks, fitted, contexts, positions):
-        """One pass over the validation split, a chunk at a time.
-
-        Returns the networks' averaged probability of each known next state; for each
-        count variant (each fitted count model's ``_count_variants`` in turn), its
-        probability of each known next state; how many next states each variant predicts
-        right; and each variant's fitted model, settings and place among that model's
-        variants.
-        """
-        p_net, p_counts, rights, variants = [], [], [], []
-        for classes, net, variants_of in self._chunk_probas(networks, fitted, contexts, positions):
-            p_net.append(target_proba(net, classes))
-            index = 0
-            for model in fitted:  # one model's variants at a time: each is a large matrix
-                for slot, (params, proba) in enumerate(variants_of(model)):
-                    if index == len(variants):
-                        variants.append((model, params, slot))
-                        p_counts.append([])
-                        rights.append(0)
-                    p_counts[index].append(target_proba(proba, classes))
-                    rights[index] += n_right(proba, classes)
-                    index += 1
-        return np.concatenate(p_net), [np.concatenate(p) for p in p_counts], rights, variants
-
-    def _mixture_right(self, networks, model, slot, weight, contexts, positions):
-        """How many validation next states a mixture predicts right: ``weight`` on the
-        networks, the rest on the fitted count ``model`` with its variant ``slot`` (its
-        place in ``_count_variants``). A second pass, so that no pass holds every
-        variant's probabilities."""
-        right = 0
-        for classes, net, variants_of in self._chunk_probas(networks, [model], contexts, positions):
-            proba = variants_of(model)[slot][1]
-            right += n_right(weight * net + (1.0 - weight) * proba, classes)
-        return right
-
-    def _chunk_probas(self, networks, fitted, contexts, positions):
-        """The validation split in chunks of whole sequences, each of about
-        ``VALIDATION_CELLS`` probabilities per model.
-
-        Yields, per chunk: the class that follows each of its positions (from
-        ``positions``), the networks' averaged probabilities after each position, and a
-        function that gives a fitted count model's variants there (``_count_variants``, in
-        the columns of ``classes_``). The caches are those of ``fitted[0]``: every
-        candidate is fitted on the same sequences.
-        """
-        ends = np.cumsum(contexts.lengths)
-        size = max(1, VALIDATION_CELLS // len(self.classes_))
-        first = 0
-        while first < len(ends):
-            start = ends[first - 1] if first else 0
-            last = max(first + 1, int(np.searchsorted(ends, start + size, side="right")))
-            chunk = contexts[first:last]
-            prefixes = chunk.with_codes([c[:k] for c in chunk.codes for k in range(1, len(c) + 1)])
-            net = np.mean(
-                [
-                    self._in_columns(m.classes_, m._proba_after_each_position(chunk))
-                    for m in networks
-                ],
-                axis=0,
-            )
-            caches = None
-            if self.count_model is None:
-                cached = fitted[0]
-                caches = sequence_caches(
-                    prefixes,
-                    cached._code_to_class,
-                    len(cached.classes_),
-                    cached.cache_decay,
-                    max(CACHE_ORDERS),
-                )
-
-            def variants_of(model, prefixes=prefixes, caches=caches):
-                return [
-                    (params, self._in_columns(model.classes_, proba))
-                    for params, proba in self._count_variants(model, prefixes, caches)
-                ]
-
-            yield positions[start : ends[last - 1]], net, variants_of
-            first = last
-
     def _aligned(self, model, contexts):
         """A component's probabilities in the columns of ``classes_``."""
         return self._in_columns(model.classes_, model.predict_proba(contexts))
-
-    def _in_columns(self, classes, proba):
-        """Probabilities over ``classes`` in the columns of ``classes_`` (zero elsewhere)."""
-        if np.array_equal(classes, self.classes_):
-            return proba
-        index = {state: j for j, state in enumerate(self.classes_.tolist())}
-        out = np.zeros((len(proba), len(self.classes_)))
-        out[:, [index[state] for state in classes.tolist()]] = proba
-        return out
 
     def _restore_derived(self):
         super()._restore_derived()

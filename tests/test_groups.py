@@ -155,7 +155,7 @@ def test_a_hybrid_with_two_groups_says_its_networks_would_have_one():
 
 
 def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
-    import sklearn_seqlab.hybrid as hybrid_module
+    import sklearn_seqlab._mixture_choice as choice_module
 
     clusters = []
 
@@ -163,7 +163,7 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
         clusters.append(len(np.unique(sequence)))
         return True
 
-    monkeypatch.setattr(hybrid_module, "significant_gain", recording)
+    monkeypatch.setattr(choice_module, "significant_gain", recording)
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0)
     hybrid.fit(X, groups=SONGS)
     by_group = clusters.copy()

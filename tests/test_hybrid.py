@@ -16,10 +16,10 @@ from sklearn_seqlab import (
     StateEncoder,
     VariableOrderMarkovClassifier,
 )
-from sklearn_seqlab import hybrid as hybrid_module
+from sklearn_seqlab import _mixture_choice as choice_module
+from sklearn_seqlab._mixture import MIX_GRID, significant_gain
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
-from sklearn_seqlab.hybrid import MIX_GRID, significant_gain
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2)
 X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
@@ -201,7 +201,7 @@ def test_the_validation_split_scored_a_sequence_at_a_time_chooses_alike(data, mo
     X, net = (ECHOES, ECHO_NET) if data == "echoes" else (_returning_home(200, 0), NET)
     params = {"n_networks": 2, "min_gain_se": 0.0, "random_state": 0}
     whole = HybridClassifier(net, **params).fit(X)
-    monkeypatch.setattr(hybrid_module, "VALIDATION_CELLS", 1)
+    monkeypatch.setattr(choice_module, "VALIDATION_CELLS", 1)
     chunked = HybridClassifier(net, **params).fit(X)
     assert whole.network_weight_ == chunked.network_weight_
     assert whole.count_model_.get_params() == chunked.count_model_.get_params()
@@ -233,7 +233,7 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
         checks.append(right)
         return len(checks) > 1  # the networks' check fails; the count model's alone passes
 
-    monkeypatch.setattr(hybrid_module, "more_accurate", networks_fail)
+    monkeypatch.setattr(choice_module, "more_accurate", networks_fail)
     gains = []
 
     def first_gain_only(gain, sequence, n_standard_errors):
@@ -244,13 +244,13 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     alone = HybridClassifier(NET, **params).fit(X)  # the best count model alone gains: kept
     assert alone.network_weight_ == 0.0
     assert alone.count_model_.get_params() != VariableOrderMarkovClassifier().get_params()
-    monkeypatch.setattr(hybrid_module, "significant_gain", first_gain_only)
+    monkeypatch.setattr(choice_module, "significant_gain", first_gain_only)
     checks.clear()
     kept = HybridClassifier(NET, **params).fit(X)
     # before, the mixture's count model was kept alone without a gain of its own; now every
     # count model alone (order and cache) is checked, and none gains
-    variants = 1 + (len(hybrid_module.CACHE_WEIGHTS) - 1) * len(hybrid_module.CACHE_ORDERS)
-    assert len(gains) == 1 + len(hybrid_module.COUNT_ORDERS) * variants
+    variants = 1 + (len(choice_module.CACHE_WEIGHTS) - 1) * len(choice_module.CACHE_ORDERS)
+    assert len(gains) == 1 + len(choice_module.COUNT_ORDERS) * variants
     assert kept.network_weight_ == 0.0
     assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
 
@@ -269,7 +269,7 @@ def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypat
         return len(checks) > 1 and right > other
 
     monkeypatch.setattr(HybridClassifier, "_choose_mixture", spy)
-    monkeypatch.setattr(hybrid_module, "more_accurate", networks_fail)
+    monkeypatch.setattr(choice_module, "more_accurate", networks_fail)
     hybrid = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
     assert hybrid.network_weight_ == 0.0
     # every count model alone on the same validation split: how often right, how likely
@@ -279,7 +279,7 @@ def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypat
     scored = []
     for candidate in candidates:
         held_out = clone(candidate).fit(*fit_data)
-        caches = hybrid_module.sequence_caches(
+        caches = choice_module.sequence_caches(
             contexts, held_out._code_to_class, len(held_out.classes_), held_out.cache_decay, 3
         )
         for variant, proba in hybrid._count_variants(held_out, contexts, caches):
@@ -300,8 +300,8 @@ def test_what_replaces_the_default_count_model_must_be_more_often_right_than_it(
     # the first-order chain above, on which the likeliest count model alone is not the
     # default; every gain counts here, but nothing is more often right than the default
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
-    monkeypatch.setattr(hybrid_module, "significant_gain", lambda *args: True)
-    monkeypatch.setattr(hybrid_module, "more_accurate", lambda *args: False)
+    monkeypatch.setattr(choice_module, "significant_gain", lambda *args: True)
+    monkeypatch.setattr(choice_module, "more_accurate", lambda *args: False)
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
     # before, the likeliest count model was kept on its gain in likelihood alone
     assert hybrid.network_weight_ == 0.0
@@ -330,7 +330,7 @@ def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model(monk
     # without the rule, the best mixture on the split is another one, whose small gain on
     # the count model alone (the kept curve's weight 0) the rule did not trust; the accuracy
     # checks, which have tests of their own, are let pass
-    monkeypatch.setattr(hybrid_module, "more_accurate", lambda *args: True)
+    monkeypatch.setattr(choice_module, "more_accurate", lambda *args: True)
     best = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
     assert (best.network_weight_, best.count_model_.max_order) != (0.0, 3)
     assert best.validation_log_likelihood_.max() > kept.validation_log_likelihood_[0]

@@ -13,14 +13,25 @@ from sklearn.utils import check_random_state
 
 from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
-from ._mixture import group_index
-from ._mixture_choice import MixtureChoiceMixin
+from ._mixture import MIX_GRID, group_index
+from ._mixture_choice import CACHE_ORDERS, CACHE_WEIGHTS, COUNT_ORDERS, MixtureChoiceMixin
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
 from .splitting import check_groups, holdout_split
+
+# the grids of the choice, which moved to _mixture_choice.py, stay importable from here
+__all__ = [
+    "CACHE_ORDERS",
+    "CACHE_WEIGHTS",
+    "COUNT_ORDERS",
+    "DEFAULT_NETWORK_PARAMS",
+    "MIX_GRID",
+    "HybridClassifier",
+    "default_network",
+]
 
 DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss"}
 """The parameters of the default network that differ from ``NextStateClassifier()``'s.

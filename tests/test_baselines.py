@@ -407,3 +407,68 @@ def test_cache_weight_mixes_the_cache_and_keeps_a_distribution():
     # no cache: the model is the plain one, exactly
     off = VariableOrderMarkovClassifier(max_order=1, cache_weight=0.0).fit(X)
     np.testing.assert_array_equal(off.predict_proba(test), p_plain)
+
+
+def _loops(n, random_state, states=200):
+    """Each sequence plays a loop of 3 states of its own, drawn from many, over and over: the
+    counts of the corpus rarely saw its states together; that it repeats is the same in all."""
+    rng = np.random.RandomState(random_state)
+    loops = [rng.choice(states, 3, replace=False) for _ in range(n)]
+    return [[f"s{s}" for s in np.tile(loop, 3)[: rng.randint(5, 9)]] for loop in loops]
+
+
+def test_first_occurrences_number_the_distinct_states_in_order():
+    from sklearn_seqlab.counts.repetition import first_occurrences
+
+    pattern, distinct = first_occurrences(np.array([5, 9, 5, 7, 9]))
+    assert pattern.tolist() == [0, 1, 0, 2, 1]
+    assert distinct.tolist() == [5, 9, 7]
+
+
+def test_the_repetition_model_predicts_the_loop_a_sequence_repeats():
+    X, test = _loops(300, 0), _loops(100, 1)
+    contexts, targets = [seq[:-1] for seq in test], [seq[-1] for seq in test]
+    counts = VariableOrderMarkovClassifier(max_order=2).fit(X)
+    repeats = clone(counts).set_params(repetition_weight=0.5).fit(X)
+    # the states of each loop are new to the corpus's counts; that a loop comes back is not
+    assert repeats.score(contexts, targets) > counts.score(contexts, targets) + 0.5
+    np.testing.assert_allclose(repeats.predict_proba(contexts).sum(axis=1), 1.0)
+    assert isinstance(repeats.repetition_model_, VariableOrderMarkovClassifier)
+    assert counts.repetition_model_ is None
+    with pytest.raises(ValueError, match="repetition_weight"):
+        clone(repeats).set_params(repetition_weight=1.0).fit(X)
+
+
+def test_a_new_state_is_shared_as_the_counts_share_it():
+    from sklearn_seqlab.counts.repetition import repetition_proba
+
+    # every sequence of the corpus is new at each step: the repetition model says "new"
+    X = [["a", "b", "c", "d"], ["b", "c", "d", "a"], ["c", "d", "a", "b"]] * 5
+    model = VariableOrderMarkovClassifier(max_order=1, repetition_weight=0.5).fit(X)
+    contexts = model._encode([["a", "b"]])
+    counts = model._counts_proba(contexts)
+    repeats = repetition_proba(model.repetition_model_, contexts, counts, model._code_to_class)
+    np.testing.assert_allclose(repeats.sum(axis=1), 1.0)
+    inside = np.isin(model.classes_, ["a", "b"])
+    assert repeats[0, inside].sum() < 0.1  # a repeat is unlikely
+    # the rest is the counts' prediction among the states not in the context
+    expected = counts[0, ~inside] / counts[0, ~inside].sum()
+    np.testing.assert_allclose(repeats[0, ~inside] / repeats[0, ~inside].sum(), expected)
+
+
+def test_a_corpus_of_one_repeated_state_still_fits_a_repetition_model():
+    X = [["a", "a", "a"], ["b", "b"], ["a", "a"]]
+    model = VariableOrderMarkovClassifier(repetition_weight=0.3).fit(X)
+    np.testing.assert_allclose(model.predict_proba([["a"], ["b", "b"]]).sum(axis=1), 1.0)
+    assert model.predict([["b", "b"]])[0] == "b"
+
+
+def test_a_model_pickled_before_the_repetition_model_existed_predicts_as_before(tmp_path):
+    X = _returning(50, 0)
+    model = VariableOrderMarkovClassifier(max_order=2, cache_weight=0.3).fit(X)
+    expected = model.predict_proba(X[:5])
+    del model.repetition_weight, model.repetition_order, model.repetition_model_
+    joblib.dump(model, tmp_path / "old.joblib")
+    loaded = joblib.load(tmp_path / "old.joblib")
+    assert loaded.repetition_weight == 0.0
+    np.testing.assert_array_equal(loaded.predict_proba(X[:5]), expected)

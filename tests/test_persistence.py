@@ -46,6 +46,9 @@ MODELS = {
         [("enc", StateEncoder()), ("clf", VariableOrderMarkovClassifier(max_order=3))]
     ),
     "witten-bell": lambda: VariableOrderMarkovClassifier(method="witten_bell"),
+    "repetition": lambda: VariableOrderMarkovClassifier(
+        cache_weight=0.2, cache_order=3, repetition_weight=0.3
+    ),
     "hybrid": lambda: HybridClassifier(NextStateClassifier(**TINY), n_networks=2, random_state=0),
     "hybrid-markov": lambda: HybridClassifier(
         NextStateClassifier("transformer", **TINY), count_model=MarkovClassifier(), random_state=0

@@ -15,6 +15,7 @@ from .._targets import next_classes
 from ..encoding import NO_CLASS, UNK
 from .cache import mix_caches, sequence_caches
 from .markov import _CHUNK, _START, _BaseCountClassifier
+from .repetition import mix_repetition, repetition_proba, repetition_sequences
 
 
 class VariableOrderMarkovClassifier(_BaseCountClassifier):
@@ -56,6 +57,16 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         corpora's inner splits ``cache_weight=0.2, cache_order=3`` gained 0.05 to 0.22
         accuracy on the cache of states alone; on Helpdesk's cases it cost accuracy
         (``benchmarks/README.md``, fifteenth round). Ignored when ``cache_weight`` is 0.
+    repetition_weight : float in [0, 1), default=0.0
+        Weight of the repetition model mixed into the prediction, after the cache
+        (:mod:`sklearn_seqlab.counts.repetition`): a Kneser-Ney model of the order in which
+        a sequence's states first occur and come back (``C G Am F C G`` reads ``0 1 2 3 0
+        1``), learned on every training sequence, predicts whether the next state repeats
+        one of the context's or is new. It learns how songs return to their chords where
+        the cache assumes it. 0 leaves it out.
+    repetition_order : int, default=5
+        Largest number of previous indices the repetition model conditions on. Ignored
+        when ``repetition_weight`` is 0.
     handle_unknown : {"use_unknown", "error"}, default="use_unknown"
         What to do with a state at prediction time that was not seen in ``fit``: treat it as
         unknown (the context is cut after it), or raise a ``ValueError`` naming it. Only
@@ -82,6 +93,9 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
     discounts_ : ndarray of shape (max_order + 1, 3) or None
         Kneser-Ney discounts of counts of 1, 2 and 3 or more, per order; None with
         Witten-Bell.
+    repetition_model_ : VariableOrderMarkovClassifier or None
+        The repetition model, fitted on the first-occurrence indices of the training
+        sequences; None when ``repetition_weight`` is 0.
 
     See Also
     --------
@@ -105,6 +119,8 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         "cache_weight": [Real(0.0, 1.0, closed="left")],
         "cache_decay": [Real(0.0, 1.0, closed="right")],
         "cache_order": [Integer(1)],
+        "repetition_weight": [Real(0.0, 1.0, closed="left")],
+        "repetition_order": [Integer(1)],
     }
 
     def __init__(
@@ -116,6 +132,8 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         cache_weight=0.0,
         cache_decay=0.7,
         cache_order=1,
+        repetition_weight=0.0,
+        repetition_order=5,
         handle_unknown="use_unknown",
     ):
         self.max_order = max_order
@@ -124,15 +142,28 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         self.cache_weight = cache_weight
         self.cache_decay = cache_decay
         self.cache_order = cache_order
+        self.repetition_weight = repetition_weight
+        self.repetition_order = repetition_order
         self.handle_unknown = handle_unknown
 
-    _params_before_they_existed = {"cache_order": 1}
+    _params_before_they_existed = {
+        "cache_order": 1,
+        "repetition_weight": 0.0,
+        "repetition_order": 5,
+    }
 
     # the smoothed tables: Kneser-Ney's continuation counts they come from are not kept
     _saved_private = ("_tables", "_unigram")
 
     def _restore_derived(self):
         super()._restore_derived()
+        repetition = getattr(self, "repetition_model_", None)  # None in files saved before
+        if (repetition is None) is (self.repetition_weight > 0):
+            raise ValueError("repetition_model_ is set exactly when repetition_weight > 0.")
+        if repetition is not None:
+            check_instance(repetition, "repetition_model_", VariableOrderMarkovClassifier)
+            repetition._restore_derived()
+        self.repetition_model_ = repetition
         n_classes, n_orders = len(self.classes_), self.max_order + 1
         if (self.discounts_ is None) is (self.method == "kneser_ney"):
             raise ValueError("discounts_ are set exactly when method is 'kneser_ney'.")
@@ -179,6 +210,11 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
 
     def _fit(self, contexts, targets):
         contexts, targets = self._with_copies(contexts.state_only(), targets)
+        self.repetition_model_ = None
+        if self.repetition_weight > 0:
+            self.repetition_model_ = VariableOrderMarkovClassifier(
+                max_order=self.repetition_order
+            ).fit(repetition_sequences(contexts, targets, self._code_to_class))
         max_order = self.max_order
         kneser_ney = self.method == "kneser_ney"
         counts = [{} for _ in range(max_order + 1)]
@@ -253,6 +289,29 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         return rows
 
     def _predict_proba(self, contexts):
+        proba = self._counts_proba(contexts)
+        mixed = proba
+        if self.cache_weight > 0.0:
+            caches = sequence_caches(
+                contexts,
+                self._code_to_class,
+                len(self.classes_),
+                self.cache_decay,
+                self.cache_order,
+            )
+            mixed = mix_caches(proba, caches, self.cache_weight)
+        if self.repetition_weight > 0.0:
+            repeats = self._repetition_proba(contexts, proba)
+            mixed = mix_repetition(mixed, repeats, self.repetition_weight)
+        return mixed
+
+    def _repetition_proba(self, contexts, proba):
+        """The repetition model's prediction, a new state shared as the counts' ``proba``."""
+        return repetition_proba(self.repetition_model_, contexts, proba, self._code_to_class)
+
+    def _counts_proba(self, contexts):
+        """The back-off prediction of the counts alone, before the cache and the repetition
+        model are mixed in."""
         rows = self._lookup_rows(contexts.state_only())
         proba = np.empty((len(rows), len(self.classes_)))
         for start in range(0, len(rows), _CHUNK):
@@ -269,12 +328,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
                 p[seen] = backoff[r, None] * p[seen] + probs[r].toarray()
             p /= p.sum(axis=1, keepdims=True)
             proba[start : start + _CHUNK] = p
-        if self.cache_weight == 0.0:
-            return proba
-        caches = sequence_caches(
-            contexts, self._code_to_class, len(self.classes_), self.cache_decay, self.cache_order
-        )
-        return mix_caches(proba, caches, self.cache_weight)
+        return proba
 
 
 def _count_matrix(counts, n_classes, index=None):

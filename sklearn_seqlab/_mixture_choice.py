@@ -20,6 +20,7 @@ from ._mixture import (
 from ._targets import next_classes
 from .counts import VariableOrderMarkovClassifier
 from .counts.cache import mix_cache, sequence_caches
+from .counts.repetition import mix_repetition
 
 COUNT_ORDERS = (3, 2, 4, 5)
 """The orders of the default count model tried with the mixture weight, the default
@@ -36,11 +37,17 @@ alone, or also what followed its last one and two states earlier in it. The long
 gained chord corpora 0.05 to 0.22 accuracy and cost Helpdesk's cases some
 (``benchmarks/README.md``, fifteenth round), so both are tried."""
 
-VALIDATION_CELLS = 2**21
+REPETITION_WEIGHTS = (0.0, 0.2, 0.4)
+"""The default count model's repetition weights tried with each order and cache
+(:mod:`sklearn_seqlab.counts.repetition`): none on Helpdesk's cases; 0.4 on most inner splits
+of the chord corpora (``benchmarks/README.md``, nineteenth round)."""
+
+VALIDATION_CELLS = 2**20
 """About the most (prefix x class) probabilities of one model that the hybrid holds at once
-while it scores its validation split (16 MB in float64). The split scores every prefix, and
-each count model is tried with seven caches: held whole, they took 3.2 GB at 2,000 states and
-6.8 GB at 5,000 (``benchmarks/README.md``, nineteenth round)."""
+while it scores its validation split (8 MB in float64). The split scores every prefix, and
+each count model is tried with 21 caches and repetition weights: held whole, with 7 caches,
+they took 3.2 GB at 2,000 states and 6.8 GB at 5,000 (``benchmarks/README.md``, nineteenth
+round)."""
 
 
 class MixtureChoiceMixin:
@@ -119,28 +126,46 @@ class MixtureChoiceMixin:
             return [self.count_model]
         if self.network_weight is not None:  # no validation split to choose on
             return [VariableOrderMarkovClassifier(max_order=3)]
-        return [VariableOrderMarkovClassifier(max_order=order) for order in COUNT_ORDERS]
+        # fitted with a repetition model, whose weights _count_variants tries without refitting
+        most = max(REPETITION_WEIGHTS)
+        return [
+            VariableOrderMarkovClassifier(max_order=order, repetition_weight=most)
+            for order in COUNT_ORDERS
+        ]
 
     def _count_variants(self, held_out, contexts, caches):
         """The settings tried with a fitted count model, each with its probabilities.
 
         A model given is tried as it is. The default one is tried with every weight of
-        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``: ``caches`` (those of
+        ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``, each with every weight of
+        ``REPETITION_WEIGHTS``: ``caches`` (those of
         :func:`~sklearn_seqlab.counts.cache.sequence_caches` up to the largest order) are
-        mixed into its prediction after the counts, one after the other, so one prediction
-        and one set of caches serve every setting, and nothing is refitted.
+        mixed into its counts' prediction one after the other, then its repetition model's
+        prediction, so one prediction of each and one set of caches serve every setting,
+        and nothing is refitted.
         """
-        proba = held_out.predict_proba(contexts)
         if self.count_model is not None:
-            return [({}, proba)]
-        variants = [({"cache_weight": 0.0}, proba)]  # without a cache the order is moot
+            return [({}, held_out.predict_proba(contexts))]
+        encoded = held_out._encode(contexts)
+        proba = held_out._counts_proba(encoded)
+        caches_mixed = [({"cache_weight": 0.0}, proba)]  # without a cache the order is moot
         for weight in (w for w in CACHE_WEIGHTS if w > 0):
             mixed = proba
             for order, cache in enumerate(caches, start=1):  # each order extends the last
                 mixed = mix_cache(mixed, cache, weight)
                 if order in CACHE_ORDERS:
-                    variants.append(({"cache_weight": weight, "cache_order": order}, mixed))
-        return variants
+                    caches_mixed.append(({"cache_weight": weight, "cache_order": order}, mixed))
+        repeats = None  # fitted only when a repetition weight is tried
+        if held_out.repetition_model_ is not None:
+            repeats = held_out._repetition_proba(encoded, proba)
+        return [
+            (
+                {**params, "repetition_weight": weight},
+                mixed if weight == 0 else mix_repetition(mixed, repeats, weight),
+            )
+            for params, mixed in caches_mixed
+            for weight in REPETITION_WEIGHTS
+        ]
 
     def _positions(self, contexts, targets):
         """The class that follows every position of the sequences, and the index of its

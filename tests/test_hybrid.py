@@ -26,15 +26,16 @@ X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
 
 
 def _echoes(n, random_state):
-    """Sequences that end in the state they began with, 7 random states later: beyond the
-    reach of the count models (order 5 at most), within that of a small network."""
+    """Sequences whose last state is set by their first, 7 random states earlier: beyond the
+    reach of the count models (order 5 at most) and of their repetition model (the last
+    state is new to the sequence), within that of a small network."""
     rng = np.random.RandomState(random_state)
     heads = [str(rng.choice(["a", "b", "c", "d"])) for _ in range(n)]
-    return [[h, *(str(s) for s in rng.choice(["f", "g"], 7)), h] for h in heads]
+    return [[h, *(str(s) for s in rng.choice(["f", "g"], 7)), h.upper()] for h in heads]
 
 
 ECHOES = _echoes(80, 0)
-ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=20, lr=1e-2)
+ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=40, lr=1e-2)
 
 
 def _returning_home(n_sequences, random_state):
@@ -250,6 +251,7 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     # before, the mixture's count model was kept alone without a gain of its own; now every
     # count model alone (order and cache) is checked, and none gains
     variants = 1 + (len(choice_module.CACHE_WEIGHTS) - 1) * len(choice_module.CACHE_ORDERS)
+    variants *= len(choice_module.REPETITION_WEIGHTS)
     assert len(gains) == 1 + len(choice_module.COUNT_ORDERS) * variants
     assert kept.network_weight_ == 0.0
     assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
@@ -270,6 +272,9 @@ def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypat
 
     monkeypatch.setattr(HybridClassifier, "_choose_mixture", spy)
     monkeypatch.setattr(choice_module, "more_accurate", networks_fail)
+    # without the repetition model: with it, a count model alone is the best mixture here,
+    # and the networks' check that this test is about never runs
+    monkeypatch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))
     hybrid = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
     assert hybrid.network_weight_ == 0.0
     # every count model alone on the same validation split: how often right, how likely

@@ -59,8 +59,8 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     were not trained on, never test data. New data repeat the common sequences (a process's
     main paths), so the split holds out a share of their copies too
     (:func:`~sklearn_seqlab.splitting.holdout_split`); ``fit(X, groups=...)`` holds out
-    whole groups instead, such as all the phrases of a song. The default count model's order
-    and cache weight are chosen with it. The count model is then refitted on all training
+    whole groups instead, such as all the phrases of a song. The default count model's order,
+    cache and repetition weight are chosen with it. The count model is then refitted on all training
     sequences, which costs little; the networks keep the training they had.
 
     The best mixture on a small split is partly luck. So it replaces the count model alone
@@ -97,12 +97,13 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         small corpora (``benchmarks/README.md``).
     count_model : estimator, default=None
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
-        ``max_order`` (2 to 5) and ``cache_weight`` (0 to 0.3) whose mixture has the best
+        ``max_order`` (2 to 5), ``cache_weight`` (0 to 0.3), ``cache_order`` (1 or 3) and
+        ``repetition_weight`` (0, 0.2 or 0.4) whose mixture has the best
         validation log-likelihood, if that mixture gains ``min_gain_se`` standard errors on
         ``VariableOrderMarkovClassifier()`` alone and is more often right than it; if its
         networks lose their weight, the most often right of those that gain as much alone
         (see above); otherwise, or when ``network_weight`` is fixed, ``max_order=3`` without
-        a cache.
+        a cache or a repetition model.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed

@@ -47,6 +47,7 @@ DEFAULT_CONFIG = {
                         "max_order": {"values": [2, 3, 4]},
                         "cache_weight": {"values": [0.0, 0.2]},
                         "cache_order": {"values": [1, 3]},
+                        "repetition_weight": {"values": [0.0, 0.4]},
                     },
                 },
                 {

@@ -42,8 +42,9 @@ def repetition_sequences(contexts, targets, code_to_class):
     Returns
     -------
     EncodedSequences
-        One sequence of indices per context with a known target, coded as states ``0, 1,
-        ...``: a count model fitted on them with ``y=None`` learns which index comes next.
+        The indices of each sequence of at least two states (its target included when it
+        is a class), coded as states ``0, 1, ...``: a count model fitted on them with
+        ``y=None`` learns which index comes next.
     """
     class_code = {int(c): code for code, c in enumerate(code_to_class.tolist()) if c != NO_CLASS}
     patterns = []

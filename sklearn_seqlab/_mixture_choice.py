@@ -38,14 +38,14 @@ gained chord corpora 0.05 to 0.22 accuracy and cost Helpdesk's cases some
 (``benchmarks/README.md``, fifteenth round), so both are tried."""
 
 REPETITION_WEIGHTS = (0.0, 0.2, 0.4)
-"""The default count model's repetition weights tried with each order and cache
-(:mod:`sklearn_seqlab.counts.repetition`): none on Helpdesk's cases; 0.4 on most inner splits
-of the chord corpora (``benchmarks/README.md``, nineteenth round)."""
+"""The default count model's repetition weights tried with each order and cache, where it
+has a cache (:mod:`sklearn_seqlab.counts.repetition`): none on Helpdesk's cases; 0.4 on most
+inner splits of the chord corpora (``benchmarks/README.md``, nineteenth round)."""
 
 VALIDATION_CELLS = 2**20
 """About the most (prefix x class) probabilities of one model that the hybrid holds at once
 while it scores its validation split (8 MB in float64). The split scores every prefix, and
-each count model is tried with 21 caches and repetition weights: held whole, with 7 caches,
+each count model is tried with 19 caches and repetition weights: held whole, with 7 caches,
 they took 3.2 GB at 2,000 states and 6.8 GB at 5,000 (``benchmarks/README.md``, nineteenth
 round)."""
 

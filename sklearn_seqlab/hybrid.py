@@ -98,7 +98,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     count_model : estimator, default=None
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5), ``cache_weight`` (0 to 0.3), ``cache_order`` (1 or 3) and
-        ``repetition_weight`` (0, 0.2 or 0.4) whose mixture has the best
+        ``repetition_weight`` (0, 0.2 or 0.4, with a cache) whose mixture has the best
         validation log-likelihood, if that mixture gains ``min_gain_se`` standard errors on
         ``VariableOrderMarkovClassifier()`` alone and is more often right than it; if its
         networks lose their weight, the most often right of those that gain as much alone

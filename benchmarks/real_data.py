@@ -146,6 +146,11 @@ MODELS = {
     "vomm5_ngram_rep": lambda: VariableOrderMarkovClassifier(
         max_order=5, cache_weight=0.2, cache_order=3, repetition_weight=0.4
     ),
+    "vomm5_ngram_rep_aug": lambda: augmented(
+        VariableOrderMarkovClassifier(
+            max_order=5, cache_weight=0.2, cache_order=3, repetition_weight=0.4
+        )
+    ),
     "hybrid_kn5": lambda: HybridClassifier(
         count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
     ),
@@ -197,6 +202,7 @@ LABELS = {
     "vomm5_ngram3": "KN order 5, n-gram cache 0.3 (cache_order=3)",
     "vomm5_ngram_aug": "KN order 5, n-gram cache 0.2 (cache_order=3), 12 keys",
     "vomm5_ngram_rep": "KN order 5, n-gram cache 0.2 (cache_order=3), repetition 0.4",
+    "vomm5_ngram_rep_aug": "KN order 5, n-gram cache 0.2 (cache_order=3), repetition 0.4, 12 keys",
     "vomm5_aug": "KN order 5, 12 keys",
     "hybrid_aug5": "HybridClassifier(n_networks=1, count_model=KN order 5), 12 keys",
     "ensemble3_e30": "3 networks averaged, 30 epochs each, weights averaged, no early stopping",

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import Pipeline
 
@@ -437,6 +438,9 @@ def test_the_repetition_model_predicts_the_loop_a_sequence_repeats():
     assert counts.repetition_model_ is None
     with pytest.raises(ValueError, match="repetition_weight"):
         clone(repeats).set_params(repetition_weight=1.0).fit(X)
+    # a weight set after fit needs the model that only fit makes
+    with pytest.raises(NotFittedError, match="fit it again after setting repetition_weight"):
+        counts.set_params(repetition_weight=0.3).predict(contexts)
 
 
 def test_a_new_state_is_shared_as_the_counts_share_it():

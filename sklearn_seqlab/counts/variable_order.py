@@ -7,6 +7,7 @@ sequence.
 
 import numpy as np
 from scipy import sparse
+from sklearn.exceptions import NotFittedError
 
 from .._base import BaseNextStateClassifier
 from .._fitted_checks import check_array, check_instance, check_matrix
@@ -307,6 +308,11 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
 
     def _repetition_proba(self, contexts, proba):
         """The repetition model's prediction, a new state shared as the counts' ``proba``."""
+        if self.repetition_model_ is None:  # the weight was set after fit
+            raise NotFittedError(
+                "This model was fitted with repetition_weight=0, so it has no repetition "
+                "model; fit it again after setting repetition_weight."
+            )
         return repetition_proba(self.repetition_model_, contexts, proba, self._code_to_class)
 
     def _counts_proba(self, contexts):

@@ -161,9 +161,8 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         repetition = getattr(self, "repetition_model_", None)  # None in files saved before
         if (repetition is None) is (self.repetition_weight > 0):
             raise ValueError("repetition_model_ is set exactly when repetition_weight > 0.")
-        if repetition is not None:
+        if repetition is not None:  # a model node of its own: loading restored it already
             check_instance(repetition, "repetition_model_", VariableOrderMarkovClassifier)
-            repetition._restore_derived()
         self.repetition_model_ = repetition
         n_classes, n_orders = len(self.classes_), self.max_order + 1
         if (self.discounts_ is None) is (self.method == "kneser_ney"):

@@ -23,10 +23,15 @@ def target_proba(proba, targets):
     return proba[np.flatnonzero(known), targets[known]]
 
 
+def hits(proba, targets):
+    """Whether the most probable state of ``proba`` is each known target (``>= 0``)."""
+    known = targets >= 0
+    return proba[known].argmax(axis=1) == targets[known]
+
+
 def n_right(proba, targets):
     """How many of the known ``targets`` (``>= 0``) the most probable state of ``proba`` is."""
-    known = targets >= 0
-    return int(np.sum(proba[known].argmax(axis=1) == targets[known]))
+    return int(np.sum(hits(proba, targets)))
 
 
 def more_accurate(right, other):

@@ -10,6 +10,8 @@ from sklearn.base import clone
 
 from ._mixture import (
     MIX_GRID,
+    group_index,
+    hits,
     log_proba,
     mixture_log_proba,
     more_accurate,
@@ -21,6 +23,7 @@ from ._targets import next_classes
 from .counts import VariableOrderMarkovClassifier
 from .counts.cache import mix_cache, sequence_caches
 from .counts.repetition import mix_repetition
+from .splitting import holdout_split
 
 COUNT_ORDERS = (3, 2, 4, 5)
 """The orders of the default count model tried with the mixture weight, the default
@@ -42,6 +45,23 @@ REPETITION_WEIGHTS = (0.0, 0.2, 0.4)
 has a cache (:mod:`sklearn_seqlab.counts.repetition`): none on Helpdesk's cases; 0.4 on most
 inner splits of the chord corpora (``benchmarks/README.md``, nineteenth round)."""
 
+COUNT_SPLITS = 5
+"""How many held-out splits of the training sequences choose the default count model's
+order, cache and repetition weight on small data (see ``CROSS_VALIDATION_CELLS``)."""
+
+COUNT_SPLIT_FRACTION = 0.2
+"""The share of the training sequences each of the ``COUNT_SPLITS`` splits holds out, so that
+together they score about every training sequence once."""
+
+CROSS_VALIDATION_CELLS = 2**25
+"""Up to this many (position x class) probabilities in the training sequences, the count
+model is chosen on ``COUNT_SPLITS`` held-out fifths of them, not on the hybrid's validation
+split alone. Count models fit in a second, and a tenth of a small corpus is too few sequences
+to choose among 76 of them: on the runner's synthetic chords (40 held-out progressions) the
+choice fell on caches that scored 0.597 against 0.620 (``benchmarks/README.md``, twentieth
+round). Larger data keep the single split, which then holds enough sequences, and whose
+scoring time grows with them."""
+
 VALIDATION_CELLS = 2**20
 """About the most (prefix x class) probabilities of one model that the hybrid holds at once
 while it scores its validation split (8 MB in float64). The split scores every prefix, and
@@ -58,7 +78,9 @@ class MixtureChoiceMixin:
     the vocabulary its ``fit`` learned (``classes_``, ``_code_to_class``).
     """
 
-    def _choose_mixture(self, networks, candidates, fit_data, contexts, positions, sequence):
+    def _choose_mixture(
+        self, networks, candidates, fit_data, contexts, positions, sequence, grid=True
+    ):
         """The count model (unfitted), the network weight and the validation log-likelihood
         of each weight with that count model, from the validation sequences ``contexts``,
         the class that follows each of their positions (``positions``) and the index of
@@ -71,12 +93,14 @@ class MixtureChoiceMixin:
         predicts them most accurately (the likeliest of those that tie) among those that
         gain as much on the first candidate is kept, or the first if none does. Whatever is
         kept in place of the first candidate alone must also predict the validation next
-        states more accurately than it, or the first is kept.
+        states more accurately than it, or the first is kept. ``grid=False`` tries each
+        candidate as it is, without the default count model's caches and repetition weights.
         """
         fitted = [clone(candidate).fit(*fit_data) for candidate in candidates]
-        p_net, p_counts, rights, variants = self._score_counts(
-            networks, fitted, contexts, positions
+        p_net, p_counts, hit, variants = self._score_counts(
+            networks, fitted, contexts, positions, grid
         )
+        rights = [int(np.sum(h)) for h in hit]
         # the unfitted count model of each variant
         models = [clone(model).set_params(**params) for model, params, _ in variants]
         # each count model alone and in mixtures: per weight, per prefix log-probabilities
@@ -95,7 +119,7 @@ class MixtureChoiceMixin:
         right = rights[chosen]
         if weight > 0:
             model, _, slot = variants[chosen]
-            right = self._mixture_right(networks, model, slot, weight, contexts, positions)
+            right = self._mixture_right(networks, model, slot, weight, contexts, positions, grid)
         if weight > 0 and not more_accurate(right, rights[chosen]):
             # more likely but no more often right: the networks would blunt the counts. The
             # gain that let the mixture in was partly theirs, so the count model kept alone
@@ -120,6 +144,60 @@ class MixtureChoiceMixin:
             return reference
         return models[chosen], weight, scores[chosen]
 
+    def _cross_validated_count(self, contexts, targets, target_codes, rows_of, salt, groups):
+        """The default count model (unfitted) chosen on ``COUNT_SPLITS`` held-out splits of
+        the training sequences, or None when a count model or a network weight is given, or
+        when the data hold more than ``CROSS_VALIDATION_CELLS`` probabilities to score.
+
+        Each split holds out a fifth of the sequences (by content, or whole ``groups``,
+        as the validation split does) and fits the candidates on the rest. Over the positions
+        of every split, the count model alone that predicts the next state most often right
+        is kept (the likeliest of those that tie) if it gains on
+        ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard errors in
+        log-likelihood, and in how often it is right the larger of ``min_gain_se`` and
+        ``sqrt(2 ln n)`` standard errors, what the most often right of ``n`` count models gains
+        by chance; otherwise the next most often right, and so on, down to that default. A
+        held-out sequence (or group) is a unit of the errors in each split that holds it out.
+        """
+        if self.count_model is not None or self.network_weight is not None:
+            return None
+        if int(np.sum(contexts.lengths)) * len(self.classes_) > CROSS_VALIDATION_CELLS:
+            return None
+        candidates = self._count_candidates()
+        logs, hit, sequences = [], [], []
+        for split in range(COUNT_SPLITS):
+            fit_rows, valid_rows = holdout_split(
+                contexts, target_codes, COUNT_SPLIT_FRACTION, salt + split + 1, groups
+            )
+            fitted = [clone(candidate).fit(*rows_of(fit_rows)) for candidate in candidates]
+            valid = contexts[valid_rows]
+            positions, sequence = self._positions(valid, targets[valid_rows])
+            if groups is not None:
+                sequence = group_index(groups[valid_rows])[sequence]
+            _, p_counts, split_hits, variants = self._score_counts([], fitted, valid, positions)
+            logs.append([log_proba(p) for p in p_counts])
+            hit.append(split_hits)
+            sequences.append(sequence[positions >= 0] + split * len(contexts))
+        log = [np.concatenate(of_variant) for of_variant in zip(*logs, strict=True)]
+        hit = [np.concatenate(of_variant).astype(float) for of_variant in zip(*hit, strict=True)]
+        sequence = np.concatenate(sequences)
+        rights = [int(h.sum()) for h in hit]
+        models = [clone(model).set_params(**params) for model, params, _ in variants]
+        ranked = sorted(range(len(models)), key=lambda i: (rights[i], log[i].mean()), reverse=True)
+        # the most often right of many count models is more often right than the default
+        # by about sqrt(2 ln n) standard errors by chance alone: on Helpdesk's cases order 2
+        # gained 2.8 on the splits, and was less often right on the later cases
+        # (benchmarks/README.md, twentieth round)
+        by_chance = np.sqrt(2.0 * np.log(len(models)))
+        for index in ranked:  # stable: on a tie the default order
+            if not more_accurate(rights[index], rights[0]):
+                break
+            if significant_gain(
+                log[index] - log[0], sequence, self.min_gain_se
+            ) and significant_gain(hit[index] - hit[0], sequence, max(self.min_gain_se, by_chance)):
+                return models[index]
+        return models[0]
+
     def _count_candidates(self):
         """The count models the validation split chooses from, the default first."""
         if self.count_model is not None:
@@ -136,7 +214,8 @@ class MixtureChoiceMixin:
     def _count_variants(self, held_out, contexts, caches):
         """The settings tried with a fitted count model, each with its probabilities.
 
-        A model given is tried as it is. The default one is tried with every weight of
+        A model given, or any model when ``caches`` is None, is tried as it is. The default
+        one is tried with every weight of
         ``CACHE_WEIGHTS`` and every order of ``CACHE_ORDERS``, each with every weight of
         ``REPETITION_WEIGHTS`` where it has a cache: ``caches`` (those of
         :func:`~sklearn_seqlab.counts.cache.sequence_caches` up to the largest order) are
@@ -144,7 +223,7 @@ class MixtureChoiceMixin:
         prediction, so one prediction of each and one set of caches serve every setting,
         and nothing is refitted.
         """
-        if self.count_model is not None:
+        if caches is None:
             return [({}, held_out.predict_proba(contexts))]
         encoded = held_out._encode(contexts)
         proba = held_out._counts_proba(encoded)
@@ -178,50 +257,56 @@ class MixtureChoiceMixin:
         classes, _ = next_classes(contexts, targets, self._code_to_class)
         return classes, np.repeat(np.arange(len(contexts)), contexts.lengths)
 
-    def _score_counts(self, networks, fitted, contexts, positions):
+    def _score_counts(self, networks, fitted, contexts, positions, grid=True):
         """One pass over the validation split, a chunk at a time.
 
-        Returns the networks' averaged probability of each known next state; for each
-        count variant (each fitted count model's ``_count_variants`` in turn), its
-        probability of each known next state; how many next states each variant predicts
+        Returns the networks' averaged probability of each known next state (None without
+        networks); for each count variant (each fitted count model's ``_count_variants`` in
+        turn), its probability of each known next state, and whether it predicts each one
         right; and each variant's fitted model, settings and place among that model's
         variants.
         """
-        p_net, p_counts, rights, variants = [], [], [], []
-        for classes, net, variants_of in self._chunk_probas(networks, fitted, contexts, positions):
-            p_net.append(target_proba(net, classes))
+        p_net, p_counts, hit, variants = [], [], [], []
+        chunks = self._chunk_probas(networks, fitted, contexts, positions, grid)
+        for classes, net, variants_of in chunks:
+            if networks:
+                p_net.append(target_proba(net, classes))
             index = 0
             for model in fitted:  # one model's variants at a time: each is a large matrix
                 for slot, (params, proba) in enumerate(variants_of(model)):
                     if index == len(variants):
                         variants.append((model, params, slot))
                         p_counts.append([])
-                        rights.append(0)
+                        hit.append([])
                     p_counts[index].append(target_proba(proba, classes))
-                    rights[index] += n_right(proba, classes)
+                    hit[index].append(hits(proba, classes))
                     index += 1
-        return np.concatenate(p_net), [np.concatenate(p) for p in p_counts], rights, variants
+        p_net = np.concatenate(p_net) if networks else None
+        p_counts = [np.concatenate(p) for p in p_counts]
+        return p_net, p_counts, [np.concatenate(h) for h in hit], variants
 
-    def _mixture_right(self, networks, model, slot, weight, contexts, positions):
+    def _mixture_right(self, networks, model, slot, weight, contexts, positions, grid=True):
         """How many validation next states a mixture predicts right: ``weight`` on the
         networks, the rest on the fitted count ``model`` with its variant ``slot`` (its
         place in ``_count_variants``). A second pass, so that no pass holds every
         variant's probabilities."""
         right = 0
-        for classes, net, variants_of in self._chunk_probas(networks, [model], contexts, positions):
+        chunks = self._chunk_probas(networks, [model], contexts, positions, grid)
+        for classes, net, variants_of in chunks:
             proba = variants_of(model)[slot][1]
             right += n_right(weight * net + (1.0 - weight) * proba, classes)
         return right
 
-    def _chunk_probas(self, networks, fitted, contexts, positions):
+    def _chunk_probas(self, networks, fitted, contexts, positions, grid=True):
         """The validation split in chunks of whole sequences, each of about
         ``VALIDATION_CELLS`` probabilities per model.
 
         Yields, per chunk: the class that follows each of its positions (from
-        ``positions``), the networks' averaged probabilities after each position, and a
-        function that gives a fitted count model's variants there (``_count_variants``, in
-        the columns of ``classes_``). The caches are those of ``fitted[0]``: every
-        candidate is fitted on the same sequences.
+        ``positions``), the networks' averaged probabilities after each position (None
+        without networks), and a function that gives a fitted count model's variants there
+        (``_count_variants``, in the columns of ``classes_``; only the model as it is when
+        ``grid`` is False or a count model was given). The caches are those of
+        ``fitted[0]``: every candidate is fitted on the same sequences.
         """
         ends = np.cumsum(contexts.lengths)
         size = max(1, VALIDATION_CELLS // len(self.classes_))
@@ -231,15 +316,17 @@ class MixtureChoiceMixin:
             last = max(first + 1, int(np.searchsorted(ends, start + size, side="right")))
             chunk = contexts[first:last]
             prefixes = chunk.with_codes([c[:k] for c in chunk.codes for k in range(1, len(c) + 1)])
-            net = np.mean(
-                [
-                    self._in_columns(m.classes_, m._proba_after_each_position(chunk))
-                    for m in networks
-                ],
-                axis=0,
-            )
+            net = None
+            if networks:
+                net = np.mean(
+                    [
+                        self._in_columns(m.classes_, m._proba_after_each_position(chunk))
+                        for m in networks
+                    ],
+                    axis=0,
+                )
             caches = None
-            if self.count_model is None:
+            if grid and self.count_model is None:
                 cached = fitted[0]
                 caches = sequence_caches(
                     prefixes,

@@ -169,11 +169,14 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
     by_group = clusters.copy()
     clusters.clear()
     hybrid.fit(X)
-    # whole songs of 4 phrases held out: a tenth of 60 phrases is one song, one cluster; by
-    # content each held-out phrase is a cluster of its own. Every gain tested (the
-    # mixture's, and the count model's alone if its networks fail the accuracy check)
-    assert by_group and all(n == 1 for n in by_group)
-    assert clusters and all(n > 1 for n in clusters)
+    # whole songs of 4 phrases held out, a song one cluster: the 5 splits that choose the
+    # count model hold out a fifth of 60 phrases each (3 songs, 15 clusters in all), the
+    # validation split a tenth (one song). By content each held-out phrase is a cluster of
+    # its own. Every gain tested: the count model's (in likelihood, then in accuracy), then
+    # the mixture's
+    assert by_group[:2] == [15, 15] and by_group[2:] and set(by_group[2:]) == {1}
+    assert len(clusters) == len(by_group)
+    assert all(g < c for g, c in zip(by_group, clusters, strict=True))
 
 
 def test_the_checkpoint_name_is_the_same_for_any_container_of_the_same_groups(tmp_path):

@@ -57,11 +57,20 @@ def without_repetition(monkeypatch):
     monkeypatch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))
 
 
+@pytest.fixture
+def joint_choice(monkeypatch):
+    """The count model chosen with the mixture on the validation split alone, as on data
+    larger than ``CROSS_VALIDATION_CELLS``: the tests of that choice, and those that need the
+    networks to win on the few echoes, where the split's 8 sequences left a tie otherwise."""
+    monkeypatch.setattr(choice_module, "CROSS_VALIDATION_CELLS", 0)
+
+
 @pytest.fixture(scope="module")
 def hybrid():
     # the best mixture whatever its gain: the rule that may drop it has tests of its own
     with pytest.MonkeyPatch.context() as patch:  # fitted without the repetition model
         patch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))
+        patch.setattr(choice_module, "CROSS_VALIDATION_CELLS", 0)  # see joint_choice
         return HybridClassifier(ECHO_NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(ECHOES)
 
 
@@ -204,7 +213,9 @@ def test_the_default_count_model_cache_is_chosen_on_the_validation_split():
 
 
 @pytest.mark.parametrize("data", ["echoes", "home"])
-def test_the_validation_split_scored_a_sequence_at_a_time_chooses_alike(data, monkeypatch):
+def test_the_validation_split_scored_a_sequence_at_a_time_chooses_alike(
+    data, monkeypatch, joint_choice
+):
     # the split is scored in chunks of whole sequences, so that no matrix of every prefix's
     # probabilities is held; one sequence per chunk must not change what is chosen (the
     # networks batch other sequences together, so their float32 sums differ by rounding)
@@ -224,7 +235,9 @@ def test_the_validation_split_scored_a_sequence_at_a_time_chooses_alike(data, mo
         assert whole.network_weight_ > 0
 
 
-def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(hybrid):
+def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(
+    hybrid, joint_choice
+):
     # two epochs: the networks make the next chord more likely, not more often right
     chords = HybridClassifier(NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(X)
     assert MIX_GRID[chords.validation_log_likelihood_.argmax()] > 0
@@ -235,7 +248,9 @@ def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(
     assert hybrid.network_weight_ == MIX_GRID[hybrid.validation_log_likelihood_.argmax()] > 0
 
 
-def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monkeypatch):
+def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(
+    monkeypatch, joint_choice
+):
     # a first-order chain, on which the best mixture (kept whatever its gain) holds KN of
     # order 2; its networks are made to fail the accuracy check
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
@@ -269,14 +284,14 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(monke
     assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
 
 
-def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypatch):
+def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypatch, joint_choice):
     X = _returning_home(300, 0)
     seen, checks = {}, []
     choose = HybridClassifier._choose_mixture
 
-    def spy(self, *args):
+    def spy(self, *args, **kwargs):
         seen["args"] = args
-        return choose(self, *args)
+        return choose(self, *args, **kwargs)
 
     def networks_fail(right, other):  # the first check is the networks'
         checks.append(right)
@@ -369,7 +384,7 @@ def test_a_gain_is_significant_over_sequences_not_prefixes():
 
 
 def test_a_hybrid_pickled_before_the_rule_existed_keeps_its_best_mixture(
-    hybrid, without_repetition
+    hybrid, without_repetition, joint_choice
 ):
     old = pickle.loads(pickle.dumps(hybrid))
     del old.min_gain_se  # as a pickle of an earlier version holds it
@@ -390,3 +405,85 @@ def test_the_default_networks_neither_average_their_weights_nor_stop_on_accuracy
     network = hybrid.networks_[0]
     assert network.average_weights is False and network.scoring == "loss"
     assert "valid_acc" not in network.history_[-1]
+
+
+def _spy_on_the_choice(monkeypatch):
+    """Record the fractions of the splits made and the arguments of ``_choose_mixture``."""
+    fractions, seen = [], {}
+    split, choose = choice_module.holdout_split, HybridClassifier._choose_mixture
+
+    def recording_split(contexts, targets, fraction, salt, groups=None):
+        fractions.append(fraction)
+        return split(contexts, targets, fraction, salt, groups)
+
+    def recording_choice(self, networks, candidates, *args, grid=True):
+        seen.update(candidates=candidates, grid=grid)
+        return choose(self, networks, candidates, *args, grid=grid)
+
+    monkeypatch.setattr(choice_module, "holdout_split", recording_split)
+    monkeypatch.setattr(HybridClassifier, "_choose_mixture", recording_choice)
+    return fractions, seen
+
+
+def test_on_small_data_the_count_model_is_chosen_on_five_splits_then_mixed_as_it_is(
+    monkeypatch,
+):
+    fractions, seen = _spy_on_the_choice(monkeypatch)
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(200, 0))
+    assert fractions == [choice_module.COUNT_SPLIT_FRACTION] * choice_module.COUNT_SPLITS
+    # one count model, tried as it is: no cache or repetition weight is added to it
+    assert len(seen["candidates"]) == 1 and seen["grid"] is False
+    chosen = seen["candidates"][0].get_params()
+    assert hybrid.count_model_.get_params() == chosen
+    assert chosen["cache_weight"] > 0  # a cache knows these sequences' returns home
+
+
+def test_above_the_cells_to_cross_validate_the_validation_split_alone_chooses(monkeypatch):
+    fractions, seen = _spy_on_the_choice(monkeypatch)
+    monkeypatch.setattr(choice_module, "CROSS_VALIDATION_CELLS", 1)
+    HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(200, 0))
+    assert fractions == []  # no split of the choice's own
+    assert len(seen["candidates"]) == len(choice_module.COUNT_ORDERS) and seen["grid"] is True
+
+
+@pytest.mark.parametrize("given", ["count_model", "network_weight"])
+def test_a_given_count_model_or_network_weight_is_not_cross_validated(given, monkeypatch):
+    fractions, _ = _spy_on_the_choice(monkeypatch)
+    params = {"count_model": VariableOrderMarkovClassifier(max_order=2), "network_weight": 0.5}
+    HybridClassifier(NET, n_networks=1, random_state=0, **{given: params[given]}).fit(X)
+    assert fractions == []
+
+
+@pytest.mark.parametrize("check", ["more_accurate", "significant_gain"])
+def test_the_splits_keep_the_default_count_model_unless_another_is_more_often_right_and_gains(
+    check, monkeypatch
+):
+    # on the returning home sequences a cache wins both checks (the test above); failing
+    # either keeps VariableOrderMarkovClassifier() for the mixture
+    _, seen = _spy_on_the_choice(monkeypatch)
+    monkeypatch.setattr(choice_module, check, lambda *args: False)
+    HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(200, 0))
+    default = VariableOrderMarkovClassifier().get_params()
+    assert [model.get_params() for model in seen["candidates"]] == [default]
+
+
+def test_the_splits_keep_the_default_count_model_when_its_accuracy_gain_is_chance(monkeypatch):
+    # a gain in likelihood alone is not enough: the second test of each count model, its
+    # gain in how often it is right, fails here (the mixture's tests come after them)
+    _, seen = _spy_on_the_choice(monkeypatch)
+    calls = []
+
+    def likelihood_only(gain, sequence, n_standard_errors):
+        if "candidates" in seen:  # the mixture's test, once the count model is chosen
+            return True
+        calls.append(gain)
+        return len(calls) % 2 == 1
+
+    monkeypatch.setattr(choice_module, "significant_gain", likelihood_only)
+    HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(200, 0))
+    default = VariableOrderMarkovClassifier().get_params()
+    assert [model.get_params() for model in seen["candidates"]] == [default]
+    # every more often right count model was tested twice, its accuracy gain in {-1, 0, 1}
+    accuracy_gains = calls[1::2]
+    assert accuracy_gains
+    assert all(set(np.unique(gain)) <= {-1.0, 0.0, 1.0} for gain in accuracy_gains)

@@ -332,7 +332,10 @@ def evaluate(make_model, splits, fit_groups=None):
     mixture weight set to 1) and as its first network alone, from the same fit. With
     ``fit_groups="song"``, a split's fourth item (the group of each training sequence) is
     passed to the fit of a model that takes ``groups``; with ``"phrase"``, each training
-    sequence is a group of its own (a random split, without the groups by content).
+    sequence is a group of its own (a random split, without the groups by content); with
+    ``"blocks"``, the training sequences in their order fall into ``FIT_BLOCKS`` contiguous
+    groups, so that the hybrid validates on a block of consecutive sequences (whole songs when
+    the file holds a song's phrases together).
     """
     rows = {}
     for train, contexts, targets, *groups in splits:
@@ -342,6 +345,8 @@ def evaluate(make_model, splits, fit_groups=None):
             fit_params = _group_params(model, groups[0])
         elif fit_groups == "phrase":
             fit_params = _group_params(model, list(range(len(train))))
+        elif fit_groups == "blocks":
+            fit_params = _group_params(model, contiguous_blocks(len(train)))
         start = time.perf_counter()
         model.fit(train, **fit_params)
         fit_seconds = time.perf_counter() - start
@@ -371,6 +376,23 @@ def evaluate(make_model, splits, fit_groups=None):
         done = {label: r[-1]["accuracy"] for label, r in rows.items()}
         print(f"  split {len(rows['']) - 1}: {done}, fit {fit_seconds:.0f} s", file=sys.stderr)
     return {label: pd.DataFrame(r) for label, r in rows.items()}
+
+
+FIT_GROUP_TITLES = {
+    "song": ", songs as fit groups",
+    "phrase": ", phrases as fit groups",
+    "blocks": ", 100 blocks in order as fit groups",
+}
+
+FIT_BLOCKS = 100
+"""The contiguous groups of ``--fit-groups blocks``: the hybrid's validation split
+(``validation_fraction=0.1``) holds out about ten of them, enough to take an error over; with
+ten blocks it would hold out one, and no gain could be trusted."""
+
+
+def contiguous_blocks(n_sequences):
+    """A label per sequence: the sequences in their order cut into ``FIT_BLOCKS`` blocks."""
+    return (np.arange(n_sequences) * FIT_BLOCKS // n_sequences).tolist()
 
 
 def _group_params(model, groups):
@@ -466,10 +488,11 @@ def main():
         "--fit-groups",
         nargs="?",
         const="song",
-        choices=["song", "phrase"],
+        choices=["song", "phrase", "blocks"],
         help="--phrases: pass each training phrase's song to fit as groups, so that the "
         "hybrid's and the networks' validation splits hold out whole songs; 'phrase': each "
-        "phrase a group of its own, a random split without the groups by content",
+        "phrase a group of its own, a random split without the groups by content; 'blocks' "
+        "(any data set): the training sequences in file order cut into 100 contiguous groups",
     )
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is steadiest)")
     parser.add_argument("--out", help="also write the markdown table to this file")
@@ -489,9 +512,6 @@ def main():
         corpus = Path(args.phrases).stem
         corpus = "McGill" if corpus == "mcgill_phrases" else corpus
         title = f"{corpus}, grouped by song"
-        title += {"song": ", songs as fit groups", "phrase": ", phrases as fit groups"}.get(
-            args.fit_groups, ""
-        )
         datasets.append((title, None, grouped_splits, args.phrases))
     if args.helpdesk:
         log = Path(args.helpdesk).stem
@@ -505,6 +525,8 @@ def main():
         datasets.append((title, None, splits, args.seqlab_csv))
     if not datasets:
         parser.error("give at least one of --mcgill, --phrases, --helpdesk, --seqlab-csv")
+    suffix = FIT_GROUP_TITLES.get(args.fit_groups, "")
+    datasets = [(title + suffix, *rest) for title, *rest in datasets]
     if args.helpdesk_features and len(datasets) > 1:
         parser.error("--helpdesk-features applies to --helpdesk alone; run the others apart")
     models = dict(MODELS)

@@ -487,3 +487,14 @@ def test_the_splits_keep_the_default_count_model_when_its_accuracy_gain_is_chanc
     accuracy_gains = calls[1::2]
     assert accuracy_gains
     assert all(set(np.unique(gain)) <= {-1.0, 0.0, 1.0} for gain in accuracy_gains)
+
+
+def test_the_candidates_share_one_repetition_model_and_predict_as_if_fitted_alone():
+    candidates = choice_module.MixtureChoiceMixin._count_candidates(HybridClassifier())
+    X = _returning_home(60, 0)
+    fitted = choice_module.fit_candidates(candidates, (X, None))
+    assert all(m.repetition_model_ is fitted[0].repetition_model_ for m in fitted)
+    for model, candidate in zip(fitted, candidates, strict=True):
+        assert model.get_params() == candidate.get_params()
+        alone = clone(candidate).fit(X)
+        np.testing.assert_allclose(model.predict_proba(X[:5]), alone.predict_proba(X[:5]))

@@ -91,21 +91,31 @@ def repetition_proba(model, contexts, proba, code_to_class):
         patterns.append(np.where(pattern < n_indices, pattern + N_RESERVED, UNK))
         distinct.append(states)
     index_proba = model._predict_proba(EncodedSequences(patterns, model.classes_))
-    out = np.zeros_like(proba)
-    for i, states in enumerate(distinct):
-        size = len(states)  # index ``size`` is a new state
-        share = np.zeros(size + 1)
-        reach = min(size + 1, n_indices)
-        share[:reach] = index_proba[i, :reach]
-        classes = code_to_class[states]
-        inside = classes != NO_CLASS
-        new = proba[i].copy()
-        new[classes[inside]] = 0.0
-        if new.sum() > 0:
-            out[i] = share[size] * new / new.sum()
-        np.add.at(out[i], classes[inside], share[:size][inside])
-        total = out[i].sum()
-        out[i] = out[i] / total if total > 0 else proba[i]
+    # every row at once: row ``i``'s ``k``-th distinct state gets index ``k``'s probability
+    # (none beyond the indices seen in training), and a new state index ``len(states)``'s,
+    # shared as ``proba`` among the classes that are not in the context
+    sizes = np.array([len(states) for states in distinct], dtype=np.int64)
+    rows = np.repeat(np.arange(len(distinct)), sizes)
+    ranks = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    states = np.concatenate(distinct) if len(rows) else np.zeros(0, dtype=np.int64)
+    classes = code_to_class[states]
+    shares = np.where(ranks < n_indices, index_proba[rows, np.minimum(ranks, n_indices - 1)], 0.0)
+    new_share = np.where(
+        sizes < n_indices,
+        index_proba[np.arange(len(sizes)), np.minimum(sizes, n_indices - 1)],
+        0.0,
+    )
+    inside = classes != NO_CLASS  # an unknown state cannot be predicted
+    rows, classes, shares = rows[inside], classes[inside], shares[inside]
+    new = proba.copy()
+    new[rows, classes] = 0.0
+    left = new.sum(axis=1)
+    out = new * np.divide(new_share, left, out=np.zeros_like(left), where=left > 0)[:, None]
+    np.add.at(out, (rows, classes), shares)
+    total = out.sum(axis=1)
+    kept = total > 0
+    out[kept] /= total[kept, None]
+    out[~kept] = proba[~kept]
     return out
 
 

@@ -75,8 +75,8 @@ def fit_candidates(candidates, fit_data):
 
     The default candidates differ in their order alone, and their repetition models are
     the same: fitted on the same sequences of first occurrences, of their own order. So it
-    is fitted once, with the first candidate that has one, and shared by the others (their
-    fits took half of the choice's time on 2,000 sequences of 50 states,
+    is fitted once, with the first candidate that has one, and shared by the others: on
+    2,000 sequences of 50 states the choice's fits then took 27 s instead of 37 (profiled,
     ``benchmarks/README.md``, twentieth round).
     """
     fitted, shared = [], {}

@@ -198,10 +198,7 @@ class MixtureChoiceMixin:
                 contexts, target_codes, COUNT_SPLIT_FRACTION, salt + split + 1, groups
             )
             fitted = fit_candidates(candidates, rows_of(fit_rows))
-            valid = contexts[valid_rows]
-            positions, sequence = self._positions(valid, targets[valid_rows])
-            if groups is not None:
-                sequence = group_index(groups[valid_rows])[sequence]
+            valid, positions, sequence = self._held_out(contexts, targets, valid_rows, groups)
             _, p_counts, split_hits, variants = self._score_counts([], fitted, valid, positions)
             logs.append([log_proba(p) for p in p_counts])
             hit.append(split_hits)
@@ -277,6 +274,17 @@ class MixtureChoiceMixin:
             for weight in REPETITION_WEIGHTS
             if weight == 0 or params["cache_weight"] > 0
         ]
+
+    def _held_out(self, contexts, targets, rows, groups):
+        """The held-out sequences ``rows``, the class that follows each of their positions
+        (``_positions``), and the unit of each position for the standard errors: its
+        sequence, or its group when ``groups`` are given (the phrases of one song are not
+        independent either)."""
+        held_out = contexts[rows]
+        positions, sequence = self._positions(held_out, targets[rows])
+        if groups is not None:
+            sequence = group_index(groups[rows])[sequence]
+        return held_out, positions, sequence
 
     def _positions(self, contexts, targets):
         """The class that follows every position of the sequences, and the index of its

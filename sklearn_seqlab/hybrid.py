@@ -13,7 +13,7 @@ from sklearn.utils import check_random_state
 
 from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
-from ._mixture import MIX_GRID, group_index
+from ._mixture import MIX_GRID
 from ._mixture_choice import CACHE_ORDERS, CACHE_WEIGHTS, COUNT_ORDERS, MixtureChoiceMixin
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
@@ -322,10 +322,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
             )
             if chosen is not None:
                 candidates = [chosen]
-            valid = contexts[valid_rows]
-            positions, sequence = self._positions(valid, targets[valid_rows])
-            if groups is not None:  # the phrases of one song are not independent either
-                sequence = group_index(groups[valid_rows])[sequence]
+            valid, positions, sequence = self._held_out(contexts, targets, valid_rows, groups)
             count, weight, log_likelihood = self._choose_mixture(
                 networks,
                 candidates,

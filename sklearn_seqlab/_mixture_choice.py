@@ -22,7 +22,7 @@ from ._mixture import (
 from ._targets import next_classes
 from .counts import VariableOrderMarkovClassifier
 from .counts.cache import mix_cache, sequence_caches
-from .counts.repetition import mix_repetition
+from .counts.repetition import mix_repetition, repetition_shares, spread_repetition
 from .splitting import holdout_split
 
 COUNT_ORDERS = (3, 2, 4, 5)
@@ -73,29 +73,38 @@ round)."""
 def fit_candidates(candidates, fit_data):
     """The count models ``candidates``, fitted on ``fit_data`` (``X, y``).
 
-    The default candidates differ in their order alone, and their repetition models are
-    the same: fitted on the same sequences of first occurrences, of their own order. So it
-    is fitted once, with the first candidate that has one, and shared by the others: on
-    2,000 sequences of 50 states the choice's fits then took 27 s instead of 37 (profiled,
-    ``benchmarks/README.md``, twentieth round).
+    Count models that differ in their order alone are one fit: the one of the largest
+    order, and copies of it that condition on fewer states
+    (``VariableOrderMarkovClassifier._with_lower_order``), which are the same models as
+    those fitted at their own order. They share its repetition model too. On 2,000
+    sequences of 50 states the choice's fits then take a third of the time
+    (``benchmarks/README.md``, twenty-first round).
     """
-    fitted, shared = [], {}
+    largest = {}
     for candidate in candidates:
-        model = clone(candidate)
-        key = None
-        if isinstance(model, VariableOrderMarkovClassifier) and model.repetition_weight > 0:
-            key = model.repetition_order
-        if key is not None and key in shared:
-            weight = model.repetition_weight
-            model.set_params(repetition_weight=0.0).fit(*fit_data)
-            model.set_params(repetition_weight=weight)
-            model.repetition_model_ = shared[key]
-        else:
-            model.fit(*fit_data)
-            if key is not None:
-                shared[key] = model.repetition_model_
-        fitted.append(model)
+        key = _all_but_order(candidate)
+        if key is not None:
+            largest[key] = max(largest.get(key, 0), candidate.max_order)
+    fitted, highest = [], {}
+    for candidate in candidates:
+        key = _all_but_order(candidate)
+        if key is None:
+            fitted.append(clone(candidate).fit(*fit_data))
+            continue
+        if key not in highest:
+            highest[key] = clone(candidate).set_params(max_order=largest[key]).fit(*fit_data)
+        fitted.append(highest[key]._with_lower_order(candidate.max_order))
     return fitted
+
+
+def _all_but_order(candidate):
+    """The parameters of a ``VariableOrderMarkovClassifier`` but its order (None for any
+    other model): the candidates that one fit serves."""
+    if type(candidate) is not VariableOrderMarkovClassifier:
+        return None
+    params = candidate.get_params()
+    del params["max_order"]
+    return tuple(sorted(params.items()))
 
 
 class MixtureChoiceMixin:
@@ -236,7 +245,7 @@ class MixtureChoiceMixin:
             for order in COUNT_ORDERS
         ]
 
-    def _count_variants(self, held_out, contexts, caches):
+    def _count_variants(self, held_out, contexts, caches, repetitions=(None, None)):
         """The settings tried with a fitted count model, each with its probabilities.
 
         A model given, or any model when ``caches`` is None, is tried as it is. The default
@@ -246,7 +255,9 @@ class MixtureChoiceMixin:
         :func:`~sklearn_seqlab.counts.cache.sequence_caches` up to the largest order) are
         mixed into its counts' prediction one after the other, then its repetition model's
         prediction, so one prediction of each and one set of caches serve every setting,
-        and nothing is refitted.
+        and nothing is refitted. ``repetitions`` is a repetition model and its
+        :func:`~sklearn_seqlab.counts.repetition.repetition_shares` of ``contexts``, used
+        when it is ``held_out``'s: the candidates share it.
         """
         if caches is None:
             return [({}, held_out.predict_proba(contexts))]
@@ -260,7 +271,10 @@ class MixtureChoiceMixin:
                 if order in CACHE_ORDERS:
                     caches_mixed.append(({"cache_weight": weight, "cache_order": order}, mixed))
         repeats = None  # fitted only when a repetition weight is tried
-        if held_out.repetition_model_ is not None:
+        shared, shares = repetitions
+        if held_out.repetition_model_ is shared is not None:
+            repeats = spread_repetition(shares, proba)
+        elif held_out.repetition_model_ is not None:
             repeats = held_out._repetition_proba(encoded, proba)
         # the repetition model refines a cache, and only with one: alone in its place, the
         # likeliest choice on the validation split lost accuracy on Beethoven's quartets and
@@ -342,7 +356,8 @@ class MixtureChoiceMixin:
         without networks), and a function that gives a fitted count model's variants there
         (``_count_variants``, in the columns of ``classes_``; only the model as it is when
         ``grid`` is False or a count model was given). The caches are those of
-        ``fitted[0]``: every candidate is fitted on the same sequences.
+        ``fitted[0]``: every candidate is fitted on the same sequences. So is its repetition
+        model's share of each state, computed once for the candidates that share it.
         """
         ends = np.cumsum(contexts.lengths)
         size = max(1, VALIDATION_CELLS // len(self.classes_))
@@ -361,7 +376,7 @@ class MixtureChoiceMixin:
                     ],
                     axis=0,
                 )
-            caches = None
+            caches, repetitions = None, (None, None)
             if grid and self.count_model is None:
                 cached = fitted[0]
                 caches = sequence_caches(
@@ -371,11 +386,16 @@ class MixtureChoiceMixin:
                     cached.cache_decay,
                     max(CACHE_ORDERS),
                 )
+                repeated = cached.repetition_model_
+                if repeated is not None:
+                    encoded = cached._encode(prefixes)
+                    shares = repetition_shares(repeated, encoded, cached._code_to_class)
+                    repetitions = (repeated, shares)
 
-            def variants_of(model, prefixes=prefixes, caches=caches):
+            def variants_of(model, prefixes=prefixes, caches=caches, repetitions=repetitions):
                 return [
                     (params, self._in_columns(model.classes_, proba))
-                    for params, proba in self._count_variants(model, prefixes, caches)
+                    for params, proba in self._count_variants(model, prefixes, caches, repetitions)
                 ]
 
             yield positions[start : ends[last - 1]], net, variants_of

@@ -476,3 +476,23 @@ def test_a_model_pickled_before_the_repetition_model_existed_predicts_as_before(
     loaded = joblib.load(tmp_path / "old.joblib")
     assert loaded.repetition_weight == 0.0
     np.testing.assert_array_equal(loaded.predict_proba(X[:5]), expected)
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"method": "witten_bell"}, {"discount": 0.5}, {"cache_weight": 0.2}]
+)
+def test_a_lower_order_copy_is_the_model_fitted_at_that_order(params):
+    X = make_markov_sequences(80, n_states=12, max_length=20, random_state=0)
+    # states the training data never saw cut the contexts
+    test = make_markov_sequences(30, n_states=16, max_length=20, random_state=1)
+    highest = VariableOrderMarkovClassifier(max_order=4, **params).fit(X)
+    for order in (1, 2, 3, 4):
+        copy = highest._with_lower_order(order)
+        alone = VariableOrderMarkovClassifier(max_order=order, **params).fit(X)
+        assert copy.max_order == order
+        np.testing.assert_array_equal(copy.predict_proba(test), alone.predict_proba(test))
+        if alone.discounts_ is not None:
+            np.testing.assert_array_equal(copy.discounts_, alone.discounts_)
+    assert highest.max_order == 4 and len(highest._tables) == 5  # the model copied is intact
+    with pytest.raises(ValueError, match=r"order must be in \[1, 4\], got 5"):
+        highest._with_lower_order(5)

@@ -489,12 +489,47 @@ def test_the_splits_keep_the_default_count_model_when_its_accuracy_gain_is_chanc
     assert all(set(np.unique(gain)) <= {-1.0, 0.0, 1.0} for gain in accuracy_gains)
 
 
-def test_the_candidates_share_one_repetition_model_and_predict_as_if_fitted_alone():
+def test_the_candidates_are_one_fit_and_predict_as_if_fitted_alone():
     candidates = choice_module.MixtureChoiceMixin._count_candidates(HybridClassifier())
     X = _returning_home(60, 0)
     fitted = choice_module.fit_candidates(candidates, (X, None))
     assert all(m.repetition_model_ is fitted[0].repetition_model_ for m in fitted)
+    assert all(m.contexts_[1] is fitted[0].contexts_[1] for m in fitted)
     for model, candidate in zip(fitted, candidates, strict=True):
         assert model.get_params() == candidate.get_params()
         alone = clone(candidate).fit(X)
-        np.testing.assert_allclose(model.predict_proba(X[:5]), alone.predict_proba(X[:5]))
+        np.testing.assert_array_equal(model.predict_proba(X[:5]), alone.predict_proba(X[:5]))
+        np.testing.assert_array_equal(model.discounts_, alone.discounts_)
+    # a count model unlike the others is fitted as it is
+    other = choice_module.fit_candidates([MarkovClassifier(), candidates[0]], (X, None))
+    assert isinstance(other[0], MarkovClassifier)
+    np.testing.assert_array_equal(
+        other[1].predict_proba(X[:5]), clone(candidates[0]).fit(X).predict_proba(X[:5])
+    )
+
+
+def test_the_repetition_shares_computed_once_give_each_candidate_its_own_prediction(
+    monkeypatch,
+):
+    from sklearn_seqlab.counts.cache import sequence_caches
+    from sklearn_seqlab.counts.repetition import repetition_shares
+
+    candidates = choice_module.MixtureChoiceMixin._count_candidates(HybridClassifier())
+    X = _returning_home(60, 0)
+    fitted = choice_module.fit_candidates(candidates, (X, None))
+    contexts = fitted[0]._encode(X[:10])
+    caches = sequence_caches(contexts, fitted[0]._code_to_class, len(fitted[0].classes_), 0.7, 3)
+    shared = fitted[0].repetition_model_
+    shares = repetition_shares(shared, contexts, fitted[0]._code_to_class)
+    hybrid = HybridClassifier()
+    alone_of = [hybrid._count_variants(model, contexts, caches) for model in fitted]
+
+    def not_again(*args):
+        raise AssertionError("the shares were computed again")
+
+    monkeypatch.setattr(VariableOrderMarkovClassifier, "_repetition_proba", not_again)
+    for model, alone in zip(fitted, alone_of, strict=True):
+        once = hybrid._count_variants(model, contexts, caches, (shared, shares))
+        assert [params for params, _ in once] == [params for params, _ in alone]
+        for (_, a), (_, b) in zip(once, alone, strict=True):
+            np.testing.assert_array_equal(a, b)

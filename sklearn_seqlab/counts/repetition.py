@@ -83,6 +83,23 @@ def repetition_proba(model, contexts, proba, code_to_class):
         next: those of the context and one new one); an unknown state cannot be predicted,
         and its share goes to the others.
     """
+    return spread_repetition(repetition_shares(model, contexts, code_to_class), proba)
+
+
+def repetition_shares(model, contexts, code_to_class):
+    """What the repetition ``model`` gives each context's states, and a new one.
+
+    The part of :func:`repetition_proba` that does not depend on the count model's
+    probabilities, so that count models of several orders with the same repetition model
+    compute it once (:mod:`sklearn_seqlab._mixture_choice`).
+
+    Returns
+    -------
+    tuple of ndarray
+        ``(rows, classes, shares, new_share)``: each context state's row, class and
+        probability (one entry per distinct state among the classes), and each row's
+        probability of a new state.
+    """
     n_indices = len(model.classes_)  # classes 0, 1, ...: every index seen in training
     patterns, distinct = [], []
     for codes in contexts.codes:
@@ -92,8 +109,7 @@ def repetition_proba(model, contexts, proba, code_to_class):
         distinct.append(states)
     index_proba = model._predict_proba(EncodedSequences(patterns, model.classes_))
     # every row at once: row ``i``'s ``k``-th distinct state gets index ``k``'s probability
-    # (none beyond the indices seen in training), and a new state index ``len(states)``'s,
-    # shared as ``proba`` among the classes that are not in the context
+    # (none beyond the indices seen in training), and a new state index ``len(states)``'s
     sizes = np.array([len(states) for states in distinct], dtype=np.int64)
     rows = np.repeat(np.arange(len(distinct)), sizes)
     ranks = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -106,7 +122,13 @@ def repetition_proba(model, contexts, proba, code_to_class):
         0.0,
     )
     inside = classes != NO_CLASS  # an unknown state cannot be predicted
-    rows, classes, shares = rows[inside], classes[inside], shares[inside]
+    return rows[inside], classes[inside], shares[inside], new_share
+
+
+def spread_repetition(shares, proba):
+    """:func:`repetition_proba` from its :func:`repetition_shares`: a new state's share is
+    spread over the classes not in the context as the count model's ``proba`` spreads it."""
+    rows, classes, shares, new_share = shares
     new = proba.copy()
     new[rows, classes] = 0.0
     left = new.sum(axis=1)

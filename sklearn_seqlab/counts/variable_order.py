@@ -5,6 +5,8 @@ like :class:`~sklearn_seqlab.MarkovClassifier`, from every position of every tra
 sequence.
 """
 
+import copy
+
 import numpy as np
 from scipy import sparse
 from sklearn.exceptions import NotFittedError
@@ -273,6 +275,33 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
             self._unigram = probs.toarray()[0] + backoff[0] / n_classes
         else:  # no event had a next state among the classes
             self._unigram = np.full(n_classes, 1.0 / n_classes)
+
+    def _with_lower_order(self, order):
+        """A copy of this fitted model that conditions on its last ``order`` states, the same
+        model as one fitted with ``max_order=order`` on the same data.
+
+        The counts of every order up to ``order`` are those such a fit makes, and so are the
+        smoothed tables below it: Kneser-Ney's lower orders count left neighbours in both.
+        Only the table of ``order`` itself differs, as the highest order smooths its raw
+        counts. So choosing among orders costs one fit (``fit_candidates`` in
+        :mod:`sklearn_seqlab._mixture_choice`). The copy shares this model's arrays, encoder
+        and repetition model.
+        """
+        if not 1 <= order <= self.max_order:
+            raise ValueError(f"order must be in [1, {self.max_order}], got {order}.")
+        model = copy.copy(self)
+        model.max_order = order
+        model.contexts_ = self.contexts_[: order + 1]
+        model.counts_ = self.counts_[: order + 1]
+        model._tables = self._tables[: order + 1]
+        if self.method == "kneser_ney" and order < self.max_order:
+            raw = self.counts_[order]
+            discounts = _estimate_discounts(raw.data)
+            if self.discount != "auto":
+                discounts[:] = self.discount
+            model.discounts_ = np.vstack([self.discounts_[:order], discounts])
+            model._tables[order] = _kneser_ney_table(raw, discounts)
+        return model
 
     def _lookup_rows(self, contexts):
         """Row of each context in every order's table, or -1 where it was never seen."""

@@ -15,9 +15,10 @@ from .._base import BaseNextStateClassifier
 from .._fitted_checks import check_array, check_instance, check_matrix
 from .._params import Integer, Options, Real
 from .._targets import next_classes
-from ..encoding import NO_CLASS, UNK
+from ..encoding import UNK
 from .cache import mix_caches, sequence_caches
 from .markov import _CHUNK, _START, _BaseCountClassifier
+from .ngram_counts import count_ngrams
 from .repetition import mix_repetition, repetition_proba, repetition_sequences
 
 
@@ -217,48 +218,18 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
             self.repetition_model_ = VariableOrderMarkovClassifier(
                 max_order=self.repetition_order
             ).fit(repetition_sequences(contexts, targets, self._code_to_class))
-        max_order = self.max_order
         kneser_ney = self.method == "kneser_ney"
-        counts = [{} for _ in range(max_order + 1)]
-        # Kneser-Ney's lower orders count distinct left neighbours: the sets hold
-        # (*context, class, neighbour) for every order below the highest
-        neighbours = [set() for _ in range(max_order)]
         # codes[:t] was followed by class events[offsets[i] + t - 1]; NO_CLASS is not counted
         events, offsets = next_classes(contexts, targets, self._code_to_class)
-        events, offsets = events.tolist(), offsets.tolist()
-        for i, codes in enumerate(contexts.codes):
-            codes = codes.tolist()
-            for t, cls in enumerate(events[offsets[i] : offsets[i + 1]], start=1):
-                if cls == NO_CLASS:
-                    continue
-                window, cut = self._window(codes, t)
-                n = len(window)
-                for k in range(cut + 1):
-                    key = (*window[n - k :], cls)
-                    counts[k][key] = counts[k].get(key, 0) + 1
-                    # a context that starts at the sequence start has no left neighbour; the
-                    # window always holds one for shorter contexts (a state, start or UNK)
-                    if kneser_ney and k < max_order and (k == 0 or window[n - k] != _START):
-                        neighbours[k].add((*key, window[n - k - 1]))
-
         n_classes = len(self.classes_)
-        self.contexts_, self.counts_ = [], []
-        smoothing = []
-        for k in range(max_order + 1):
-            index, matrix = _count_matrix(counts[k], n_classes)
-            self.contexts_.append(index)
-            self.counts_.append(matrix)
-            if kneser_ney and k < max_order:
-                cont = {}
-                for key in neighbours[k]:
-                    cont[key[:-1]] = cont.get(key[:-1], 0) + 1
-                # contexts at the sequence start keep their raw counts: no left neighbour
-                for key, value in counts[k].items():
-                    if k > 0 and key[0] == _START:
-                        cont[key] = value
-                _, matrix = _count_matrix(cont, n_classes, index)
-            smoothing.append(matrix)
-
+        self.contexts_, self.counts_, continuation = count_ngrams(
+            contexts.codes, events, offsets, n_classes, self.max_order, kneser_ney
+        )
+        # Kneser-Ney smooths the lower orders' continuation counts, the highest its counts
+        smoothing = [
+            counts if cont is None else cont
+            for counts, cont in zip(self.counts_, continuation, strict=True)
+        ]
         if kneser_ney:
             self.discounts_ = np.array([_estimate_discounts(m.data) for m in smoothing])
             if self.discount != "auto":
@@ -363,24 +334,6 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
             p /= p.sum(axis=1, keepdims=True)
             proba[start : start + _CHUNK] = p
         return proba
-
-
-def _count_matrix(counts, n_classes, index=None):
-    """Turn ``{(*context, class): count}`` into ``(index, csr)`` with one row per context.
-
-    With ``index`` given, rows follow it (contexts missing from ``counts`` stay empty).
-    """
-    if index is None:
-        index = {}
-        for key in counts:
-            index.setdefault(key[:-1], len(index))
-    n = len(counts)
-    row = np.fromiter((index[key[:-1]] for key in counts), dtype=np.int64, count=n)
-    col = np.fromiter((key[-1] for key in counts), dtype=np.int64, count=n)
-    data = np.fromiter(counts.values(), dtype=np.float64, count=n)
-    matrix = sparse.csr_matrix((data, (row, col)), shape=(len(index), n_classes))
-    matrix.sort_indices()
-    return index, matrix
 
 
 def _estimate_discounts(values):

@@ -10,10 +10,8 @@ and the state before them, so one sort per order finds them all.
 import numpy as np
 from scipy import sparse
 
-from ..encoding import NO_CLASS, PAD, UNK
-
-START = PAD
-"""Marks the start of a sequence inside a context tuple; PAD never stands for a state."""
+from ..encoding import NO_CLASS, UNK
+from .markov import _START as START
 
 _BEFORE_START = -1
 """Fills the window before a sequence's start marker: no context reaches it."""

@@ -23,7 +23,7 @@ from ._targets import next_classes
 from .counts import VariableOrderMarkovClassifier
 from .counts.cache import mix_cache, sequence_caches
 from .counts.repetition import mix_repetition, repetition_shares, spread_repetition
-from .splitting import holdout_split
+from .splitting import holdout_folds
 
 COUNT_ORDERS = (3, 2, 4, 5)
 """The orders of the default count model tried with the mixture weight, the default
@@ -46,17 +46,16 @@ has a cache (:mod:`sklearn_seqlab.counts.repetition`): none on Helpdesk's cases;
 inner splits of the chord corpora (``benchmarks/README.md``, nineteenth round)."""
 
 COUNT_SPLITS = 5
-"""How many held-out splits of the training sequences choose the default count model's
-order, cache and repetition weight on small data (see ``CROSS_VALIDATION_CELLS``)."""
-
-COUNT_SPLIT_FRACTION = 0.2
-"""The share of the training sequences each of the ``COUNT_SPLITS`` splits holds out, so that
-together they score about every training sequence once."""
+"""How many folds of the training sequences (:func:`~sklearn_seqlab.splitting.holdout_folds`)
+choose the default count model's order, cache and repetition weight on small data (see
+``CROSS_VALIDATION_CELLS``): each holds out a fifth, and together they hold out each
+training sequence once (but those of a group too common to hold out whole, which stay in
+training)."""
 
 CROSS_VALIDATION_CELLS = 2**25
 """Up to this many (position x class) probabilities in the training sequences, the count
-model is chosen on ``COUNT_SPLITS`` held-out fifths of them, not on the hybrid's validation
-split alone. Count models fit in a second, and a tenth of a small corpus is too few sequences
+model is chosen on ``COUNT_SPLITS`` folds of them, not on the hybrid's validation split
+alone. Count models fit in a second, and a tenth of a small corpus is too few sequences
 to choose among 76 of them: on the runner's synthetic chords (40 held-out progressions) the
 choice fell on caches that scored 0.597 against 0.620 (``benchmarks/README.md``, twentieth
 round). Larger data keep the single split, which then holds enough sequences, and whose
@@ -182,30 +181,31 @@ class MixtureChoiceMixin:
         return models[chosen], weight, scores[chosen]
 
     def _cross_validated_count(self, contexts, targets, target_codes, rows_of, salt, groups):
-        """The default count model (unfitted) chosen on ``COUNT_SPLITS`` held-out splits of
-        the training sequences, or None when a count model or a network weight is given, or
+        """The default count model (unfitted) chosen on ``COUNT_SPLITS`` folds of the
+        training sequences, or None when a count model or a network weight is given, or
         when the data hold more than ``CROSS_VALIDATION_CELLS`` probabilities to score.
 
-        Each split holds out a fifth of the sequences (by content, or whole ``groups``,
-        as the validation split does) and fits the candidates on the rest. Over the positions
-        of every split, the count model alone that predicts the next state most often right
-        is kept (the likeliest of those that tie) if it gains on
-        ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard errors in
-        log-likelihood, and in how often it is right the larger of ``min_gain_se`` and
-        ``sqrt(2 ln n)`` standard errors, what the most often right of ``n`` count models gains
-        by chance; otherwise the next most often right, and so on, down to that default. A
-        held-out sequence (or group) is a unit of the errors in each split that holds it out.
+        Each fold holds out a fifth of the sequences (by content, or whole ``groups``, as
+        the validation split does; :func:`~sklearn_seqlab.splitting.holdout_folds`) and fits
+        the candidates on the rest. Over the positions of every fold, the count model alone
+        that predicts the next state most often right is kept (the likeliest of those that
+        tie) if it gains on ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard
+        errors in log-likelihood, and in how often it is right the larger of ``min_gain_se``
+        and ``sqrt(2 ln n)`` standard errors, what the most often right of ``n`` count models
+        gains by chance; otherwise the next most often right, and so on, down to that
+        default. A held-out sequence (or group) is a unit of the errors. With fewer than two
+        folds (fewer groups) it returns None.
         """
         if self.count_model is not None or self.network_weight is not None:
             return None
         if int(np.sum(contexts.lengths)) * len(self.classes_) > CROSS_VALIDATION_CELLS:
             return None
+        folds = holdout_folds(contexts, target_codes, COUNT_SPLITS, salt + 1, groups)
+        if len(folds) < 2:  # too few groups to score on: the validation split chooses
+            return None
         candidates = self._count_candidates()
         logs, hit, sequences = [], [], []
-        for split in range(COUNT_SPLITS):
-            fit_rows, valid_rows = holdout_split(
-                contexts, target_codes, COUNT_SPLIT_FRACTION, salt + split + 1, groups
-            )
+        for split, (fit_rows, valid_rows) in enumerate(folds):
             fitted = fit_candidates(candidates, rows_of(fit_rows))
             valid, positions, sequence = self._held_out(contexts, targets, valid_rows, groups)
             _, p_counts, split_hits, variants = self._score_counts([], fitted, valid, positions)

@@ -11,7 +11,7 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.data import transpose_chord
-from sklearn_seqlab.splitting import holdout_split
+from sklearn_seqlab.splitting import holdout_folds, holdout_split
 
 TINY = dict(embedding_dim=8, hidden_dim=8, max_epochs=2, random_state=0)
 SONGS = [["C:maj", "F:maj", "G:maj", "C:maj"], ["A:min", "D:min", "E:7", "A:min"]] * 5
@@ -110,3 +110,44 @@ def test_the_split_holds_out_a_share_of_each_common_path():
         train, valid = holdout_split(contexts, targets, 0.1, salt)
         assert len(valid) == 20 and len(train) == 180
         assert list(valid[:10]) == [*range(81, 90), 99]
+
+
+def test_folds_hold_out_every_sequence_once_and_copies_in_one_fold():
+    X = [["C:maj", "F:maj", "G:maj"], ["D:maj", "G:maj", "A:maj"], ["E:min", "A:min", "B:7"]]
+    X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 2
+    # 105 sequences: a fold holds 21, and groups of up to a tenth of that (2) stay whole
+    X = X + [["C:maj"] * k + ["G:maj", "C:maj"] for k in range(1, 101)]
+    enc = StateEncoder(augment=KeyTransposer())
+    Xt = enc.fit_transform(X)
+    contexts = Xt[:]
+    contexts.codes = [c[:-1] for c in Xt.codes]
+    targets = np.array([c[-1] for c in Xt.codes])
+    for salt in range(10):
+        folds = holdout_folds(contexts, targets, 5, salt)
+        assert len(folds) == 5
+        held_out = np.concatenate([valid for _, valid in folds])
+        assert sorted(held_out.tolist()) == list(range(len(X)))
+        for train, valid in folds:
+            assert sorted([*train, *valid]) == list(range(len(X)))
+            # a song and its copy a tone up, and two identical songs, stay on one side
+            assert len(set(valid) & {0, 1}) in (0, 2) and len(set(valid) & {3, 4}) in (0, 2)
+        # groups of 1 and 2 sequences: the folds differ by at most one group
+        sizes = sorted(len(valid) for _, valid in folds)
+        assert sizes[-1] - sizes[0] <= 2
+
+
+def test_folds_spread_a_common_path_over_every_fold_in_order():
+    # 90 copies of one path: far more than a tenth of a fold (20), so each fold holds out a
+    # fifth of them, the earliest in the first fold; the 10 copies of the other (1 above
+    # the tenth, 2) too
+    distinct = [["I", "IV", "V"] + ["I"] * k for k in range(100)]
+    X = [["a", "b", "c"]] * 90 + [["a", "c", "b"]] * 10 + distinct
+    Xt = StateEncoder().fit_transform(X)
+    contexts = Xt[:]
+    contexts.codes = [c[:-1] for c in Xt.codes]
+    targets = np.array([c[-1] for c in Xt.codes])
+    folds = holdout_folds(contexts, targets, 5, 0)
+    assert [len(valid) for _, valid in folds] == [40] * 5
+    for fold, (_, valid) in enumerate(folds):
+        assert [i for i in valid if i < 90] == list(range(18 * fold, 18 * fold + 18))
+        assert [i for i in valid if 90 <= i < 100] == [90 + 2 * fold, 91 + 2 * fold]

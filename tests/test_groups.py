@@ -9,7 +9,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_seqlab import HybridClassifier, NextStateClassifier, StateEncoder
 from sklearn_seqlab.datasets import make_chord_progressions
-from sklearn_seqlab.splitting import check_groups, holdout_split
+from sklearn_seqlab.splitting import check_groups, holdout_folds, holdout_split
 
 NET = NextStateClassifier(embedding_dim=8, hidden_dim=8, max_epochs=2, random_state=0)
 X = make_chord_progressions(60, min_length=4, max_length=10, random_state=0)
@@ -48,6 +48,29 @@ def test_groups_larger_than_the_share_hold_out_the_smallest():
     groups = check_groups(["a"] * 30 + ["b"] * 25 + ["c"] * 5, 60)
     _, valid = holdout_split(contexts, targets, 0.05, 0, groups)
     assert valid.tolist() == list(range(55, 60))
+
+
+def test_folds_hold_out_each_group_once_whatever_the_order_of_the_rows():
+    contexts, targets = _contexts_and_targets(X)
+    groups = check_groups(SONGS, 60)
+    folds = holdout_folds(contexts, targets, 5, 3, groups)
+    songs_of = [{SONGS[i] for i in valid} for _, valid in folds]
+    assert [len(songs) for songs in songs_of] == [3] * 5  # 15 songs, each in one fold
+    assert set().union(*songs_of) == set(SONGS)
+    for (train, _), songs in zip(folds, songs_of, strict=True):
+        assert not songs & {SONGS[i] for i in train}
+    order = np.random.default_rng(0).permutation(60)
+    shuffled = holdout_folds(contexts[order], targets[order], 5, 3, groups[order])
+    assert [{SONGS[order[i]] for i in valid} for _, valid in shuffled] == songs_of
+
+
+def test_fewer_groups_than_folds_give_fewer_folds():
+    contexts, targets = _contexts_and_targets(X)
+    groups = check_groups(["a"] * 30 + ["b"] * 25 + ["c"] * 5, 60)
+    folds = holdout_folds(contexts, targets, 5, 0, groups)
+    assert sorted(len(valid) for _, valid in folds) == [5, 25, 30]
+    with pytest.raises(ValueError, match="single group"):
+        holdout_folds(contexts, targets, 5, 0, check_groups(["one"] * 60, 60))
 
 
 def test_a_single_group_cannot_be_split():
@@ -169,8 +192,8 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
     by_group = clusters.copy()
     clusters.clear()
     hybrid.fit(X)
-    # whole songs of 4 phrases held out, a song one cluster: the 5 splits that choose the
-    # count model hold out a fifth of 60 phrases each (3 songs, 15 clusters in all), the
+    # whole songs of 4 phrases held out, a song one cluster: the 5 folds that choose the
+    # count model hold out every song once (3 songs each, 15 clusters in all), the
     # validation split a tenth (one song). By content each held-out phrase is a cluster of
     # its own. Every gain tested: the count model's (in likelihood, then in accuracy), then
     # the mixture's

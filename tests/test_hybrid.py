@@ -408,29 +408,35 @@ def test_the_default_networks_neither_average_their_weights_nor_stop_on_accuracy
 
 
 def _spy_on_the_choice(monkeypatch):
-    """Record the fractions of the splits made and the arguments of ``_choose_mixture``."""
-    fractions, seen = [], {}
-    split, choose = choice_module.holdout_split, HybridClassifier._choose_mixture
+    """Record the folds the count model's choice makes and the arguments of
+    ``_choose_mixture``."""
+    made, seen = [], {}
+    split, choose = choice_module.holdout_folds, HybridClassifier._choose_mixture
 
-    def recording_split(contexts, targets, fraction, salt, groups=None):
-        fractions.append(fraction)
-        return split(contexts, targets, fraction, salt, groups)
+    def recording_split(contexts, targets, n_folds, salt, groups=None):
+        made.append(split(contexts, targets, n_folds, salt, groups))
+        return made[-1]
 
     def recording_choice(self, networks, candidates, *args, grid=True):
         seen.update(candidates=candidates, grid=grid)
         return choose(self, networks, candidates, *args, grid=grid)
 
-    monkeypatch.setattr(choice_module, "holdout_split", recording_split)
+    monkeypatch.setattr(choice_module, "holdout_folds", recording_split)
     monkeypatch.setattr(HybridClassifier, "_choose_mixture", recording_choice)
-    return fractions, seen
+    return made, seen
 
 
-def test_on_small_data_the_count_model_is_chosen_on_five_splits_then_mixed_as_it_is(
+def test_on_small_data_the_count_model_is_chosen_on_five_folds_then_mixed_as_it_is(
     monkeypatch,
 ):
-    fractions, seen = _spy_on_the_choice(monkeypatch)
-    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(200, 0))
-    assert fractions == [choice_module.COUNT_SPLIT_FRACTION] * choice_module.COUNT_SPLITS
+    made, seen = _spy_on_the_choice(monkeypatch)
+    X = _returning_home(200, 0)
+    hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    # five folds that hold out every sequence once
+    [folds] = made
+    assert len(folds) == choice_module.COUNT_SPLITS
+    held_out = np.concatenate([valid for _, valid in folds])
+    assert sorted(held_out.tolist()) == list(range(len(X)))
     # one count model, tried as it is: no cache or repetition weight is added to it
     assert len(seen["candidates"]) == 1 and seen["grid"] is False
     chosen = seen["candidates"][0].get_params()
@@ -439,19 +445,19 @@ def test_on_small_data_the_count_model_is_chosen_on_five_splits_then_mixed_as_it
 
 
 def test_above_the_cells_to_cross_validate_the_validation_split_alone_chooses(monkeypatch):
-    fractions, seen = _spy_on_the_choice(monkeypatch)
+    made, seen = _spy_on_the_choice(monkeypatch)
     monkeypatch.setattr(choice_module, "CROSS_VALIDATION_CELLS", 1)
     HybridClassifier(NET, n_networks=1, random_state=0).fit(_returning_home(200, 0))
-    assert fractions == []  # no split of the choice's own
+    assert made == []  # no split of the choice's own
     assert len(seen["candidates"]) == len(choice_module.COUNT_ORDERS) and seen["grid"] is True
 
 
 @pytest.mark.parametrize("given", ["count_model", "network_weight"])
 def test_a_given_count_model_or_network_weight_is_not_cross_validated(given, monkeypatch):
-    fractions, _ = _spy_on_the_choice(monkeypatch)
+    made, _ = _spy_on_the_choice(monkeypatch)
     params = {"count_model": VariableOrderMarkovClassifier(max_order=2), "network_weight": 0.5}
     HybridClassifier(NET, n_networks=1, random_state=0, **{given: params[given]}).fit(X)
-    assert fractions == []
+    assert made == []
 
 
 @pytest.mark.parametrize("check", ["more_accurate", "significant_gain"])

@@ -61,8 +61,9 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     (:func:`~sklearn_seqlab.splitting.holdout_split`); ``fit(X, groups=...)`` holds out
     whole groups instead, such as all the phrases of a song. The default count model's order,
     cache and repetition weight are chosen with it, or, on small data, before it: count models
-    fit in a second, so there they are chosen on five splits that each hold out a fifth of the
-    training sequences (see ``count_model``), and the weight is then learned for the one kept.
+    fit in a second, so there they are chosen on five folds that each hold out a fifth of the
+    training sequences, each sequence once (see ``count_model``), and the weight is then
+    learned for the one kept.
     The count model is then refitted on all training sequences, which costs little; the
     networks keep the training they had.
 
@@ -102,17 +103,18 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5), ``cache_weight`` (0 to 0.3), ``cache_order`` (1 or 3) and
         ``repetition_weight`` (0, 0.2 or 0.4, with a cache) chosen on the training sequences.
-        On data of up to 2**25 (position x state) probabilities, each of five splits holds
-        out a fifth of them, and the count model alone that predicts their next states most
-        often right is kept if it gains on ``VariableOrderMarkovClassifier()``
-        ``min_gain_se`` standard errors in log-likelihood, and in accuracy at least the 2.9
-        standard errors that the most accurate of 76 count models gains by chance (else the
-        next most often right; the default if none does): a tenth of a small corpus is too
-        few sequences to choose among 76 count models. On
-        larger data, the one whose mixture has the best validation log-likelihood, if that
-        mixture gains ``min_gain_se`` standard errors on ``VariableOrderMarkovClassifier()``
-        alone and is more often right than it; if its networks lose their weight, the most
-        often right of those that gain as much alone (see above). Otherwise, or when
+        On data of up to 2**25 (position x state) probabilities, each of five folds holds
+        out a fifth of them, each sequence once, and the count model alone that predicts
+        their next states most often right is kept if it gains on
+        ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard errors in
+        log-likelihood, and in accuracy at least the 2.9 standard errors that the most
+        accurate of 76 count models gains by chance (else the next most often right; the
+        default if none does): a tenth of a small corpus is too few sequences to choose
+        among 76 count models. On larger data, the one whose mixture has the best
+        validation log-likelihood, if that mixture gains ``min_gain_se`` standard errors on
+        ``VariableOrderMarkovClassifier()`` alone and is more often right than it; if its
+        networks lose their weight, the most often right of those that gain as much alone
+        (see above). Otherwise, or when
         ``network_weight`` is fixed, ``max_order=3`` without a cache or a repetition model.
     network_weight : float or None, default=None
         The weight of the averaged networks in [0, 1]; None learns it on a validation split.

@@ -45,18 +45,21 @@ REPETITION_WEIGHTS = (0.0, 0.2, 0.4)
 has a cache (:mod:`sklearn_seqlab.counts.repetition`): none on Helpdesk's cases; 0.4 on most
 inner splits of the chord corpora (``benchmarks/README.md``, nineteenth round)."""
 
-COUNT_SPLITS = 5
+COUNT_SPLITS = 10
 """How many folds of the training sequences (:func:`~sklearn_seqlab.splitting.holdout_folds`)
 choose the default count model's order, cache and repetition weight on small data (see
-``CROSS_VALIDATION_CELLS``): each holds out a fifth, and together they hold out each
+``CROSS_VALIDATION_CELLS``): each holds out a tenth, and together they hold out each
 training sequence once (but those of a group too common to hold out whole, which stay in
-training)."""
+training). On 7 corpora, ten folds chose the same count model for more seeds of the split
+than five did (on two corpora, and as often on five), for 15% more fit time with a
+one-epoch network (``benchmarks/README.md``, twenty-first round)."""
 
 CROSS_VALIDATION_CELLS = 2**25
 """Up to this many (position x class) probabilities in the training sequences, the count
 model is chosen on ``COUNT_SPLITS`` folds of them, not on the hybrid's validation split
-alone. Count models fit in a second, and a tenth of a small corpus is too few sequences
-to choose among 76 of them: on the runner's synthetic chords (40 held-out progressions) the
+alone. Count models fit in a second, and the tenth of a small corpus that the validation
+split holds out is too few sequences to choose among 76 of them, where the folds score
+every sequence: on the runner's synthetic chords (40 held-out progressions) the
 choice fell on caches that scored 0.597 against 0.620 (``benchmarks/README.md``, twentieth
 round). Larger data keep the single split, which then holds enough sequences, and whose
 scoring time grows with them."""
@@ -185,7 +188,7 @@ class MixtureChoiceMixin:
         training sequences, or None when a count model or a network weight is given, or
         when the data hold more than ``CROSS_VALIDATION_CELLS`` probabilities to score.
 
-        Each fold holds out a fifth of the sequences (by content, or whole ``groups``, as
+        Each fold holds out a tenth of the sequences (by content, or whole ``groups``, as
         the validation split does; :func:`~sklearn_seqlab.splitting.holdout_folds`) and fits
         the candidates on the rest. Over the positions of every fold, the count model alone
         that predicts the next state most often right is kept (the likeliest of those that

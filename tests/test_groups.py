@@ -192,8 +192,8 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
     by_group = clusters.copy()
     clusters.clear()
     hybrid.fit(X)
-    # whole songs of 4 phrases held out, a song one cluster: the 5 folds that choose the
-    # count model hold out every song once (3 songs each, 15 clusters in all), the
+    # whole songs of 4 phrases held out, a song one cluster: the 10 folds that choose the
+    # count model hold out every song once (1 or 2 songs each, 15 clusters in all), the
     # validation split a tenth (one song). By content each held-out phrase is a cluster of
     # its own. Every gain tested: the count model's (in likelihood, then in accuracy), then
     # the mixture's

@@ -426,13 +426,13 @@ def _spy_on_the_choice(monkeypatch):
     return made, seen
 
 
-def test_on_small_data_the_count_model_is_chosen_on_five_folds_then_mixed_as_it_is(
+def test_on_small_data_the_count_model_is_chosen_on_ten_folds_then_mixed_as_it_is(
     monkeypatch,
 ):
     made, seen = _spy_on_the_choice(monkeypatch)
     X = _returning_home(200, 0)
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
-    # five folds that hold out every sequence once
+    # ten folds that hold out every sequence once
     [folds] = made
     assert len(folds) == choice_module.COUNT_SPLITS
     held_out = np.concatenate([valid for _, valid in folds])

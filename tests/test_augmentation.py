@@ -80,17 +80,22 @@ def test_classifiers_learn_transposed_progressions(clf):
     assert np.isfinite(cross_val_score(pipe, SONGS * 2, cv=2)).all()
 
 
+def _contexts_and_targets(X, augment=None):
+    """The encoded contexts (each sequence but its last state) and targets that the
+    splits take, with the codes of the augmented copies when ``augment`` is given."""
+    Xt = StateEncoder(augment=augment).fit_transform(X)
+    contexts = Xt[:]
+    contexts.codes = [c[:-1] for c in Xt.codes]
+    return contexts, np.array([c[-1] for c in Xt.codes])
+
+
 def test_copies_never_cross_the_validation_split():
     # the second song is the first one a tone up: they must stay on one side
     X = [["C:maj", "F:maj", "G:maj"], ["D:maj", "G:maj", "A:maj"], ["E:min", "A:min", "B:7"]]
     # two copies: a fifth of them rounds to none, so they give validation no share and
     # stay together
     X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 2
-    enc = StateEncoder(augment=KeyTransposer())
-    Xt = enc.fit_transform(X)
-    contexts = Xt[:]
-    contexts.codes = [c[:-1] for c in Xt.codes]
-    targets = np.array([c[-1] for c in Xt.codes])
+    contexts, targets = _contexts_and_targets(X, KeyTransposer())
     for salt in range(20):
         train, valid = holdout_split(contexts, targets, 0.2, salt)
         assert ({0, 1} <= set(train)) or ({0, 1} <= set(valid))
@@ -102,10 +107,7 @@ def test_the_split_holds_out_a_share_of_each_common_path():
     # its last tenth to validation, and distinct sequences fill the rest
     distinct = [["I", "IV", "V"] + ["I"] * k for k in range(100)]
     X = [["a", "b", "c"]] * 90 + [["a", "c", "b"]] * 10 + distinct
-    Xt = StateEncoder().fit_transform(X)
-    contexts = Xt[:]
-    contexts.codes = [c[:-1] for c in Xt.codes]
-    targets = np.array([c[-1] for c in Xt.codes])
+    contexts, targets = _contexts_and_targets(X)
     for salt in range(5):
         train, valid = holdout_split(contexts, targets, 0.1, salt)
         assert len(valid) == 20 and len(train) == 180
@@ -117,11 +119,7 @@ def test_folds_hold_out_every_sequence_once_and_copies_in_one_fold():
     X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 2
     # 105 sequences: a fold holds 21, and groups of up to a tenth of that (2) stay whole
     X = X + [["C:maj"] * k + ["G:maj", "C:maj"] for k in range(1, 101)]
-    enc = StateEncoder(augment=KeyTransposer())
-    Xt = enc.fit_transform(X)
-    contexts = Xt[:]
-    contexts.codes = [c[:-1] for c in Xt.codes]
-    targets = np.array([c[-1] for c in Xt.codes])
+    contexts, targets = _contexts_and_targets(X, KeyTransposer())
     for salt in range(10):
         folds = holdout_folds(contexts, targets, 5, salt)
         assert len(folds) == 5
@@ -137,15 +135,11 @@ def test_folds_hold_out_every_sequence_once_and_copies_in_one_fold():
 
 
 def test_folds_spread_a_common_path_over_every_fold_in_order():
-    # 90 copies of one path: far more than a tenth of a fold (20), so each fold holds out a
-    # fifth of them, the earliest in the first fold; the 10 copies of the other (1 above
-    # the tenth, 2) too
+    # 90 copies of one path: far more than a tenth of a fold (4 of 40), so each fold holds
+    # out a fifth of them, the earliest in the first fold; so do the 10 copies of another
     distinct = [["I", "IV", "V"] + ["I"] * k for k in range(100)]
     X = [["a", "b", "c"]] * 90 + [["a", "c", "b"]] * 10 + distinct
-    Xt = StateEncoder().fit_transform(X)
-    contexts = Xt[:]
-    contexts.codes = [c[:-1] for c in Xt.codes]
-    targets = np.array([c[-1] for c in Xt.codes])
+    contexts, targets = _contexts_and_targets(X)
     folds = holdout_folds(contexts, targets, 5, 0)
     assert [len(valid) for _, valid in folds] == [40] * 5
     for fold, (_, valid) in enumerate(folds):

@@ -52,3 +52,8 @@ def test_no_counted_position_leaves_empty_tables():
     contexts, counts, _ = count_ngrams(CODES[:1], np.full(3, NO_CLASS), OFFSETS[:2], 2, 2, True)
     assert contexts == [{}, {}, {}]
     assert [m.shape for m in counts] == [(0, 2)] * 3
+
+
+def test_counts_too_large_for_int64_numbers_are_refused():
+    with pytest.raises(ValueError, match="too many to count at once"):
+        count_ngrams(CODES, CLASSES, OFFSETS, 2**62, 2, True)

@@ -65,6 +65,14 @@ def count_ngrams(codes, classes, offsets, n_classes, max_order, kneser_ney):
         cut = np.where(window[:, max_order - back] == UNK, np.minimum(cut, back - 1), cut)
     counted = classes != NO_CLASS
     base = int(window.max(initial=0)) + 2  # every window value + 1 is a digit below it
+    # numbers are built as number * base + digit in int64; the largest, a (context, class)
+    # pair with a left neighbour, is below positions * classes * base
+    if len(classes) * max(n_classes, 1) * base >= 2**63:
+        raise ValueError(
+            f"{len(classes)} positions of {n_classes} classes over {base - 2} codes are too "
+            "many to count at once; fit on fewer sequences, or on fewer states "
+            "(StateEncoder(max_states=...))."
+        )
     context_id = np.zeros(len(classes), dtype=np.int64)  # the empty context
     contexts, counts, continuation = [], [], []
     for k in range(max_order + 1):

@@ -7,9 +7,10 @@ Zipf law, so that all of them occur): 200, 2,000 and 20,000 sequences, that is 1
 10^6 states. The neural model trains one epoch (the cost of later epochs is
 the same). A last run fits every model on data with a vocabulary of 50,000 states.
 
-The hybrid (``--models hybrid``) trains one such network, then scores its validation split
-(every prefix of a tenth of the sequences) with each of its 28 count models: that scoring is
-what its row measures beyond the network's. ``--against DIR`` also runs every measurement
+The hybrid (``--models hybrid``) trains one such network, then chooses its count model: on
+data of up to 2^25 (position x state) probabilities on ten folds of the training sequences,
+each scored with 76 count models, and otherwise on its validation split (every prefix of a
+tenth of the sequences). That choice is what its row measures beyond the network's. ``--against DIR`` also runs every measurement
 with the package of another checkout (``DIR/sklearn_seqlab``), one after the other, and adds
 the ratios of the two, so that a change is measured side by side on a busy machine.
 

@@ -48,11 +48,10 @@ inner splits of the chord corpora (``benchmarks/README.md``, nineteenth round)."
 COUNT_SPLITS = 10
 """How many folds of the training sequences (:func:`~sklearn_seqlab.splitting.holdout_folds`)
 choose the default count model's order, cache and repetition weight on small data (see
-``CROSS_VALIDATION_CELLS``): each holds out a tenth, and together they hold out each
-training sequence once (but those of a group too common to hold out whole, which stay in
-training). On 7 corpora, ten folds chose the same count model for more seeds of the split
-than five did (on two corpora, and as often on five), for 15% more fit time with a
-one-epoch network (``benchmarks/README.md``, twenty-first round)."""
+``CROSS_VALIDATION_CELLS``): each holds out about a tenth, and together they hold out each
+training sequence at most once (all but those of groups larger than a fold). Ten folds
+chose the same count model for more seeds of the split than five did, for 15% more fit time
+with a one-epoch network (``benchmarks/README.md``, twenty-first round)."""
 
 CROSS_VALIDATION_CELLS = 2**25
 """Up to this many (position x class) probabilities in the training sequences, the count
@@ -188,16 +187,16 @@ class MixtureChoiceMixin:
         training sequences, or None when a count model or a network weight is given, or
         when the data hold more than ``CROSS_VALIDATION_CELLS`` probabilities to score.
 
-        Each fold holds out a tenth of the sequences (by content, or whole ``groups``, as
-        the validation split does; :func:`~sklearn_seqlab.splitting.holdout_folds`) and fits
-        the candidates on the rest. Over the positions of every fold, the count model alone
+        Each fold holds out about a tenth of the sequences (by content, or whole ``groups``,
+        as the validation split does; :func:`~sklearn_seqlab.splitting.holdout_folds`) and
+        fits the candidates on the rest. Over the positions of every fold, the count model alone
         that predicts the next state most often right is kept (the likeliest of those that
         tie) if it gains on ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard
         errors in log-likelihood, and in how often it is right the larger of ``min_gain_se``
         and ``sqrt(2 ln n)`` standard errors, what the most often right of ``n`` count models
         gains by chance; otherwise the next most often right, and so on, down to that
         default. A held-out sequence (or group) is a unit of the errors. With fewer than two
-        folds (fewer groups) it returns None.
+        folds (fewer groups no larger than a fold) it returns None.
         """
         if self.count_model is not None or self.network_weight is not None:
             return None

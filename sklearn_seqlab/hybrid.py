@@ -62,7 +62,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     whole groups instead, such as all the phrases of a song. The default count model's order,
     cache and repetition weight are chosen with it, or, on small data, before it: count models
     fit in a second, so there they are chosen on ten folds that each hold out a tenth of the
-    training sequences, each sequence once (see ``count_model``), and the weight is then
+    training sequences, each sequence at most once (see ``count_model``), and the weight is then
     learned for the one kept.
     The count model is then refitted on all training sequences, which costs little; the
     networks keep the training they had.
@@ -104,7 +104,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         ``max_order`` (2 to 5), ``cache_weight`` (0 to 0.3), ``cache_order`` (1 or 3) and
         ``repetition_weight`` (0, 0.2 or 0.4, with a cache) chosen on the training sequences.
         On data of up to 2**25 (position x state) probabilities, each of ten folds holds
-        out a tenth of them, each sequence once, and the count model alone that predicts
+        out a tenth of them, each sequence at most once, and the count model alone that predicts
         their next states most often right is kept if it gains on
         ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard errors in
         log-likelihood, and in accuracy at least the 2.9 standard errors that the most

@@ -185,18 +185,22 @@ def _labels_in_hash_order(groups, salt):
 
 
 def holdout_folds(contexts, targets, n_folds, salt, groups=None):
-    """Split sequences into ``n_folds`` validation folds that hold out each sequence once.
+    """Split sequences into up to ``n_folds`` validation folds that hold out each sequence
+    at most once.
 
-    Each fold is what :func:`holdout_split` would hold out for a share of ``1 / n_folds``:
-    identical sequences, a sequence and those equal to one of its augmented copies, or a
-    group of ``groups``, stay in one fold. A common path, more frequent than a tenth of a
-    fold, spreads its identical copies over the folds in their order, and the other
-    sequences of its group stay in training. Groups go, in the order of a seeded hash of
-    their content (or label), to the fold that holds the fewest sequences so far.
+    The rules are :func:`holdout_split`'s for a share of ``1 / n_folds``. A common path, whose
+    identical copies are more than a tenth of a fold and enough to give each fold a share of
+    them, spreads its copies over the folds in their order: new data repeat it. Any other
+    group (identical sequences, a sequence and those equal to one of its augmented copies, or
+    a label of ``groups``) is held out whole, in one fold, if it is no larger than a fold.
+    In the order of a seeded hash of its content (or label), each goes to the fold that holds
+    the fewest sequences so far. A group larger than a fold, and the rest of a common path's
+    group, stays in training in every fold, so that no fold trains on a small remainder.
 
     Unlike ``n_folds`` calls of :func:`holdout_split` with other salts, no sequence is held
-    out twice and none is never held out: on five such calls a third of the sequences were
-    never scored.
+    out twice, and all but those of the larger groups are held out once: on five such calls
+    30% of McGill's training phrases were never held out (``benchmarks/README.md``,
+    twenty-first round).
 
     Parameters
     ----------
@@ -209,22 +213,25 @@ def holdout_folds(contexts, targets, n_folds, salt, groups=None):
     -------
     list of (train_rows, valid_rows)
         Sorted row indices of each fold's two sides, for each fold that has sequences on
-        both: fewer than ``n_folds`` pairs when there are fewer groups.
+        both: fewer than ``n_folds`` pairs when fewer groups are small enough to hold out.
     """
     n = len(contexts)
+    share = max(1, int(round(n / n_folds)))
     valid = [[] for _ in range(n_folds)]
     if groups is not None:
         rows_of, order = _labels_in_hash_order(groups, salt)
         units = [rows_of[label] for label in order]
     else:
         copies, order = _content_groups(contexts, targets, salt)
-        largest = max(1, int(round(n / n_folds)) // 10)
+        largest = max(1, share // 10)
+        spread = set()
         for same in copies.values():
-            if len(same) > largest:
+            if len(same) > largest and round(len(same) / n_folds) >= 1:
+                spread.update(same)
                 for fold, chunk in enumerate(np.array_split(same, n_folds)):
                     valid[fold].extend(chunk.tolist())
-        units = [rows for rows in order if len(rows) <= largest]
-    for rows in units:
+        units = [rows for rows in order if spread.isdisjoint(rows)]
+    for rows in (rows for rows in units if len(rows) <= share):
         fold = min(range(n_folds), key=lambda f: len(valid[f]))
         valid[fold].extend(rows)
     folds = []

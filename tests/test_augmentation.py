@@ -114,15 +114,16 @@ def test_the_split_holds_out_a_share_of_each_common_path():
         assert list(valid[:10]) == [*range(81, 90), 99]
 
 
-def test_folds_hold_out_every_sequence_once_and_copies_in_one_fold():
+@pytest.mark.parametrize("n_folds", [5, 10])
+def test_folds_hold_out_every_sequence_once_and_copies_in_one_fold(n_folds):
     X = [["C:maj", "F:maj", "G:maj"], ["D:maj", "G:maj", "A:maj"], ["E:min", "A:min", "B:7"]]
+    # two copies are too few to give every fold a share: they are held out together
     X = X + [["A:min", "D:min", "E:7", "F:maj"]] * 2
-    # 105 sequences: a fold holds 21, and groups of up to a tenth of that (2) stay whole
     X = X + [["C:maj"] * k + ["G:maj", "C:maj"] for k in range(1, 101)]
     contexts, targets = _contexts_and_targets(X, KeyTransposer())
     for salt in range(10):
-        folds = holdout_folds(contexts, targets, 5, salt)
-        assert len(folds) == 5
+        folds = holdout_folds(contexts, targets, n_folds, salt)
+        assert len(folds) == n_folds
         held_out = np.concatenate([valid for _, valid in folds])
         assert sorted(held_out.tolist()) == list(range(len(X)))
         for train, valid in folds:

@@ -64,13 +64,25 @@ def test_folds_hold_out_each_group_once_whatever_the_order_of_the_rows():
     assert [{SONGS[order[i]] for i in valid} for _, valid in shuffled] == songs_of
 
 
-def test_fewer_groups_than_folds_give_fewer_folds():
+def test_a_group_larger_than_a_fold_stays_in_training():
+    # a fold holds 12 of the 60 sequences: holding out "a" or "b" would leave a fold to train
+    # on less than half of them
     contexts, targets = _contexts_and_targets(X)
     groups = check_groups(["a"] * 30 + ["b"] * 25 + ["c"] * 5, 60)
     folds = holdout_folds(contexts, targets, 5, 0, groups)
-    assert sorted(len(valid) for _, valid in folds) == [5, 25, 30]
+    assert [valid.tolist() for _, valid in folds] == [list(range(55, 60))]
     with pytest.raises(ValueError, match="single group"):
         holdout_folds(contexts, targets, 5, 0, check_groups(["one"] * 60, 60))
+
+
+def test_the_hybrid_fits_when_one_group_holds_most_sequences_and_y_is_given():
+    # the small group's next states are all one: a fold that trained on it alone could not
+    # fit a count model
+    contexts, y = [x[:-1] for x in X], [x[-1] for x in X[:54]] + ["C:maj"] * 6
+    net = sklearn.clone(NET).set_params(validation_fraction=None, patience=None)
+    hybrid = HybridClassifier(net, n_networks=1, random_state=0)
+    hybrid.fit(contexts, y, groups=["a"] * 54 + ["b"] * 6)
+    assert hybrid.predict(contexts[:3]).shape == (3,)
 
 
 def test_a_single_group_cannot_be_split():

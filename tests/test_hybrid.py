@@ -432,7 +432,7 @@ def test_on_small_data_the_count_model_is_chosen_on_ten_folds_then_mixed_as_it_i
     made, seen = _spy_on_the_choice(monkeypatch)
     X = _returning_home(200, 0)
     hybrid = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
-    # ten folds that hold out every sequence once
+    # ten folds that hold out every sequence once: these are all distinct
     [folds] = made
     assert len(folds) == choice_module.COUNT_SPLITS
     held_out = np.concatenate([valid for _, valid in folds])

@@ -256,7 +256,8 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         Only the table of ``order`` itself differs, as the highest order smooths its raw
         counts. So choosing among orders costs one fit (``fit_candidates`` in
         :mod:`sklearn_seqlab._mixture_choice`). The copy shares this model's arrays, encoder
-        and repetition model.
+        and repetition model. It reads ``discount`` as it is now: call it before any
+        ``set_params`` that changes it.
         """
         if not 1 <= order <= self.max_order:
             raise ValueError(f"order must be in [1, {self.max_order}], got {order}.")
@@ -265,7 +266,7 @@ class VariableOrderMarkovClassifier(_BaseCountClassifier):
         model.contexts_ = self.contexts_[: order + 1]
         model.counts_ = self.counts_[: order + 1]
         model._tables = self._tables[: order + 1]
-        if self.method == "kneser_ney" and order < self.max_order:
+        if self.discounts_ is not None and order < self.max_order:  # fitted with Kneser-Ney
             raw = self.counts_[order]
             discounts = _estimate_discounts(raw.data)
             if self.discount != "auto":

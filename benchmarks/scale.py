@@ -10,9 +10,10 @@ the same). A last run fits every model on data with a vocabulary of 50,000 state
 The hybrid (``--models hybrid``) trains one such network, then chooses its count model: on
 data of up to 2^25 (position x state) probabilities on ten folds of the training sequences,
 each scored with 76 count models, and otherwise on its validation split (every prefix of a
-tenth of the sequences). That choice is what its row measures beyond the network's. ``--against DIR`` also runs every measurement
-with the package of another checkout (``DIR/sklearn_seqlab``), one after the other, and adds
-the ratios of the two, so that a change is measured side by side on a busy machine.
+tenth of the sequences). That choice is what its row measures beyond the network's.
+``--against DIR`` also runs every measurement with the package of another checkout
+(``DIR/sklearn_seqlab``), one after the other, and adds the ratios of the two, so that a
+change is measured side by side on a busy machine.
 
 Usage::
 

@@ -56,10 +56,11 @@ def count_ngrams(codes, classes, offsets, n_classes, max_order, kneser_ney):
     ``UNK``: only the states after it are counted.
     """
     lengths = np.diff(offsets)
-    window = _windows(codes, lengths, max_order)
-    # how many states each position may condition on: its window (the start marker
-    # included), cut after the last UNK; position p is followed by the state p + 1
+    # each position's place in its sequence: position p is followed by the state p + 1
     position = np.arange(len(classes)) - np.repeat(offsets[:-1], lengths)
+    window = _windows(codes, position, max_order)
+    # how many states each position may condition on: its window (the start marker
+    # included), cut after the last UNK
     cut = np.minimum(position + 2, max_order)
     for back in range(max_order, 0, -1):  # the nearest UNK decides
         cut = np.where(window[:, max_order - back] == UNK, np.minimum(cut, back - 1), cut)
@@ -107,15 +108,16 @@ def count_ngrams(codes, classes, offsets, n_classes, max_order, kneser_ney):
     return contexts, counts, continuation
 
 
-def _windows(codes, lengths, max_order):
-    """The last ``max_order`` states before each position (its code at column
-    ``max_order - 1``), ``START`` just before a sequence, ``_BEFORE_START`` before that."""
+def _windows(codes, position, max_order):
+    """The last ``max_order`` states before each position's next state (the position's own
+    code at column ``max_order - 1``), ``START`` just before a sequence, ``_BEFORE_START``
+    before that; ``position`` is each position's place in its sequence."""
     flat = np.concatenate(codes) if len(codes) else np.zeros(0, dtype=np.int64)
-    position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    index = np.arange(len(flat))
     window = np.empty((len(flat), max_order), dtype=np.int64)
     for back in range(1, max_order + 1):
         earlier = position - back + 1  # the state ``back`` before the next one
-        source = flat[np.maximum(np.arange(len(flat)) - back + 1, 0)]
+        source = flat[np.maximum(index - back + 1, 0)]
         window[:, max_order - back] = np.where(
             earlier >= 0, source, np.where(earlier == -1, START, _BEFORE_START)
         )

@@ -81,14 +81,13 @@ def fit_candidates(candidates, fit_data):
     sequences of 50 states the choice's fits then took 12.5 s instead of 27.5 (profiled,
     ``benchmarks/README.md``, twenty-first round).
     """
+    keys = [_all_but_order(candidate) for candidate in candidates]
     largest = {}
-    for candidate in candidates:
-        key = _all_but_order(candidate)
+    for key, candidate in zip(keys, candidates, strict=True):
         if key is not None:
             largest[key] = max(largest.get(key, 0), candidate.max_order)
     fitted, highest = [], {}
-    for candidate in candidates:
-        key = _all_but_order(candidate)
+    for key, candidate in zip(keys, candidates, strict=True):
         if key is None:
             fitted.append(clone(candidate).fit(*fit_data))
             continue

@@ -220,7 +220,7 @@ def holdout_folds(contexts, targets, n_folds, salt, groups=None):
     valid = [[] for _ in range(n_folds)]
     if groups is not None:
         rows_of, order = _labels_in_hash_order(groups, salt)
-        units = [rows_of[label] for label in order]
+        units = [rows_of[label] for label in order if len(rows_of[label]) <= share]
     else:
         copies, order = _content_groups(contexts, targets, salt)
         largest = max(1, share // 10)
@@ -230,8 +230,8 @@ def holdout_folds(contexts, targets, n_folds, salt, groups=None):
                 spread.update(same)
                 for fold, chunk in enumerate(np.array_split(same, n_folds)):
                     valid[fold].extend(chunk.tolist())
-        units = [rows for rows in order if spread.isdisjoint(rows)]
-    for rows in (rows for rows in units if len(rows) <= share):
+        units = [rows for rows in order if len(rows) <= share and spread.isdisjoint(rows)]
+    for rows in units:
         fold = min(range(n_folds), key=lambda f: len(valid[f]))
         valid[fold].extend(rows)
     folds = []

@@ -21,7 +21,7 @@ import argparse
 import sys
 
 import numpy as np
-from real_data import grouped_splits, helpdesk_splits, mcgill_splits, seqlab_csv_splits
+from real_data import named_splits
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
@@ -85,16 +85,8 @@ def main():
         if args.count_splits < 2:
             parser.error("--count-splits must be at least 2")
         choice.COUNT_SPLITS = args.count_splits
-    datasets = []
-    if args.mcgill:
-        datasets.append(("McGill, SeqLab's protocol", mcgill_splits(args.mcgill, args.folds)))
-    if args.seqlab_csv:
-        splits = seqlab_csv_splits(args.seqlab_csv, args.folds, ["**harte"])
-        datasets.append((f"{args.seqlab_csv}, **harte", splits))
-    if args.phrases:
-        datasets.append((f"{args.phrases}, by song", grouped_splits(args.phrases, args.folds)))
-    if args.helpdesk:
-        datasets.append((f"{args.helpdesk}, Tax protocol", helpdesk_splits(args.helpdesk)))
+    phrases, logs = [args.phrases] if args.phrases else [], [args.helpdesk] if args.helpdesk else []
+    datasets = named_splits(args.mcgill, args.seqlab_csv, phrases, logs, args.folds)
     if not datasets:
         parser.error("give at least one of --mcgill, --seqlab-csv, --phrases, --helpdesk")
     print(f"{choice.COUNT_SPLITS} folds, seeds {args.seeds}\n")

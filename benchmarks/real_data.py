@@ -304,6 +304,21 @@ def helpdesk_splits(path, features=(), by_time=False):
     yield train, contexts, [t[0] for t in targets] if features else targets
 
 
+def named_splits(mcgill=None, seqlab_csv=None, phrases=(), logs=(), n_folds=7):
+    """The protocols of the files given, as (title, splits): McGill's SeqLab protocol, a
+    SeqLab CSV's sections on ``**harte``, phrases grouped by song, event logs by Tax et
+    al.'s split. For the scripts that run one model over several data sets."""
+    datasets = []
+    if mcgill:
+        datasets.append(("McGill, SeqLab's protocol", mcgill_splits(mcgill, n_folds)))
+    if seqlab_csv:
+        splits = seqlab_csv_splits(seqlab_csv, n_folds, ["**harte"])
+        datasets.append((f"{seqlab_csv}, **harte", splits))
+    datasets += [(f"{path}, by song", grouped_splits(path, n_folds)) for path in phrases]
+    datasets += [(f"{path}, Tax protocol", helpdesk_splits(path)) for path in logs]
+    return datasets
+
+
 def tax_split(cases):
     """Cases in order: the first 2/3 to fit, every prefix of 2 or more events of the rest
     scored on the event that follows it."""

@@ -5,6 +5,8 @@ at a time, and the rules that keep a mixture only when it gains: in likelihood b
 chance, and in accuracy.
 """
 
+from typing import NamedTuple
+
 import numpy as np
 from sklearn.base import clone
 
@@ -107,6 +109,49 @@ def _all_but_order(candidate):
     return tuple(sorted(params.items()))
 
 
+class ValidationPart(NamedTuple):
+    """One fold of the hybrid's validation split.
+
+    ``networks`` did not train on its held-out sequences ``contexts``; ``fit_data``
+    (``X, y``) holds the training sequences its count models are fitted on, all but
+    ``contexts``; ``positions`` is the class that follows each position of ``contexts``
+    (-1 for a state never seen) and ``sequence`` the index of each position's sequence, or
+    group, within the part (``MixtureChoiceMixin._held_out``).
+    """
+
+    networks: list
+    fit_data: tuple
+    contexts: object
+    positions: np.ndarray
+    sequence: np.ndarray
+
+
+class _PartScores(NamedTuple):
+    """What ``MixtureChoiceMixin._score_counts`` gives for one :class:`ValidationPart`, with
+    the sequence of each known next state."""
+
+    p_net: np.ndarray
+    p_counts: list
+    hits: list
+    variants: list
+    sequence: np.ndarray
+
+
+def _joined(per_part):
+    """Each variant's arrays, one per part, joined over the parts."""
+    return [np.concatenate(of_variant) for of_variant in zip(*per_part, strict=True)]
+
+
+def _numbered_apart(sequences):
+    """Each part's sequence indices, shifted so that no two parts share one: the parts hold
+    out different sequences, each a unit of the standard errors."""
+    shifted, offset = [], 0
+    for sequence in sequences:
+        shifted.append(sequence + offset)
+        offset += int(sequence.max()) + 1 if len(sequence) else 0
+    return np.concatenate(shifted)
+
+
 class MixtureChoiceMixin:
     """The choice of a :class:`~sklearn_seqlab.hybrid.HybridClassifier`'s count model and
     network weight on its validation split.
@@ -115,13 +160,15 @@ class MixtureChoiceMixin:
     the vocabulary its ``fit`` learned (``classes_``, ``_code_to_class``).
     """
 
-    def _choose_mixture(
-        self, networks, candidates, fit_data, contexts, positions, sequence, grid=True
-    ):
+    def _choose_mixture(self, candidates, parts, grid=True):
         """The count model (unfitted), the network weight and the validation log-likelihood
-        of each weight with that count model, from the validation sequences ``contexts``,
-        the class that follows each of their positions (``positions``) and the index of
-        each position's sequence (or group).
+        of each weight with that count model.
+
+        ``parts`` are the validation folds, each a :class:`ValidationPart`: the networks
+        that did not train on its held-out sequences, the data its count models are fitted
+        on (all training sequences but those), and its held-out sequences, the class that
+        follows each of their positions and the index of each position's sequence (or
+        group). Their next states are scored together, as one validation split.
 
         The best mixture must gain ``min_gain_se`` standard errors on the first candidate
         alone (weight 0, its first variant), or that candidate alone is kept. Its networks
@@ -133,13 +180,14 @@ class MixtureChoiceMixin:
         states more accurately than it, or the first is kept. ``grid=False`` tries each
         candidate as it is, without the default count model's caches and repetition weights.
         """
-        fitted = fit_candidates(candidates, fit_data)
-        p_net, p_counts, hit, variants = self._score_counts(
-            networks, fitted, contexts, positions, grid
-        )
+        scored = [self._score_part(candidates, part, grid) for part in parts]
+        p_net = np.concatenate([part_scores.p_net for part_scores in scored])
+        p_counts = _joined(part_scores.p_counts for part_scores in scored)
+        hit = _joined(part_scores.hits for part_scores in scored)
+        sequence = _numbered_apart([part_scores.sequence for part_scores in scored])
         rights = [int(np.sum(h)) for h in hit]
-        # the unfitted count model of each variant
-        models = [clone(model).set_params(**params) for model, params, _ in variants]
+        # the unfitted count model of each variant: every part tries the same settings
+        models = [clone(model).set_params(**params) for model, params, _ in scored[0].variants]
         # each count model alone and in mixtures: per weight, per prefix log-probabilities
         scores, chosen = [], 0
         for index, p_count in enumerate(p_counts):
@@ -149,14 +197,17 @@ class MixtureChoiceMixin:
         alone = log_proba(p_counts[0])
         reference = (models[0], 0.0, scores[0])
         weight = float(MIX_GRID[np.argmax(scores[chosen])])
-        sequence = sequence[positions >= 0]
         best = mixture_log_proba(p_net, p_counts[chosen])[np.argmax(scores[chosen])]
         if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
         right = rights[chosen]
         if weight > 0:
-            model, _, slot = variants[chosen]
-            right = self._mixture_right(networks, model, slot, weight, contexts, positions, grid)
+            right = 0
+            for part, part_scores in zip(parts, scored, strict=True):
+                model, _, slot = part_scores.variants[chosen]
+                right += self._mixture_right(
+                    part.networks, model, slot, weight, part.contexts, part.positions, grid
+                )
         if weight > 0 and not more_accurate(right, rights[chosen]):
             # more likely but no more often right: the networks would blunt the counts. The
             # gain that let the mixture in was partly theirs, so the count model kept alone
@@ -181,6 +232,15 @@ class MixtureChoiceMixin:
             return reference
         return models[chosen], weight, scores[chosen]
 
+    def _score_part(self, candidates, part, grid):
+        """The candidates fitted on ``part``'s training sequences and scored, with its
+        networks, on its held-out ones: a :class:`_PartScores`."""
+        fitted = fit_candidates(candidates, part.fit_data)
+        p_net, p_counts, hit, variants = self._score_counts(
+            part.networks, fitted, part.contexts, part.positions, grid
+        )
+        return _PartScores(p_net, p_counts, hit, variants, part.sequence[part.positions >= 0])
+
     def _cross_validated_count(self, contexts, targets, target_codes, rows_of, salt, groups):
         """The default count model (unfitted) chosen on ``COUNT_SPLITS`` folds of the
         training sequences, or None when a count model or a network weight is given, or
@@ -199,7 +259,7 @@ class MixtureChoiceMixin:
         """
         if self.count_model is not None or self.network_weight is not None:
             return None
-        if int(np.sum(contexts.lengths)) * len(self.classes_) > CROSS_VALIDATION_CELLS:
+        if not self._is_small(contexts):
             return None
         folds = holdout_folds(contexts, target_codes, COUNT_SPLITS, salt + 1, groups)
         if len(folds) < 2:  # too few groups to score on: the validation split chooses
@@ -232,6 +292,11 @@ class MixtureChoiceMixin:
             ) and significant_gain(hit[index] - hit[0], sequence, max(self.min_gain_se, by_chance)):
                 return models[index]
         return models[0]
+
+    def _is_small(self, contexts):
+        """Whether the training sequences hold at most ``CROSS_VALIDATION_CELLS`` (position x
+        class) probabilities: small enough to be scored several times over."""
+        return int(np.sum(contexts.lengths)) * len(self.classes_) <= CROSS_VALIDATION_CELLS
 
     def _count_candidates(self):
         """The count models the validation split chooses from, the default first."""

@@ -14,13 +14,19 @@ from sklearn.utils import check_random_state
 from ._base import BaseNextStateClassifier, keep_previous_on_error
 from ._fitted_checks import check_array, check_instance, check_real
 from ._mixture import MIX_GRID
-from ._mixture_choice import CACHE_ORDERS, CACHE_WEIGHTS, COUNT_ORDERS, MixtureChoiceMixin
+from ._mixture_choice import (
+    CACHE_ORDERS,
+    CACHE_WEIGHTS,
+    COUNT_ORDERS,
+    MixtureChoiceMixin,
+    ValidationPart,
+)
 from ._params import RANDOM_STATE, Instance, Integer, Real
 from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
-from .splitting import check_groups, holdout_split
+from .splitting import check_groups, holdout_folds, holdout_split
 
 # the grids of the choice, which moved to _mixture_choice.py, stay importable from here
 __all__ = [
@@ -59,7 +65,12 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     were not trained on, never test data. New data repeat the common sequences (a process's
     main paths), so the split holds out a share of their copies too
     (:func:`~sklearn_seqlab.splitting.holdout_split`); ``fit(X, groups=...)`` holds out
-    whole groups instead, such as all the phrases of a song. The default count model's order,
+    whole groups instead, such as all the phrases of a song. On small data each network
+    holds out a fold of its own (:func:`~sklearn_seqlab.splitting.holdout_folds`), and the
+    split is every fold, each scored by the networks that did not train on it: three
+    networks give three times the validation sequences of one fold, for the same training,
+    and a weight kept by chance on one tenth had cost new data up to 0.12 accuracy
+    (``benchmarks/README.md``, twenty-second round). The default count model's order,
     cache and repetition weight are chosen with it, or, on small data, before it: count models
     fit in a second, so there they are chosen on ten folds that each hold out a tenth of the
     training sequences, each sequence at most once (see ``count_model``), and the weight is then
@@ -98,7 +109,8 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         gain either (``benchmarks/README.md``).
     n_networks : int, default=3
         Number of networks averaged. Averaging seeds is the cheapest large gain measured on
-        small corpora (``benchmarks/README.md``).
+        small corpora (``benchmarks/README.md``). With a learned weight on small data, each
+        one also trains on all but its own validation fold (see above).
     count_model : estimator, default=None
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5), ``cache_weight`` (0 to 0.3), ``cache_order`` (1 or 3) and
@@ -121,7 +133,9 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         ``1.0`` gives a pure ensemble of networks, ``0.0`` the count model alone; a fixed
         weight trains every component on all the training sequences.
     validation_fraction : float, default=0.1
-        Share of the training sequences held out to learn the mixture weight.
+        Share of the training sequences held out to learn the mixture weight; with several
+        networks on small data and a share of at most a half, that of each network's fold
+        (one of ``round(1 / validation_fraction)``).
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best
@@ -272,36 +286,21 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         target_codes = targets + N_RESERVED if y is None else targets
         salt = int(rng.randint(np.iinfo(np.int32).max))
         all_rows = np.arange(len(contexts))
-        fit_rows, valid_rows = all_rows, None
+        folds = [(all_rows, None)]
         if self.network_weight is None:
-            fit_rows, valid_rows = holdout_split(
-                contexts, target_codes, self.validation_fraction, salt, groups
-            )
-
-        # with whole sequences the networks learn the state after every position, not only
-        # after the last one: a log whose cases all end in one state has more to learn
-        followers = targets[fit_rows]
-        if y is None:
-            followers, _ = next_classes(contexts[fit_rows], followers, self._code_to_class)
-        if len(np.unique(followers)) < 2:
-            kept = "identical sequences" if groups is None else "each group"
-            raise ValueError(
-                f"The validation split (validation_fraction={self.validation_fraction}) keeps "
-                f"{kept} together and leaves a single next state to train on: the data hold "
-                "too few distinct sequences. Pass more, or fix network_weight."
-            )
+            folds = self._validation_folds(contexts, target_codes, salt, groups)
+        for fit_rows, _ in folds:
+            self._check_followers(contexts[fit_rows], targets[fit_rows], y, groups)
 
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 
-        # the networks stop early on a split of the same kind as the mixture's
-        fit_groups = {} if groups is None else {"groups": groups[fit_rows]}
-
         network = self.network
         if network is None:
             network = default_network()
-        if fit_groups and network.validation_fraction is not None:
-            if len(set(fit_groups["groups"].tolist())) < 2:
+        # the networks stop early on a split of the same kind as the mixture's
+        if groups is not None and network.validation_fraction is not None:
+            if any(len(set(groups[fit_rows].tolist())) < 2 for fit_rows, _ in folds):
                 raise ValueError(
                     f"groups holds {len(set(groups.tolist()))} group(s): the hybrid holds one "
                     "out to choose its mixture, which leaves its networks a single group to "
@@ -309,11 +308,16 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
                     "validation_fraction=None and patience=None."
                 )
         seeds = rng.randint(np.iinfo(np.int32).max, size=self.n_networks)
+        # network k trains on all but fold k (of as many folds as there are): each fold
+        # is then scored by networks that never saw it
+        fold_of = [k % len(folds) for k in range(self.n_networks)]
         networks = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
-                clone(network).set_params(random_state=int(seed)), *rows_of(fit_rows), **fit_groups
+                clone(network).set_params(random_state=int(seed)),
+                *rows_of(folds[fold][0]),
+                **({} if groups is None else {"groups": groups[folds[fold][0]]}),
             )
-            for seed in seeds
+            for seed, fold in zip(seeds, fold_of, strict=True)
         )
         candidates = self._count_candidates()
         count, weight, log_likelihood = candidates[0], self.network_weight, None
@@ -324,20 +328,59 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
             )
             if chosen is not None:
                 candidates = [chosen]
-            valid, positions, sequence = self._held_out(contexts, targets, valid_rows, groups)
+            parts = [
+                ValidationPart(
+                    [net for net, of in zip(networks, fold_of, strict=True) if of == fold],
+                    rows_of(fit_rows),
+                    *self._held_out(contexts, targets, valid_rows, groups),
+                )
+                for fold, (fit_rows, valid_rows) in enumerate(folds)
+            ]
             count, weight, log_likelihood = self._choose_mixture(
-                networks,
-                candidates,
-                rows_of(fit_rows),
-                valid,
-                positions,
-                sequence,
-                grid=chosen is None,
+                candidates, parts, grid=chosen is None
             )
         count_model = clone(count).fit(*rows_of(all_rows))
         self.networks_, self.count_model_ = networks, count_model
         self.network_weight_ = float(weight)
         self.validation_log_likelihood_ = log_likelihood
+
+    def _validation_folds(self, contexts, target_codes, salt, groups):
+        """The validation split: one fold of whole training sequences per network, each
+        about ``validation_fraction`` of them, no sequence in two folds (a list of
+        ``(fit_rows, valid_rows)``).
+
+        Each network trains on all but its fold, so the mixture is scored on every fold,
+        ``n_networks`` times more held-out sequences than one split holds, for the same
+        training: on one tenth, the networks' weight was often chance (``benchmarks/README.md``,
+        twenty-second round). With fewer folds than networks (few groups small enough to
+        hold out, or a large share), networks share the folds in turn. One network, a
+        ``validation_fraction`` above a half, data with fewer than two such folds, and data
+        larger than ``CROSS_VALIDATION_CELLS`` take the single split of
+        :func:`~sklearn_seqlab.splitting.holdout_split`. On large data that split holds
+        enough sequences, and scoring 76 count models on three folds doubled the fit of a
+        hybrid with one-epoch networks (10^5 states of 2,000).
+        """
+        if self.n_networks > 1 and self.validation_fraction <= 0.5 and self._is_small(contexts):
+            n_folds = int(round(1.0 / self.validation_fraction))
+            folds = holdout_folds(contexts, target_codes, n_folds, salt, groups)
+            if len(folds) >= 2:
+                return folds[: self.n_networks]
+        return [holdout_split(contexts, target_codes, self.validation_fraction, salt, groups)]
+
+    def _check_followers(self, contexts, targets, y, groups):
+        """Raise if training rows leave the networks a single next state to learn."""
+        # with whole sequences the networks learn the state after every position, not only
+        # after the last one: a log whose cases all end in one state has more to learn
+        followers = targets
+        if y is None:
+            followers, _ = next_classes(contexts, targets, self._code_to_class)
+        if len(np.unique(followers)) < 2:
+            kept = "identical sequences" if groups is None else "each group"
+            raise ValueError(
+                f"The validation split (validation_fraction={self.validation_fraction}) keeps "
+                f"{kept} together and leaves a single next state to train on: the data hold "
+                "too few distinct sequences. Pass more, or fix network_weight."
+            )
 
     def _aligned(self, model, contexts):
         """A component's probabilities in the columns of ``classes_``."""

@@ -122,21 +122,40 @@ def test_the_network_stops_early_on_whole_groups(recorded_splits):
     assert all(SONGS.count(song) == sum(SONGS[i] == song for i in valid) for song in held_out)
 
 
-def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits):
+def test_the_hybrid_and_its_networks_hold_out_whole_groups(recorded_splits, monkeypatch):
+    made = []
+
+    def recording(contexts, targets, n_folds, salt, groups=None):
+        made.extend(holdout_folds(contexts, targets, n_folds, salt, groups))
+        return made
+
+    monkeypatch.setattr("sklearn_seqlab.hybrid.holdout_folds", recording)
     HybridClassifier(NET, n_networks=2, random_state=0).fit(X, groups=SONGS)
-    (groups, valid, _), *networks = recorded_splits
+    # one fold of whole songs per network, no song in both
+    folds = made[:2]
+    held_out = [{SONGS[i] for i in valid} for _, valid in folds]
+    assert held_out[0] and held_out[1] and held_out[0].isdisjoint(held_out[1])
+    for songs, (_, valid) in zip(held_out, folds, strict=True):
+        assert len(valid) == sum(SONGS.count(song) for song in songs)
     # each network splits to train, and the same way again to fit its temperature
-    assert list(groups) == SONGS and len(networks) == 4
-    for (first, first_valid, _), (second, second_valid, _) in zip(
-        networks[::2], networks[1::2], strict=True
+    networks = recorded_splits
+    assert len(networks) == 4
+    for k, ((first, first_valid, _), (second, second_valid, _)) in enumerate(
+        zip(networks[::2], networks[1::2], strict=True)
     ):
         assert list(first) == list(second) and list(first_valid) == list(second_valid)
+        # network k trains on the songs outside its fold, and stops early on some of them
+        assert set(first) == set(SONGS) - held_out[k]
+        assert len(first) == 60 - len(folds[k][1])
+        assert {first[i] for i in first_valid} <= set(first)
+
+
+def test_one_network_is_validated_on_one_split_of_whole_groups(recorded_splits):
+    HybridClassifier(NET, n_networks=1, random_state=0).fit(X, groups=SONGS)
+    (groups, valid, _), *network = recorded_splits
+    assert list(groups) == SONGS and len(network) == 2
     mixture_songs = {SONGS[i] for i in valid}
-    for network_groups, network_valid, _ in networks:
-        # the networks train on the other songs, and stop early on some of them
-        assert set(network_groups) == set(SONGS) - mixture_songs
-        assert len(network_groups) == 60 - len(valid)
-        assert {network_groups[i] for i in network_valid} <= set(network_groups)
+    assert set(network[0].groups) == set(SONGS) - mixture_songs
 
 
 def test_without_groups_the_split_goes_by_content(recorded_splits):

@@ -305,7 +305,8 @@ def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypat
     hybrid = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
     assert hybrid.network_weight_ == 0.0
     # every count model alone on the same validation split: how often right, how likely
-    _, candidates, fit_data, sequences, targets, _ = seen["args"]
+    candidates, [part] = seen["args"]  # one network: one validation split
+    fit_data, sequences, targets = part.fit_data, part.contexts, part.positions
     contexts = sequences.with_codes([c[:k] for c in sequences.codes for k in range(1, len(c) + 1)])
     assert (targets >= 0).all()  # every state of the validation split was seen in training
     scored = []
@@ -417,9 +418,9 @@ def _spy_on_the_choice(monkeypatch):
         made.append(split(contexts, targets, n_folds, salt, groups))
         return made[-1]
 
-    def recording_choice(self, networks, candidates, *args, grid=True):
-        seen.update(candidates=candidates, grid=grid)
-        return choose(self, networks, candidates, *args, grid=grid)
+    def recording_choice(self, candidates, parts, grid=True):
+        seen.update(candidates=candidates, parts=parts, grid=grid)
+        return choose(self, candidates, parts, grid=grid)
 
     monkeypatch.setattr(choice_module, "holdout_folds", recording_split)
     monkeypatch.setattr(HybridClassifier, "_choose_mixture", recording_choice)
@@ -539,3 +540,71 @@ def test_the_repetition_shares_computed_once_give_each_candidate_its_own_predict
         assert [params for params, _ in once] == [params for params, _ in alone]
         for (_, a), (_, b) in zip(once, alone, strict=True):
             np.testing.assert_array_equal(a, b)
+
+
+def _parts_of_the_choice(monkeypatch, **params):
+    """The validation parts a hybrid fitted on the chords ``X`` scored, and the hybrid."""
+    _, seen = _spy_on_the_choice(monkeypatch)
+    hybrid = HybridClassifier(NET, random_state=0, **params).fit(X)
+    return seen["parts"], hybrid
+
+
+def test_each_network_trains_on_all_but_a_fold_of_its_own_and_the_folds_are_scored_together(
+    monkeypatch, recorded_splits
+):
+    count = MarkovClassifier()  # given: tried as it is, and no folds of the count choice
+    parts, hybrid = _parts_of_the_choice(
+        monkeypatch, n_networks=3, count_model=count, min_gain_se=0.0
+    )
+    assert len(parts) == 3
+    for part, network in zip(parts, hybrid.networks_, strict=True):
+        assert len(part.networks) == 1 and part.networks[0] is network
+        # the network trained on the rest: its early stopping split those sequences
+        assert len(part.fit_data[0]) + len(part.contexts) == len(X)
+    network_splits = recorded_splits[::2]  # each network splits twice (its temperature)
+    assert [split.n_rows for split in network_splits] == [len(p.fit_data[0]) for p in parts]
+    # the folds hold a tenth of X each, and no sequence twice (these chords hold no copies)
+    held_out = [{tuple(codes) for codes in part.contexts.codes} for part in parts]
+    assert [len(part.contexts) for part in parts] == [len(X) // 10] * 3
+    assert sum(map(len, held_out)) == len(set.union(*held_out)) == 3 * len(X) // 10
+    # the log-likelihood of each weight pools every fold's next states, each fold scored by
+    # its own network and by the count model fitted on its training sequences
+    p_net, p_count = [], []
+    for part in parts:
+        prefixes = part.contexts.with_codes(
+            [c[:k] for c in part.contexts.codes for k in range(1, len(c) + 1)]
+        )
+        known = part.positions >= 0
+        fitted = clone(count).fit(*part.fit_data)
+        for model, out in ((part.networks[0], p_net), (fitted, p_count)):
+            proba = hybrid._in_columns(model.classes_, model.predict_proba(prefixes))
+            out.append(proba[np.flatnonzero(known), part.positions[known]])
+    p_net, p_count = np.concatenate(p_net), np.concatenate(p_count)
+    expected = [np.log(w * p_net + (1 - w) * p_count).mean() for w in MIX_GRID]
+    np.testing.assert_allclose(hybrid.validation_log_likelihood_, expected, rtol=1e-5)
+
+
+def test_with_fewer_folds_than_networks_the_networks_share_them(monkeypatch):
+    # a validation fraction of a half leaves two folds for three networks
+    parts, hybrid = _parts_of_the_choice(monkeypatch, n_networks=3, validation_fraction=0.5)
+    first, second, third = hybrid.networks_
+    assert [part.networks for part in parts] == [[first, third], [second]]
+    assert not set(map(tuple, parts[0].contexts.codes)) & set(map(tuple, parts[1].contexts.codes))
+
+
+@pytest.mark.parametrize("params", [{"n_networks": 1}, {"n_networks": 3}])
+def test_one_network_or_large_data_take_a_single_validation_split(params, monkeypatch):
+    if params["n_networks"] > 1:  # data larger than the cells to score several times
+        monkeypatch.setattr(choice_module, "CROSS_VALIDATION_CELLS", 0)
+    parts, hybrid = _parts_of_the_choice(monkeypatch, **params)
+    [part] = parts
+    assert part.networks == hybrid.networks_
+    assert len(part.contexts) == round(len(X) * hybrid.validation_fraction)
+
+
+def test_the_folds_held_out_sequences_are_distinct_units_of_the_errors():
+    # two folds each number their sequences from 0: pooled, they are four units, not two
+    joined = choice_module._numbered_apart([np.array([0, 0, 1]), np.array([0, 1, 1])])
+    np.testing.assert_array_equal(joined, [0, 0, 1, 2, 3, 3])
+    gain = np.array([1.0, 1.0, 1.0, -0.1, 1.0, 1.0])
+    assert significant_gain(gain, joined, 1.0)

@@ -134,8 +134,8 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         weight trains every component on all the training sequences.
     validation_fraction : float, default=0.1
         Share of the training sequences held out to learn the mixture weight; with several
-        networks on small data and a share of at most a half, that of each network's fold
-        (one of ``round(1 / validation_fraction)``).
+        networks on small data and a share of at most a half, about that of each network's
+        fold (one of ``round(1 / validation_fraction)``, a quarter larger at most).
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best
@@ -302,8 +302,8 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         if groups is not None and network.validation_fraction is not None:
             if any(len(set(groups[fit_rows].tolist())) < 2 for fit_rows, _ in folds):
                 raise ValueError(
-                    f"groups holds {len(set(groups.tolist()))} group(s): the hybrid holds one "
-                    "out to choose its mixture, which leaves its networks a single group to "
+                    f"groups holds {len(set(groups.tolist()))} group(s): the hybrid holds some "
+                    "out to choose its mixture, which leaves a network a single group to "
                     "stop early on. Pass more groups, or give the network "
                     "validation_fraction=None and patience=None."
                 )
@@ -352,20 +352,29 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         Each network trains on all but its fold, so the mixture is scored on every fold,
         ``n_networks`` times more held-out sequences than one split holds, for the same
         training: on one tenth, the networks' weight was often chance (``benchmarks/README.md``,
-        twenty-second round). With fewer folds than networks (few groups small enough to
-        hold out, or a large share), networks share the folds in turn. One network, a
-        ``validation_fraction`` above a half, data with fewer than two such folds, and data
-        larger than ``CROSS_VALIDATION_CELLS`` take the single split of
-        :func:`~sklearn_seqlab.splitting.holdout_split`. On large data that split holds
-        enough sequences, and scoring 76 count models on three folds doubled the fit of a
-        hybrid with one-epoch networks (10^5 states of 2,000).
+        twenty-second round). Each fold is scored by its one network, not by the average
+        of all of them that predicts, which is more accurate: the weight found is a cautious
+        one. With fewer folds than networks (few groups small enough to hold out, or a large
+        share), networks share the folds in turn. A common path's copies are spread over
+        the folds in their order, so the first folds hold its earliest copies.
+
+        One network, a ``validation_fraction`` above a half or below one sequence, data with
+        fewer than two folds or with a fold more than a quarter above the share (groups too
+        coarse to share out), and data larger than ``CROSS_VALIDATION_CELLS`` take the single
+        split of :func:`~sklearn_seqlab.splitting.holdout_split`. On large data that split
+        holds enough sequences, and scoring 76 count models on three folds doubled the fit
+        of a hybrid with one-epoch networks (10^5 states of 2,000).
         """
-        if self.n_networks > 1 and self.validation_fraction <= 0.5 and self._is_small(contexts):
-            n_folds = int(round(1.0 / self.validation_fraction))
-            folds = holdout_folds(contexts, target_codes, n_folds, salt, groups)
-            if len(folds) >= 2:
-                return folds[: self.n_networks]
-        return [holdout_split(contexts, target_codes, self.validation_fraction, salt, groups)]
+        fraction = self.validation_fraction
+        share = len(contexts) * fraction
+        # a share under one sequence gets holdout_split's error, not a fold per sequence
+        if self.n_networks > 1 and fraction <= 0.5 and share >= 0.5 and self._is_small(contexts):
+            n_folds = int(round(1.0 / fraction))
+            folds = holdout_folds(contexts, target_codes, n_folds, salt, groups)[: self.n_networks]
+            # coarse groups can fill a fold far beyond the share, and starve its network
+            if len(folds) >= 2 and all(len(valid) <= 1.25 * share + 1 for _, valid in folds):
+                return folds
+        return [holdout_split(contexts, target_codes, fraction, salt, groups)]
 
     def _check_followers(self, contexts, targets, y, groups):
         """Raise if training rows leave the networks a single next state to learn."""

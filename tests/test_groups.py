@@ -204,7 +204,7 @@ def test_labels_of_another_type_but_the_same_text_keep_their_sides():
 
 
 def test_a_hybrid_with_two_groups_says_its_networks_would_have_one():
-    with pytest.raises(ValueError, match="groups holds 2 group.*leaves its networks a single"):
+    with pytest.raises(ValueError, match="groups holds 2 group.*leaves a network a single"):
         HybridClassifier(NET, n_networks=1).fit(X, groups=["a"] * 30 + ["b"] * 30)
 
 

@@ -608,3 +608,22 @@ def test_the_folds_held_out_sequences_are_distinct_units_of_the_errors():
     np.testing.assert_array_equal(joined, [0, 0, 1, 2, 3, 3])
     gain = np.array([1.0, 1.0, 1.0, -0.1, 1.0, 1.0])
     assert significant_gain(gain, joined, 1.0)
+
+
+def test_groups_too_coarse_for_folds_take_a_single_split(monkeypatch):
+    # three songs and folds of a half: one fold would hold two songs and leave its network
+    # one to train and stop early on; a single split holds one song out, as before the folds
+    _, seen = _spy_on_the_choice(monkeypatch)
+    songs = ["a"] * 20 + ["b"] * 20 + ["c"] * 20
+    hybrid = HybridClassifier(NET, n_networks=3, validation_fraction=0.5, random_state=0)
+    hybrid.fit(X, groups=songs)
+    [part] = seen["parts"]
+    assert len(part.contexts) == 20 and part.networks == hybrid.networks_
+
+
+@pytest.mark.parametrize("n_sequences", [4, 60])
+def test_a_share_under_one_sequence_is_refused_with_several_networks_too(n_sequences):
+    fraction = 0.1 if n_sequences == 4 else 0.001
+    hybrid = HybridClassifier(NET, n_networks=3, validation_fraction=fraction, random_state=0)
+    with pytest.raises(ValueError, match=f"validation_fraction={fraction} of {n_sequences} seq"):
+        hybrid.fit(X[:n_sequences])

@@ -177,7 +177,10 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         Mean log-likelihood of the validation next states for each weight in
         ``np.linspace(0, 1, 21)``, with the count model kept; None when ``network_weight``
         was fixed. After a fall back to the count model alone, its maximum may lie at a
-        weight above 0: a gain too small to trust, or one in likelihood alone.
+        weight above 0: a gain too small to trust, or one in likelihood alone. A next
+        state that no component was fitted on (with ``y`` given, a class that only held-out
+        contexts precede) counts as ``log(1e-300)`` at every weight: it lowers every value
+        alike, and does not move the weight chosen.
 
     See Also
     --------

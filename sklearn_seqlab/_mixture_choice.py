@@ -180,14 +180,9 @@ class MixtureChoiceMixin:
         states more accurately than it, or the first is kept. ``grid=False`` tries each
         candidate as it is, without the default count model's caches and repetition weights.
         """
-        scored = [self._score_part(candidates, part, grid) for part in parts]
+        scored, p_counts, hit, sequence, models = self._pooled_scores(candidates, parts, grid)
         p_net = np.concatenate([part_scores.p_net for part_scores in scored])
-        p_counts = _joined(part_scores.p_counts for part_scores in scored)
-        hit = _joined(part_scores.hits for part_scores in scored)
-        sequence = _numbered_apart([part_scores.sequence for part_scores in scored])
         rights = [int(np.sum(h)) for h in hit]
-        # the unfitted count model of each variant: every part tries the same settings
-        models = [clone(model).set_params(**params) for model, params, _ in scored[0].variants]
         # each count model alone and in mixtures: per weight, per prefix log-probabilities
         scores, chosen = [], 0
         for index, p_count in enumerate(p_counts):
@@ -232,6 +227,18 @@ class MixtureChoiceMixin:
             return reference
         return models[chosen], weight, scores[chosen]
 
+    def _pooled_scores(self, candidates, parts, grid):
+        """Every part scored (:meth:`_score_part`), and over all of them together: each
+        count variant's probability of each known next state, whether it predicts each one
+        right, the unit of each (its sequence or group, distinct between parts), and each
+        variant's unfitted count model (every part tries the same settings)."""
+        scored = [self._score_part(candidates, part, grid) for part in parts]
+        p_counts = _joined(part_scores.p_counts for part_scores in scored)
+        hit = _joined(part_scores.hits for part_scores in scored)
+        sequence = _numbered_apart([part_scores.sequence for part_scores in scored])
+        models = [clone(model).set_params(**params) for model, params, _ in scored[0].variants]
+        return scored, p_counts, hit, sequence, models
+
     def _score_part(self, candidates, part, grid):
         """The candidates fitted on ``part``'s training sequences and scored, with its
         networks, on its held-out ones: a :class:`_PartScores`."""
@@ -264,20 +271,16 @@ class MixtureChoiceMixin:
         folds = holdout_folds(contexts, target_codes, COUNT_SPLITS, salt + 1, groups)
         if len(folds) < 2:  # too few groups to score on: the validation split chooses
             return None
-        candidates = self._count_candidates()
-        logs, hit, sequences = [], [], []
-        for split, (fit_rows, valid_rows) in enumerate(folds):
-            fitted = fit_candidates(candidates, rows_of(fit_rows))
-            valid, positions, sequence = self._held_out(contexts, targets, valid_rows, groups)
-            _, p_counts, split_hits, variants = self._score_counts([], fitted, valid, positions)
-            logs.append([log_proba(p) for p in p_counts])
-            hit.append(split_hits)
-            sequences.append(sequence[positions >= 0] + split * len(contexts))
-        log = [np.concatenate(of_variant) for of_variant in zip(*logs, strict=True)]
-        hit = [np.concatenate(of_variant).astype(float) for of_variant in zip(*hit, strict=True)]
-        sequence = np.concatenate(sequences)
+        parts = [
+            ValidationPart([], rows_of(fit_rows), *self._held_out(contexts, targets, valid, groups))
+            for fit_rows, valid in folds
+        ]
+        _, p_counts, hit, sequence, models = self._pooled_scores(
+            self._count_candidates(), parts, grid=True
+        )
+        log = [log_proba(p) for p in p_counts]
+        hit = [h.astype(float) for h in hit]
         rights = [int(h.sum()) for h in hit]
-        models = [clone(model).set_params(**params) for model, params, _ in variants]
         ranked = sorted(range(len(models)), key=lambda i: (rights[i], log[i].mean()), reverse=True)
         # the most often right of many count models is more often right than the default
         # by about sqrt(2 ln n) standard errors by chance alone: on Helpdesk's cases order 2

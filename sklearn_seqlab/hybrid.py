@@ -314,13 +314,14 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         # network k trains on all but fold k (of as many folds as there are): each fold
         # is then scored by networks that never saw it
         fold_of = [k % len(folds) for k in range(self.n_networks)]
+        trained_on = [folds[fold][0] for fold in fold_of]
         networks = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 clone(network).set_params(random_state=int(seed)),
-                *rows_of(folds[fold][0]),
-                **({} if groups is None else {"groups": groups[folds[fold][0]]}),
+                *rows_of(rows),
+                **({} if groups is None else {"groups": groups[rows]}),
             )
-            for seed, fold in zip(seeds, fold_of, strict=True)
+            for seed, rows in zip(seeds, trained_on, strict=True)
         )
         candidates = self._count_candidates()
         count, weight, log_likelihood = candidates[0], self.network_weight, None

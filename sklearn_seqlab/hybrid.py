@@ -39,7 +39,7 @@ __all__ = [
     "default_network",
 ]
 
-DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss"}
+DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss", "repetition_slots": 0}
 """The parameters of the default network that differ from ``NextStateClassifier()``'s.
 
 - ``average_weights``: on McGill's inner splits averaging left the hybrid's accuracy as it
@@ -48,7 +48,11 @@ DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss"}
 - ``scoring``: the mixture weighs probabilities, so its networks stop where their validation
   loss is best. Trained on, as stopping on accuracy trains them, they grow more accurate but
   less calibrated, and on McGill the hybrid did not gain (``benchmarks/README.md``,
-  thirteenth round)."""
+  thirteenth round).
+- ``repetition_slots``: the hybrid's count models already read what a sequence repeats (the
+  n-gram cache and the repetition model). Networks with slots, more accurate alone, left the
+  hybrid as it was on McGill (+0.002), Helpdesk, Sepsis and BPI 2013, lost pop phrases
+  0.004, and took more time (``benchmarks/README.md``, twenty-third round)."""
 
 
 def default_network():

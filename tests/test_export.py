@@ -92,6 +92,13 @@ def test_parity_with_pytorch_at_every_batch_size_and_length(exported_classifier)
     _check_parity(clf, clf.encoder_.states_, session, seed=0)
 
 
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_parity_with_repetition_slots(name, tmp_path_factory):
+    clf = NextStateClassifier(name, repetition_slots=3, **TINY).fit(X)
+    _, session = _exported(clf, tmp_path_factory, f"{name}_slots")
+    _check_parity(clf, clf.encoder_.states_, session, seed=1)
+
+
 def test_graph_has_dynamic_batch_and_length(exported_classifier):
     clf, _, session = exported_classifier
     (codes,) = session.get_inputs()

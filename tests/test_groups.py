@@ -227,10 +227,11 @@ def test_the_hybrid_takes_its_standard_error_over_groups(monkeypatch):
     # count model hold out every song once (1 or 2 songs each, 15 clusters in all), the
     # validation split a tenth (one song). By content each held-out phrase is a cluster of
     # its own. Every gain tested: the count model's (in likelihood, then in accuracy), then
-    # the mixture's
+    # the mixture's, and then, as the networks' predictions decide, the count models' kept in
+    # its place
     assert by_group[:2] == [15, 15] and by_group[2:] and set(by_group[2:]) == {1}
-    assert len(clusters) == len(by_group)
-    assert all(g < c for g, c in zip(by_group, clusters, strict=True))
+    assert len(clusters) >= 3 and all(c > 15 for c in clusters[:2])
+    assert all(c > 1 for c in clusters[2:])
 
 
 def test_the_checkpoint_name_is_the_same_for_any_container_of_the_same_groups(tmp_path):

@@ -65,8 +65,8 @@ def _as_before_the_move(monkeypatch):
     [
         make_pipeline(StateEncoder(), MarkovClassifier()),
         VariableOrderMarkovClassifier(max_order=2),
-        # weight averaging and stopping on accuracy came after the move: a pickle from
-        # before holds neither callback
+        # weight averaging, stopping on accuracy and the repetition slots came after the
+        # move: a pickle from before holds neither callback, nor the slots' module
         NextStateClassifier(
             embedding_dim=8,
             hidden_dim=8,
@@ -74,6 +74,7 @@ def _as_before_the_move(monkeypatch):
             random_state=0,
             average_weights=False,
             scoring="loss",
+            repetition_slots=0,
         ),
     ],
     ids=["markov-pipeline", "variable-order", "network"],

@@ -8,10 +8,23 @@ from sklearn_seqlab.modules import MODULES, SequenceCrossEntropy
 ROWS = [[2, 3, 4, 5, 6, 7], [3, 4], [5]]
 
 
-@pytest.fixture(params=sorted(MODULES))
+# codes 2-7 are classes 0-5; padding and the unknown code are none
+CODE_CLASSES = [NO_CLASS, NO_CLASS, 0, 1, 2, 3, 4, 5]
+
+
+@pytest.fixture(params=[(name, slots) for name in sorted(MODULES) for slots in (0, 3)])
 def module(request):
+    """Each module, without and with repetition slots, whose output reads the input too."""
+    name, slots = request.param
     torch.manual_seed(0)
-    return MODULES[request.param](n_codes=8, n_classes=6, embedding_dim=8, hidden_dim=8).eval()
+    return MODULES[name](
+        n_codes=8,
+        n_classes=6,
+        embedding_dim=8,
+        hidden_dim=8,
+        repetition_slots=slots,
+        code_classes=CODE_CLASSES,
+    ).eval()
 
 
 def test_last_readout_equals_every_position_readout(module):

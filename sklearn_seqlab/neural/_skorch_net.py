@@ -112,8 +112,10 @@ class SkorchNetMixin:
             # groups change the split, and without a split they change nothing
             groups = None if self.validation_fraction is None else groups
             params = self.get_params()
-            if params["scoring"] == "loss":  # the name checkpoints had before it existed
-                del params["scoring"]
+            # parameters at the value they had before they existed: the names checkpoints had
+            for name, before in (("scoring", "loss"), ("repetition_slots", 0)):
+                if params[name] == before:
+                    del params[name]
             key = fit_fingerprint(params, contexts, targets, self.classes_, groups)
             self.checkpoint_path_ = os.path.join(os.fspath(self.checkpoint_dir), key)
         self._build_net()
@@ -176,6 +178,8 @@ class SkorchNetMixin:
             "n_classes": len(self.classes_),
             "feature_sizes": self.feature_sizes_,
             "class_codes": self._class_codes() if self.tie_weights else None,
+            "repetition_slots": self.repetition_slots,
+            "code_classes": self._code_to_class.tolist() if self.repetition_slots else None,
         }
         # parameters named alike here and in the module; the transformer adds its own
         module = MODULES[self.module]

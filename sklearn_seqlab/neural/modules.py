@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encoding import NO_CLASS, PAD
+from .repetition import output_scores, repetition_slots_or_none, structure_or_none
 
 
 def real_positions(tokens):
@@ -68,6 +69,8 @@ class LSTMNextState(nn.Module):
         dropout=0.0,
         feature_sizes=(),
         class_codes=None,
+        repetition_slots=0,
+        code_classes=None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
@@ -86,36 +89,49 @@ class LSTMNextState(nn.Module):
             self.head = nn.Linear(self.readout_dim(hidden_dim), n_classes)
         else:
             self.head = TiedOutput(self.readout_dim(hidden_dim), self.embedding, class_codes)
+        self.repetition = repetition_slots_or_none(
+            repetition_slots, embedding_dim, self.readout_dim(hidden_dim), n_classes, code_classes
+        )
 
     def readout_dim(self, hidden_dim):
         """Width of the vector the output layer reads."""
         return hidden_dim
 
-    def embed(self, tokens):
+    def embed(self, tokens, structure=None):
         """Embeddings of the events: -> (B, T, E).
 
-        Tokens of shape (B, T, 1 + F) carry extra features, whose embeddings are added.
+        Tokens of shape (B, T, 1 + F) carry extra features, whose embeddings are added, and
+        so are those of the repetition slots' ``structure`` of the tokens (computed here
+        when None).
         """
         states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
         x = self.embedding(states)
         for f, embedding in enumerate(self.feature_embeddings, start=1):
             x = x + embedding(tokens[..., f])
+        if self.repetition is not None:
+            if structure is None:
+                structure = self.repetition.structure(tokens)
+            x = x + self.repetition.embed(structure)
         return x
 
-    def hidden(self, tokens):
+    def hidden(self, tokens, structure=None):
         """LSTM outputs at every position: (B, T) -> (B, T, H)."""
-        out, _ = self.lstm(self.dropout(self.embed(tokens)))
+        out, _ = self.lstm(self.dropout(self.embed(tokens, structure)))
         return out
 
     def forward(self, tokens):
-        h = self.hidden(tokens)  # (B, T, H)
-        return self.head(self.dropout(self.readout(h, real_positions(tokens))))  # (B, T, C)
+        structure = structure_or_none(self.repetition, tokens)
+        h = self.hidden(tokens, structure)  # (B, T, H)
+        readout = self.dropout(self.readout(h, real_positions(tokens)))
+        return output_scores(self.head, self.repetition, readout, structure)  # (B, T, C)
 
     def forward_last(self, tokens):
         mask = real_positions(tokens)  # (B, T)
-        h = self.hidden(tokens)  # (B, T, H)
+        structure = structure_or_none(self.repetition, tokens)
+        h = self.hidden(tokens, structure)  # (B, T, H)
         last = mask.sum(dim=1) - 1  # (B,)
-        return self.head(self.dropout(self.readout_last(h, mask, last)))  # (B, C)
+        readout = self.dropout(self.readout_last(h, mask, last))
+        return output_scores(self.head, self.repetition, readout, structure, last)  # (B, C)
 
     def readout(self, h, mask):
         """Vectors to score at every position: (B, T, H) -> (B, T, R)."""

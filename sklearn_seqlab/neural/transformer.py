@@ -19,6 +19,7 @@ from torch import nn
 
 from ..encoding import PAD
 from .modules import TiedOutput, real_positions
+from .repetition import output_scores, repetition_slots_or_none, structure_or_none
 
 
 class CausalSelfAttention(nn.Module):
@@ -106,6 +107,9 @@ class TransformerNextState(nn.Module):
         Width of the feed-forward layer of each block; None uses ``hidden_dim``.
     max_len : int, default=512
         Number of learned position embeddings.
+    repetition_slots, code_classes
+        The repetition slots of the input and output, as in
+        :class:`~sklearn_seqlab.neural.modules.LSTMNextState`.
 
     Attributes
     ----------
@@ -144,6 +148,8 @@ class TransformerNextState(nn.Module):
         nhead=4,
         dim_feedforward=None,
         max_len=512,
+        repetition_slots=0,
+        code_classes=None,
     ):
         super().__init__()
         if embedding_dim % nhead:
@@ -171,29 +177,38 @@ class TransformerNextState(nn.Module):
             _init_weights(self.head)
         else:  # built after the initialisation, which would overwrite its zero bias anyway
             self.head = TiedOutput(embedding_dim, self.token_embedding, class_codes)
+        self.repetition = repetition_slots_or_none(
+            repetition_slots, embedding_dim, embedding_dim, n_classes, code_classes
+        )
+        if self.repetition is not None:
+            self.repetition.apply(_init_weights)
 
-    def embed(self, tokens):
+    def embed(self, tokens, structure=None):
         """Event embeddings: the state's, plus those of the extra features of (B, T, 1 + F)
-        tokens, as in
+        tokens and of the repetition slots' ``structure``, as in
         :meth:`LSTMNextState.embed <sklearn_seqlab.neural.modules.LSTMNextState.embed>`:
         -> (B, T, D)."""
         states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
         x = self.token_embedding(states)
         for f, embedding in enumerate(self.feature_embeddings, start=1):
             x = x + embedding(tokens[..., f])
+        if self.repetition is not None:
+            if structure is None:
+                structure = self.repetition.structure(tokens)
+            x = x + self.repetition.embed(structure)
         return x
 
-    def hidden(self, tokens):
+    def hidden(self, tokens, structure=None):
         """Outputs of the last block, normalised, at every position: -> (B, T, D).
 
         ``tokens`` are (B, T) states, or (B, T, 1 + F) events with extra features.
         """
-        x, allowed = self._inputs(tokens)
+        x, allowed = self._inputs(tokens, structure)
         for block in self.blocks:
             x = block(x, allowed)
         return self.norm(x)  # (B, T, D)
 
-    def _inputs(self, tokens):
+    def _inputs(self, tokens, structure=None):
         """The first block's input (B, T, D) and the attention mask (B, 1, T, T)."""
         T = tokens.shape[1]
         mask = real_positions(tokens)  # (B, T)
@@ -203,7 +218,7 @@ class TransformerNextState(nn.Module):
         trained = self.positions_trained.long().clamp(max=self.max_len)
         last_position = torch.where(trained > 0, trained, self.max_len) - 1
         positions = torch.minimum(torch.arange(T, device=tokens.device), last_position)  # (T,)
-        x = self.dropout(self.embed(tokens) + self.position_embedding(positions))
+        x = self.dropout(self.embed(tokens, structure) + self.position_embedding(positions))
         causal = torch.ones(T, T, dtype=torch.bool, device=tokens.device).tril()
         # position 0 is always real and allowed, so no query row is fully masked
         allowed = (causal & mask[:, None, :])[:, None]  # (B, 1, T, T)
@@ -228,12 +243,16 @@ class TransformerNextState(nn.Module):
         return weights[torch.arange(B, device=x.device), :, last].mean(dim=1)  # (B, T)
 
     def forward(self, tokens):
-        return self.head(self.hidden(tokens))  # (B, T, C)
+        structure = structure_or_none(self.repetition, tokens)
+        h = self.hidden(tokens, structure)  # (B, T, D)
+        return output_scores(self.head, self.repetition, h, structure)  # (B, T, C)
 
     def forward_last(self, tokens):
-        h = self.hidden(tokens)  # (B, T, D)
+        structure = structure_or_none(self.repetition, tokens)
+        h = self.hidden(tokens, structure)  # (B, T, D)
         last = real_positions(tokens).sum(dim=1) - 1  # (B,)
-        return self.head(h[torch.arange(h.shape[0], device=h.device), last])  # (B, C)
+        h_last = h[torch.arange(h.shape[0], device=h.device), last]
+        return output_scores(self.head, self.repetition, h_last, structure, last)  # (B, C)
 
 
 def _init_weights(module):

@@ -54,6 +54,7 @@ from sklearn_seqlab import (
 )
 from sklearn_seqlab.chords import chord_parts
 from sklearn_seqlab.data import read_table
+from sklearn_seqlab.hybrid import default_network
 from sklearn_seqlab.metrics import next_state_accuracy
 
 
@@ -63,7 +64,7 @@ def net(**params):
 
 CONFIGS = {
     "kn": ("KN order 3", lambda: VariableOrderMarkovClassifier(max_order=3)),
-    "net": ("network, defaults (tied, dropout auto: 0.3)", lambda: net()),
+    "net": ("network, defaults (tied, dropout auto: 0.3, 12 repetition slots)", lambda: net()),
     "net_loss": (
         "network, scoring='loss' (stopping on the loss alone, the default before)",
         lambda: net(scoring="loss"),
@@ -156,6 +157,12 @@ CONFIGS.update(
                 NextStateClassifier(tie_weights=False), network_weight=1.0, random_state=0
             ),
         ),
+        "hybrid3_slots": (
+            "hybrid, 3 networks with repetition_slots=12 + its count models",
+            lambda: HybridClassifier(
+                default_network().set_params(repetition_slots=12), random_state=0
+            ),
+        ),
         "hybrid3_kn5": (
             "hybrid, 3 networks + KN order 5",
             lambda: HybridClassifier(
@@ -234,6 +241,11 @@ NET_VARIANTS = {
     "transformer_no_avg": (
         "transformer, weights not averaged",
         {"module": "transformer", "average_weights": False},
+    ),
+    "net_no_slots": ("network, repetition_slots=0 (the default before)", {"repetition_slots": 0}),
+    "attention_no_slots": (
+        "attention network, repetition_slots=0 (the default before)",
+        {"module": "attention", "repetition_slots": 0},
     ),
 }
 CONFIGS.update(

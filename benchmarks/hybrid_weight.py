@@ -21,7 +21,7 @@ import sys
 import time
 
 import numpy as np
-from real_data import named_splits
+from real_data import add_dataset_arguments, datasets_of
 
 from sklearn_seqlab import HybridClassifier, VariableOrderMarkovClassifier
 
@@ -56,17 +56,10 @@ def fit_over_seeds(splits, seeds, only):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mcgill", help="mcgill_seqlab.txt: SeqLab's protocol")
-    parser.add_argument("--seqlab-csv", help="one of SeqLab's CSVs: its sections, **harte")
-    parser.add_argument("--phrases", nargs="*", default=[], help="phrases by song (TSVs)")
-    parser.add_argument("--helpdesk", nargs="*", default=[], help="logs with Helpdesk's columns")
-    parser.add_argument("--folds", type=int, default=7, help="outer folds (7 as SeqLab)")
-    parser.add_argument("--only", type=int, nargs="+", help="run these outer folds only")
+    add_dataset_arguments(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     args = parser.parse_args()
-    datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
-    if not datasets:
-        parser.error("give at least one of --mcgill, --seqlab-csv, --phrases, --helpdesk")
+    datasets = datasets_of(parser, args)
     print(f"seeds {args.seeds}, outer folds {args.only or 'all'}\n")
     print(
         "| data | hybrid | its count model alone | default count model | fits with a weight "

@@ -304,6 +304,26 @@ def helpdesk_splits(path, features=(), by_time=False):
     yield train, contexts, [t[0] for t in targets] if features else targets
 
 
+def add_dataset_arguments(parser):
+    """The options that name the data sets of :func:`named_splits` (several files each for
+    phrases and logs), its number of folds and the outer folds to run."""
+    parser.add_argument("--mcgill", help="mcgill_seqlab.txt: SeqLab's protocol")
+    parser.add_argument("--seqlab-csv", help="one of SeqLab's CSVs: its sections, **harte")
+    parser.add_argument("--phrases", nargs="*", default=[], help="phrases by song (TSVs)")
+    parser.add_argument("--helpdesk", nargs="*", default=[], help="logs with Helpdesk's columns")
+    parser.add_argument("--folds", type=int, default=7, help="outer folds (7 as SeqLab)")
+    parser.add_argument("--only", type=int, nargs="+", help="run these outer folds only")
+
+
+def datasets_of(parser, args):
+    """:func:`named_splits` of the files that ``args`` name (:func:`add_dataset_arguments`);
+    a parser error when they name none."""
+    datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
+    if not datasets:
+        parser.error("give at least one of --mcgill, --seqlab-csv, --phrases, --helpdesk")
+    return datasets
+
+
 def named_splits(mcgill=None, seqlab_csv=None, phrases=(), logs=(), n_folds=7):
     """The protocols of the files given, as (title, splits): McGill's SeqLab protocol, a
     SeqLab CSV's sections on ``**harte``, phrases grouped by song, event logs by Tax et

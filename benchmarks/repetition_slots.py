@@ -29,7 +29,7 @@ import sys
 import time
 
 import numpy as np
-from real_data import named_splits
+from real_data import add_dataset_arguments, datasets_of
 
 from sklearn_seqlab import HybridClassifier, NextStateClassifier
 from sklearn_seqlab.datasets import make_markov_sequences
@@ -95,14 +95,9 @@ def epoch_times(slots, epochs):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mcgill", help="mcgill_seqlab.txt: SeqLab's protocol")
-    parser.add_argument("--seqlab-csv", help="one of SeqLab's CSVs: its sections, **harte")
-    parser.add_argument("--phrases", nargs="*", default=[], help="phrases by song (TSVs)")
-    parser.add_argument("--helpdesk", nargs="*", default=[], help="logs with Helpdesk's columns")
     parser.add_argument("--model", choices=["net", "hybrid"], default="net")
     parser.add_argument("--slots", type=int, nargs="+", default=[0, 12])
-    parser.add_argument("--folds", type=int, default=7, help="outer folds (7 as SeqLab)")
-    parser.add_argument("--only", type=int, nargs="+", help="run these outer folds only")
+    add_dataset_arguments(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--time", action="store_true", help="time epochs on synthetic data")
     parser.add_argument("--epochs", type=int, default=8, help="epochs timed per value")
@@ -113,9 +108,7 @@ def main():
         for k, median in zip(args.slots, medians, strict=True):
             print(f"| {k} | {median:.2f} | {median / medians[0]:.3f} |")
         return
-    datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
-    if not datasets:
-        parser.error("give at least one of --mcgill, --seqlab-csv, --phrases, --helpdesk")
+    datasets = datasets_of(parser, args)
     print(f"{args.model}, seeds {args.seeds}, outer folds {args.only or 'all'}\n")
     header = " | ".join(f"slots {k}" for k in args.slots)
     print(f"| data | fits | {header} | difference to slots {args.slots[0]} | above / below |")

@@ -178,7 +178,8 @@ class SkorchNetMixin:
             "n_classes": len(self.classes_),
             "feature_sizes": self.feature_sizes_,
             "class_codes": self._class_codes() if self.tie_weights else None,
-            "repetition_slots": self.repetition_slots,
+            # no row holds more distinct states than the codes other than padding
+            "repetition_slots": min(self.repetition_slots, self.n_codes_ - 1),
             "code_classes": self._code_to_class.tolist() if self.repetition_slots else None,
         }
         # parameters named alike here and in the module; the transformer adds its own

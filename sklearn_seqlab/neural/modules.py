@@ -17,7 +17,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encoding import NO_CLASS, PAD
-from .repetition import output_scores, repetition_slots_or_none, structure_or_none
+from .repetition import (
+    output_scores,
+    repetition_slots_or_none,
+    structure_or_none,
+    with_repetition,
+)
 
 
 def real_positions(tokens):
@@ -92,6 +97,9 @@ class LSTMNextState(nn.Module):
         self.repetition = repetition_slots_or_none(
             repetition_slots, embedding_dim, self.readout_dim(hidden_dim), n_classes, code_classes
         )
+
+    def __setstate__(self, state):
+        super().__setstate__(with_repetition(state))
 
     def readout_dim(self, hidden_dim):
         """Width of the vector the output layer reads."""

@@ -159,6 +159,14 @@ def repetition_slots_or_none(slots, embedding_dim, readout_dim, n_classes, code_
     return RepetitionSlots(slots, embedding_dim, readout_dim, n_classes, code_classes)
 
 
+def with_repetition(state):
+    """A module's pickled ``state``, given no repetition slots when it was pickled before
+    they existed (its ``forward`` reads ``repetition``)."""
+    if "repetition" in state or "repetition" in state.get("_modules", {}):
+        return state
+    return {**state, "repetition": None}
+
+
 def structure_or_none(repetition, tokens):
     """:meth:`RepetitionSlots.structure` of ``tokens``, or None without slots: computed once
     per forward pass, for the input and the output."""

@@ -19,7 +19,12 @@ from torch import nn
 
 from ..encoding import PAD
 from .modules import TiedOutput, real_positions
-from .repetition import output_scores, repetition_slots_or_none, structure_or_none
+from .repetition import (
+    output_scores,
+    repetition_slots_or_none,
+    structure_or_none,
+    with_repetition,
+)
 
 
 class CausalSelfAttention(nn.Module):
@@ -182,6 +187,9 @@ class TransformerNextState(nn.Module):
         )
         if self.repetition is not None:
             self.repetition.apply(_init_weights)
+
+    def __setstate__(self, state):
+        super().__setstate__(with_repetition(state))
 
     def embed(self, tokens, structure=None):
         """Event embeddings: the state's, plus those of the extra features of (B, T, 1 + F)

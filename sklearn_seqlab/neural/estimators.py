@@ -55,9 +55,9 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         distinct state of its context, for the first ``repetition_slots`` of them: a pointer
         at what the sequence played, scored together with the classes
         (:mod:`sklearn_seqlab.neural.repetition`). The count models' repetition model
-        reads sequences the same way. 0 leaves it out. On chord symbols and a process log
-        the slots gained 0.01-0.07 accuracy, elsewhere they lost up to 0.013, for about 5%
-        more time per epoch (``benchmarks/README.md``, twenty-third round).
+        reads sequences the same way. 0 leaves it out. On three data sets of seven
+        the slots gained 0.017-0.065 accuracy, on the others they lost up to 0.016, for about
+        5% more time per epoch (``benchmarks/README.md``, twenty-third round).
     nhead : int, default=4
         Attention heads of the transformer (``embedding_dim`` must be a multiple of it);
         the LSTM modules ignore it.

@@ -14,6 +14,8 @@ from sklearn_seqlab.modules import MODULES
 from sklearn_seqlab.neural.repetition import RepetitionSlots, first_occurrences
 
 CODE_CLASSES = [NO_CLASS, NO_CLASS, 0, 1, 2, 3, 4, 5]  # codes 2-7 are classes 0-5
+# a tiny network trained on all its sequences, for a set number of epochs
+TINY = dict(embedding_dim=8, hidden_dim=8, validation_fraction=None, patience=None, random_state=0)
 
 
 def test_first_occurrences_by_hand():
@@ -103,15 +105,7 @@ def test_slots_learn_a_form_in_states_it_was_never_played_in():
     rng = np.random.default_rng(0)
     train, test = _forms(300, rng), _forms(40, rng)
     contexts, targets = [s[:5] for s in test], np.array([s[5] for s in test], dtype=object)
-    params = dict(
-        embedding_dim=16,
-        hidden_dim=32,
-        max_epochs=15,
-        lr=0.01,
-        validation_fraction=None,
-        patience=None,
-        random_state=0,
-    )
+    params = TINY | dict(embedding_dim=16, hidden_dim=32, max_epochs=15, lr=0.01)
     accuracy = {
         slots: np.mean(
             NextStateClassifier(repetition_slots=slots, **params).fit(train).predict(contexts)
@@ -125,15 +119,7 @@ def test_slots_learn_a_form_in_states_it_was_never_played_in():
 
 def test_model_file_keeps_the_slots(tmp_path):
     X = [["C", "G", "C", "F", "C", "G"], ["D", "A", "D", "G", "D", "A"]] * 5
-    clf = NextStateClassifier(
-        repetition_slots=3,
-        embedding_dim=8,
-        hidden_dim=8,
-        max_epochs=2,
-        validation_fraction=None,
-        patience=None,
-        random_state=0,
-    ).fit(X)
+    clf = NextStateClassifier(repetition_slots=3, max_epochs=2, **TINY).fit(X)
     path = tmp_path / "slots.skseq"
     save_model(clf, path)
     loaded = load_model(path)
@@ -155,14 +141,7 @@ def test_slots_read_the_predicted_feature_of_events():
     pipe = make_pipeline(
         StateEncoder(target=0),
         NextStateClassifier(
-            repetition_slots=3,
-            embedding_dim=8,
-            hidden_dim=16,
-            max_epochs=15,
-            lr=0.02,
-            validation_fraction=None,
-            patience=None,
-            random_state=0,
+            repetition_slots=3, max_epochs=15, lr=0.02, **(TINY | {"hidden_dim": 16})
         ),
     ).fit(X)
     context = [("A", "e"), ("E", "g#"), ("A", "e"), ("D", "f#"), ("A", "e")]
@@ -182,16 +161,8 @@ def test_the_structure_is_that_of_the_states_not_of_the_other_features():
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_a_network_pickled_before_the_slots_existed_still_predicts(name):
-    clf = NextStateClassifier(
-        name,
-        repetition_slots=0,
-        embedding_dim=8,
-        hidden_dim=8,
-        max_epochs=1,
-        validation_fraction=None,
-        patience=None,
-        random_state=0,
-    ).fit([["C", "G", "C", "F"], ["D", "A", "D", "G"]] * 5)
+    X = [["C", "G", "C", "F"], ["D", "A", "D", "G"]] * 5
+    clf = NextStateClassifier(name, repetition_slots=0, max_epochs=1, **TINY).fit(X)
     expected = clf.predict_proba([["C", "G"]])
     del clf.net_.module_.__dict__["repetition"]  # as a module of before holds it
     loaded = pickle.loads(pickle.dumps(clf))
@@ -199,15 +170,9 @@ def test_a_network_pickled_before_the_slots_existed_still_predicts(name):
 
 
 def test_no_more_slots_than_states():
-    clf = NextStateClassifier(
-        repetition_slots=50,
-        embedding_dim=8,
-        hidden_dim=8,
-        max_epochs=1,
-        validation_fraction=None,
-        patience=None,
-        random_state=0,
-    ).fit([["C", "G", "C", "F"]] * 4)
+    clf = NextStateClassifier(repetition_slots=50, max_epochs=1, **TINY).fit(
+        [["C", "G", "C", "F"]] * 4
+    )
     # codes: padding, unknown, C, F, G
     assert clf.net_.module_.repetition.slots == 4
     assert clf.get_params()["repetition_slots"] == 50

@@ -56,7 +56,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         at what the sequence played, scored together with the classes
         (:mod:`sklearn_seqlab.neural.repetition`). The count models' repetition model
         reads sequences the same way. 0 leaves it out. On three data sets of seven
-        the slots gained 0.017-0.065 accuracy, on the others they lost up to 0.016, for about
+        the slots gained 0.017-0.065 accuracy; one was level, three lost up to 0.016, for about
         5% more time per epoch (``benchmarks/README.md``, twenty-third round).
     nhead : int, default=4
         Attention heads of the transformer (``embedding_dim`` must be a multiple of it);

@@ -112,15 +112,9 @@ class LSTMNextState(nn.Module):
         so are those of the repetition slots' ``structure`` of the tokens (computed here
         when None).
         """
-        states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
-        x = self.embedding(states)
-        for f, embedding in enumerate(self.feature_embeddings, start=1):
-            x = x + embedding(tokens[..., f])
-        if self.repetition is not None:
-            if structure is None:
-                structure = self.repetition.structure(tokens)
-            x = x + self.repetition.embed(structure)
-        return x
+        return embed_events(
+            self.embedding, self.feature_embeddings, self.repetition, tokens, structure
+        )
 
     def hidden(self, tokens, structure=None):
         """LSTM outputs at every position: (B, T) -> (B, T, H)."""
@@ -148,6 +142,20 @@ class LSTMNextState(nn.Module):
     def readout_last(self, h, mask, last):
         """Vector to score at position ``last`` of each row: -> (B, R)."""
         return h[torch.arange(h.shape[0], device=h.device), last]
+
+
+def embed_events(state_embedding, feature_embeddings, repetition, tokens, structure=None):
+    """A module's event embeddings: its states', plus those of the extra features of
+    (B, T, 1 + F) tokens and of the repetition slots, where it has them (``structure`` is
+    :meth:`~sklearn_seqlab.neural.repetition.RepetitionSlots.structure` of the tokens,
+    computed here when None): -> (B, T, E)."""
+    states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
+    x = state_embedding(states)
+    for f, embedding in enumerate(feature_embeddings, start=1):
+        x = x + embedding(tokens[..., f])
+    if repetition is not None:
+        x = x + repetition.embed(tokens, structure)
+    return x
 
 
 class TiedOutput(nn.Module):

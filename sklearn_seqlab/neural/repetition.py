@@ -84,8 +84,7 @@ class RepetitionSlots(nn.Module):
         Number of classes the module scores.
     code_classes : sequence of int
         The class of each input code, ``NO_CLASS`` for codes that are no class (padding,
-        unknown, states never seen as targets): a slot holding such a code gives its
-        probability to no class.
+        unknown, states never seen as targets): a slot holding such a code is left out.
     """
 
     def __init__(self, slots, embedding_dim, readout_dim, n_classes, code_classes):
@@ -105,9 +104,12 @@ class RepetitionSlots(nn.Module):
         states = tokens if tokens.dim() == 2 else tokens[..., 0]
         return first_occurrences(states, states != PAD, self.slots)
 
-    def embed(self, structure):
-        """The embedding of each position's first-occurrence index (from ``structure``,
-        what :meth:`structure` gives): -> (B, T, E)."""
+    def embed(self, tokens, structure=None):
+        """The embedding of each position's first-occurrence index: -> (B, T, E).
+        ``structure`` is what :meth:`structure` gives for ``tokens``, computed here when
+        None."""
+        if structure is None:
+            structure = self.structure(tokens)
         index, _, _ = structure
         return self.embedding(index)
 

@@ -18,7 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encoding import PAD
-from .modules import TiedOutput, real_positions
+from .modules import TiedOutput, embed_events, real_positions
 from .repetition import (
     output_scores,
     repetition_slots_or_none,
@@ -196,15 +196,9 @@ class TransformerNextState(nn.Module):
         tokens and of the repetition slots' ``structure``, as in
         :meth:`LSTMNextState.embed <sklearn_seqlab.neural.modules.LSTMNextState.embed>`:
         -> (B, T, D)."""
-        states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
-        x = self.token_embedding(states)
-        for f, embedding in enumerate(self.feature_embeddings, start=1):
-            x = x + embedding(tokens[..., f])
-        if self.repetition is not None:
-            if structure is None:
-                structure = self.repetition.structure(tokens)
-            x = x + self.repetition.embed(structure)
-        return x
+        return embed_events(
+            self.token_embedding, self.feature_embeddings, self.repetition, tokens, structure
+        )
 
     def hidden(self, tokens, structure=None):
         """Outputs of the last block, normalised, at every position: -> (B, T, D).

@@ -8,11 +8,11 @@ the same default hybrid (``--model hybrid``, whose networks get the slots) with 
 ``--slots``, side by side on the same splits and seeds, and prints each fit's test accuracy,
 then per data set the mean of each value and the mean difference to the first.
 
-``--time`` measures instead what the slots cost per epoch, on ``core.py``'s synthetic data
-(3,000 sequences of 8-64 states over 60) and at the default sizes (embedding 128, hidden
-256, batches of 64): one network per value of ``--slots``, trained one epoch at a time by
-``partial_fit``, the values in turn and in alternating order, so that each sees the same
-load; medians of skorch's epoch durations.
+``--time`` measures instead what the slots cost per epoch, on 3,000 sequences drawn from
+``core.py``'s synthetic chain with its parameters (8-64 states over 60), at the default
+sizes (embedding 128, hidden 256, batches of 64): one network per value of ``--slots``,
+trained one epoch at a time by ``partial_fit``, the values in turn and in alternating
+order, so that each sees the same load; medians of skorch's epoch durations.
 
 Usage::
 

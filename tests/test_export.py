@@ -26,6 +26,7 @@ from sklearn_seqlab.modules import MODULES
 # training sequences are at most 10 states long; the parity test reads up to 40
 X = make_markov_sequences(120, n_states=7, order=2, min_length=3, max_length=10, random_state=0)
 TINY = dict(embedding_dim=8, hidden_dim=16, max_epochs=2, random_state=0)
+CHORDS = ("C:maj", "Db:min", "G:maj", "N", "A:min7", "E:maj", "F#:min")
 BATCHES = (1, 3, 16, 64)
 LENGTHS = (1, 5, 40)
 
@@ -97,6 +98,18 @@ def test_parity_with_repetition_slots(name, tmp_path_factory):
     clf = NextStateClassifier(name, repetition_slots=3, **TINY).fit(X)
     _, session = _exported(clf, tmp_path_factory, f"{name}_slots")
     _check_parity(clf, clf.encoder_.states_, session, seed=1)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_parity_with_relative_chords(name, tmp_path_factory):
+    # the Markov states as chords: seven roots and two kinds, and a state that is no chord
+    chords = {s: c for s, c in zip(sorted({s for x in X for s in x}), CHORDS, strict=False)}
+    X_chords = [[chords[s] for s in x] for x in X]
+    clf = NextStateClassifier(name, repetition_slots=3, relative_chords=True, **TINY)
+    clf.fit(X_chords)
+    assert clf.net_.module_.chords is not None
+    _, session = _exported(clf, tmp_path_factory, f"{name}_chords")
+    _check_parity(clf, clf.encoder_.states_, session, seed=2)
 
 
 def test_graph_has_dynamic_batch_and_length(exported_classifier):

@@ -13,7 +13,7 @@ from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.encoding import PAD
 from sklearn_seqlab.inspection import last_step_attention, plot_attention, plot_best_attention
 from sklearn_seqlab.modules import MODULES, LSTMNextState
-from sklearn_seqlab.neural.repetition import output_scores
+from sklearn_seqlab.neural.views import context_structure, output_scores
 from sklearn_seqlab.runner import run_experiments
 
 X = make_markov_sequences(150, n_states=6, order=2, min_length=3, max_length=12, random_state=0)
@@ -50,9 +50,7 @@ def test_weights_are_the_ones_the_prediction_uses(attention):
         context = (w[:, None, :] @ h).squeeze(1)
         readout = torch.cat([context, h_last], dim=-1)
         # the output layer, with the repetition slots the default network has
-        logits = output_scores(
-            module.head, module.repetition, readout, module.repetition.structure(tokens), last
-        )
+        logits = output_scores(module, readout, context_structure(module, tokens), last)
         np.testing.assert_allclose(logits, module.forward_last(tokens), atol=1e-6)
     assert torch.all(w[tokens == PAD] == 0)
 

@@ -140,8 +140,12 @@ def test_slots_read_the_predicted_feature_of_events():
     ]
     pipe = make_pipeline(
         StateEncoder(target=0),
-        NextStateClassifier(
-            repetition_slots=3, max_epochs=15, lr=0.02, **(TINY | {"hidden_dim": 16})
+        NextStateClassifier(  # the chords' forms, not their intervals (relative_chords)
+            repetition_slots=3,
+            relative_chords=False,
+            max_epochs=15,
+            lr=0.02,
+            **(TINY | {"hidden_dim": 16}),
         ),
     ).fit(X)
     context = [("A", "e"), ("E", "g#"), ("A", "e"), ("D", "f#"), ("A", "e")]

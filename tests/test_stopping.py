@@ -73,8 +73,10 @@ def test_a_checkpoint_keeps_the_epoch_of_the_last_progress(tmp_path):
 
 
 def test_stopping_on_the_loss_finds_the_checkpoints_of_before_scoring_existed(tmp_path):
-    # the network of before the repetition slots, too
-    params = dict(SMALL, max_epochs=1, checkpoint_dir=tmp_path, repetition_slots=0)
+    # the network of before the repetition slots and the relative chords, too
+    params = dict(
+        SMALL, max_epochs=1, checkpoint_dir=tmp_path, repetition_slots=0, relative_chords=False
+    )
     loss = NextStateClassifier(**params, scoring="loss").fit(X)
     # the name the same fit got at f8753bc, before the parameter existed
     assert Path(loss.checkpoint_path_).name == "a063d6ce6772854a"

@@ -28,6 +28,7 @@ from .averaging import WeightAveraging
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .calibration import fit_temperature
 from .modules import MODULES, SequenceCrossEntropy
+from .relative_chords import chord_geometry, is_chord_vocabulary
 from .stopping import stopping_callbacks
 from .training import (
     FiniteLossGuard,
@@ -113,7 +114,12 @@ class SkorchNetMixin:
             groups = None if self.validation_fraction is None else groups
             params = self.get_params()
             # parameters at the value they had before they existed: the names checkpoints had
-            for name, before in (("scoring", "loss"), ("repetition_slots", 0)):
+            before_they_existed = (
+                ("scoring", "loss"),
+                ("repetition_slots", 0),
+                ("relative_chords", False),
+            )
+            for name, before in before_they_existed:
                 if params[name] == before:
                     del params[name]
             key = fit_fingerprint(params, contexts, targets, self.classes_, groups)
@@ -180,8 +186,10 @@ class SkorchNetMixin:
             "class_codes": self._class_codes() if self.tie_weights else None,
             # no row holds more distinct states than the codes other than padding
             "repetition_slots": min(self.repetition_slots, self.n_codes_ - 1),
-            "code_classes": self._code_to_class.tolist() if self.repetition_slots else None,
+            "chord_geometry": self._chord_geometry(),
         }
+        if params["repetition_slots"] or params["chord_geometry"] is not None:
+            params["code_classes"] = self._code_to_class.tolist()
         # parameters named alike here and in the module; the transformer adds its own
         module = MODULES[self.module]
         shared = ("embedding_dim", "hidden_dim", "num_layers", "dropout")
@@ -190,6 +198,25 @@ class SkorchNetMixin:
         if self.dropout == "auto":
             params["dropout"] = getattr(module, "default_dropout", 0.3)
         return params
+
+    def _chord_geometry(self):
+        """The root and kind of each input code when the network reads chords by their
+        intervals (``relative_chords``; :func:`~.relative_chords.chord_geometry`), else None."""
+        if self.relative_chords is False:
+            return None
+        states = [] if self._input_states is None else self._input_states.tolist()
+        # extra features (a melody note) are not transposed: the network must know the key
+        auto_off = self.feature_sizes_ or not is_chord_vocabulary(states)
+        if self.relative_chords == "auto" and auto_off:
+            return None
+        roots, kinds = chord_geometry(states)
+        if max(kinds, default=-1) < 0:
+            raise ValueError(
+                "relative_chords=True needs chord symbols among the states (Harte such as "
+                "'C:min7' or plain such as 'Cm7'), and none of the states seen in fit is one; "
+                "use relative_chords='auto' or False."
+            )
+        return roots, kinds
 
     def _class_codes(self):
         """The input code of each class; a class missing from the input vocabulary (possible

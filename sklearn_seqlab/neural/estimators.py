@@ -58,6 +58,21 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         reads sequences the same way. 0 leaves it out. On three data sets of seven
         the slots gained 0.017-0.065 accuracy; one was level, three lost up to 0.016, for about
         5% more time per epoch (``benchmarks/README.md``, twenty-third round).
+    relative_chords : {"auto", True, False}, default="auto"
+        Whether chords are read and predicted by their kind (quality and bass) and the
+        intervals of their roots, the same in every key
+        (:mod:`sklearn_seqlab.neural.relative_chords`): a chord is embedded by its kind, its
+        root's interval above the previous chord's root and above the sequence's first
+        chord's, and scored by its kind and its root's interval above the context's last
+        chord and above its first. What is learned of a progression in one key then serves
+        all twelve, without transposing the training data. States that are no chord symbol
+        (``N``, Roman numerals, activities) keep their own embedding and score. ``"auto"``
+        turns it on when at least 90% of the states seen in ``fit`` are Harte or plain chord
+        symbols (:func:`~sklearn_seqlab.data.parse_chord`) and the events have no extra
+        features: a melody note is not transposed with the chords, and a network that reads
+        chords by interval alone cannot tell which chord a note goes with. ``True`` needs
+        one chord symbol at least. Activities named by single letters (``A``, ``B``) read as
+        chords.
     nhead : int, default=4
         Attention heads of the transformer (``embedding_dim`` must be a multiple of it);
         the LSTM modules ignore it.
@@ -181,6 +196,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         "dropout": [Options("auto"), Real(0.0, 1.0, closed="left")],
         "tie_weights": [Options(True, False)],
         "repetition_slots": [Integer(0)],
+        "relative_chords": [Options("auto", True, False)],
         "nhead": [Integer(1)],
         "dim_feedforward": [Integer(1), None],
         "lr": [Real(0.0, np.inf)],
@@ -203,6 +219,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         "average_weights": False,
         "scoring": "loss",
         "repetition_slots": 0,
+        "relative_chords": False,
     }
 
     def __init__(
@@ -215,6 +232,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         dropout="auto",
         tie_weights=True,
         repetition_slots=12,
+        relative_chords="auto",
         nhead=4,
         dim_feedforward=None,
         lr=3e-3,
@@ -239,6 +257,7 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
         self.dropout = dropout
         self.tie_weights = tie_weights
         self.repetition_slots = repetition_slots
+        self.relative_chords = relative_chords
         self.nhead = nhead
         self.dim_feedforward = dim_feedforward
         self.lr = lr

@@ -17,12 +17,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encoding import NO_CLASS, PAD
-from .repetition import (
-    output_scores,
-    repetition_slots_or_none,
-    structure_or_none,
-    with_repetition,
-)
+from .relative_chords import relative_chords_or_none
+from .repetition import repetition_slots_or_none
+from .views import context_structure, embed_events, output_scores, with_views
 
 
 def real_positions(tokens):
@@ -58,6 +55,17 @@ class LSTMNextState(nn.Module):
         embedding (Press & Wolf 2017): the logit of a class is the dot product of a
         projection of the readout with that class's embedding, plus a bias, so rare states
         learn from their occurrences as inputs and as targets alike.
+    repetition_slots : int, default=0
+        How many of a context's distinct states the network tells apart and can point at
+        (:mod:`sklearn_seqlab.neural.repetition`); 0 for none.
+    code_classes : sequence of int, default=None
+        The class of each input code, ``NO_CLASS`` for codes that are no class; needed by
+        the repetition slots and the relative chords.
+    chord_geometry : tuple of two sequences of int, default=None
+        The root and kind of each input code
+        (:func:`~sklearn_seqlab.neural.relative_chords.chord_geometry`): chords are then
+        embedded and scored by their kind and intervals, the same in every key
+        (:mod:`sklearn_seqlab.neural.relative_chords`). None for states' own embeddings.
     """
 
     default_dropout = 0.3
@@ -76,6 +84,7 @@ class LSTMNextState(nn.Module):
         class_codes=None,
         repetition_slots=0,
         code_classes=None,
+        chord_geometry=None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_codes, embedding_dim, padding_idx=PAD)
@@ -94,12 +103,16 @@ class LSTMNextState(nn.Module):
             self.head = nn.Linear(self.readout_dim(hidden_dim), n_classes)
         else:
             self.head = TiedOutput(self.readout_dim(hidden_dim), self.embedding, class_codes)
+        readout_dim = self.readout_dim(hidden_dim)
         self.repetition = repetition_slots_or_none(
-            repetition_slots, embedding_dim, self.readout_dim(hidden_dim), n_classes, code_classes
+            repetition_slots, embedding_dim, readout_dim, n_classes, code_classes
+        )
+        self.chords = relative_chords_or_none(
+            chord_geometry, embedding_dim, readout_dim, n_classes, code_classes
         )
 
     def __setstate__(self, state):
-        super().__setstate__(with_repetition(state))
+        super().__setstate__(with_views(state))
 
     def readout_dim(self, hidden_dim):
         """Width of the vector the output layer reads."""
@@ -109,12 +122,11 @@ class LSTMNextState(nn.Module):
         """Embeddings of the events: -> (B, T, E).
 
         Tokens of shape (B, T, 1 + F) carry extra features, whose embeddings are added, and
-        so are those of the repetition slots' ``structure`` of the tokens (computed here
-        when None).
+        so are those of the repetition slots; chords read by their intervals replace their
+        states' embeddings (``structure``, :func:`~sklearn_seqlab.neural.views.context_structure`
+        of the tokens, is computed here when None).
         """
-        return embed_events(
-            self.embedding, self.feature_embeddings, self.repetition, tokens, structure
-        )
+        return embed_events(self, self.embedding, self.feature_embeddings, tokens, structure)
 
     def hidden(self, tokens, structure=None):
         """LSTM outputs at every position: (B, T) -> (B, T, H)."""
@@ -122,18 +134,18 @@ class LSTMNextState(nn.Module):
         return out
 
     def forward(self, tokens):
-        structure = structure_or_none(self.repetition, tokens)
+        structure = context_structure(self, tokens)
         h = self.hidden(tokens, structure)  # (B, T, H)
         readout = self.dropout(self.readout(h, real_positions(tokens)))
-        return output_scores(self.head, self.repetition, readout, structure)  # (B, T, C)
+        return output_scores(self, readout, structure)  # (B, T, C)
 
     def forward_last(self, tokens):
         mask = real_positions(tokens)  # (B, T)
-        structure = structure_or_none(self.repetition, tokens)
+        structure = context_structure(self, tokens)
         h = self.hidden(tokens, structure)  # (B, T, H)
         last = mask.sum(dim=1) - 1  # (B,)
         readout = self.dropout(self.readout_last(h, mask, last))
-        return output_scores(self.head, self.repetition, readout, structure, last)  # (B, C)
+        return output_scores(self, readout, structure, last)  # (B, C)
 
     def readout(self, h, mask):
         """Vectors to score at every position: (B, T, H) -> (B, T, R)."""
@@ -142,20 +154,6 @@ class LSTMNextState(nn.Module):
     def readout_last(self, h, mask, last):
         """Vector to score at position ``last`` of each row: -> (B, R)."""
         return h[torch.arange(h.shape[0], device=h.device), last]
-
-
-def embed_events(state_embedding, feature_embeddings, repetition, tokens, structure=None):
-    """A module's event embeddings: its states', plus those of the extra features of
-    (B, T, 1 + F) tokens and of the repetition slots, where it has them (``structure`` is
-    :meth:`~sklearn_seqlab.neural.repetition.RepetitionSlots.structure` of the tokens,
-    computed here when None): -> (B, T, E)."""
-    states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
-    x = state_embedding(states)
-    for f, embedding in enumerate(feature_embeddings, start=1):
-        x = x + embedding(tokens[..., f])
-    if repetition is not None:
-        x = x + repetition.embed(tokens, structure)
-    return x
 
 
 class TiedOutput(nn.Module):

@@ -159,26 +159,3 @@ def repetition_slots_or_none(slots, embedding_dim, readout_dim, n_classes, code_
     if code_classes is None:
         raise ValueError("repetition_slots needs code_classes, the class of each input code.")
     return RepetitionSlots(slots, embedding_dim, readout_dim, n_classes, code_classes)
-
-
-def with_repetition(state):
-    """A module's pickled ``state``, given no repetition slots when it was pickled before
-    they existed (its ``forward`` reads ``repetition``)."""
-    if "repetition" in state or "repetition" in state.get("_modules", {}):
-        return state
-    return {**state, "repetition": None}
-
-
-def structure_or_none(repetition, tokens):
-    """:meth:`RepetitionSlots.structure` of ``tokens``, or None without slots: computed once
-    per forward pass, for the input and the output."""
-    return None if repetition is None else repetition.structure(tokens)
-
-
-def output_scores(head, repetition, readout, structure, last=None):
-    """A module's output: its layer ``head`` on ``readout`` (read at every position, or at
-    position ``last`` of each row), with the slots of ``repetition`` where it has them."""
-    logits = head(readout)
-    if repetition is None:
-        return logits
-    return repetition(logits, readout, structure, last)

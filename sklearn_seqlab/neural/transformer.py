@@ -18,13 +18,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encoding import PAD
-from .modules import TiedOutput, embed_events, real_positions
-from .repetition import (
-    output_scores,
-    repetition_slots_or_none,
-    structure_or_none,
-    with_repetition,
-)
+from .modules import TiedOutput, real_positions
+from .relative_chords import relative_chords_or_none
+from .repetition import repetition_slots_or_none
+from .views import context_structure, embed_events, output_scores, with_views
 
 
 class CausalSelfAttention(nn.Module):
@@ -112,8 +109,8 @@ class TransformerNextState(nn.Module):
         Width of the feed-forward layer of each block; None uses ``hidden_dim``.
     max_len : int, default=512
         Number of learned position embeddings.
-    repetition_slots, code_classes
-        The repetition slots of the input and output, as in
+    repetition_slots, code_classes, chord_geometry
+        The repetition slots and the relative chords of the input and output, as in
         :class:`~sklearn_seqlab.neural.modules.LSTMNextState`.
 
     Attributes
@@ -155,6 +152,7 @@ class TransformerNextState(nn.Module):
         max_len=512,
         repetition_slots=0,
         code_classes=None,
+        chord_geometry=None,
     ):
         super().__init__()
         if embedding_dim % nhead:
@@ -185,20 +183,22 @@ class TransformerNextState(nn.Module):
         self.repetition = repetition_slots_or_none(
             repetition_slots, embedding_dim, embedding_dim, n_classes, code_classes
         )
-        if self.repetition is not None:
-            self.repetition.apply(_init_weights)
+        self.chords = relative_chords_or_none(
+            chord_geometry, embedding_dim, embedding_dim, n_classes, code_classes
+        )
+        for view in (self.repetition, self.chords):
+            if view is not None:
+                view.apply(_init_weights)
 
     def __setstate__(self, state):
-        super().__setstate__(with_repetition(state))
+        super().__setstate__(with_views(state))
 
     def embed(self, tokens, structure=None):
         """Event embeddings: the state's, plus those of the extra features of (B, T, 1 + F)
-        tokens and of the repetition slots' ``structure``, as in
+        tokens, of the repetition slots and of the relative chords, as in
         :meth:`LSTMNextState.embed <sklearn_seqlab.neural.modules.LSTMNextState.embed>`:
         -> (B, T, D)."""
-        return embed_events(
-            self.token_embedding, self.feature_embeddings, self.repetition, tokens, structure
-        )
+        return embed_events(self, self.token_embedding, self.feature_embeddings, tokens, structure)
 
     def hidden(self, tokens, structure=None):
         """Outputs of the last block, normalised, at every position: -> (B, T, D).
@@ -245,16 +245,16 @@ class TransformerNextState(nn.Module):
         return weights[torch.arange(B, device=x.device), :, last].mean(dim=1)  # (B, T)
 
     def forward(self, tokens):
-        structure = structure_or_none(self.repetition, tokens)
+        structure = context_structure(self, tokens)
         h = self.hidden(tokens, structure)  # (B, T, D)
-        return output_scores(self.head, self.repetition, h, structure)  # (B, T, C)
+        return output_scores(self, h, structure)  # (B, T, C)
 
     def forward_last(self, tokens):
-        structure = structure_or_none(self.repetition, tokens)
+        structure = context_structure(self, tokens)
         h = self.hidden(tokens, structure)  # (B, T, D)
         last = real_positions(tokens).sum(dim=1) - 1  # (B,)
         h_last = h[torch.arange(h.shape[0], device=h.device), last]
-        return output_scores(self.head, self.repetition, h_last, structure, last)  # (B, C)
+        return output_scores(self, h_last, structure, last)  # (B, C)
 
 
 def _init_weights(module):

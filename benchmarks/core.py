@@ -222,7 +222,7 @@ def our_classifier(module, embedding_dim, hidden_dim, num_layers, batch_size, lr
         lr=lr,
         # the architecture the reference shares and the first measurements used; the
         # regularised defaults (dropout, tied output) are measured in real_data.py, and the
-        # repetition slots' cost per epoch in repetition_slots.py
+        # repetition slots' cost per epoch in network_views.py
         dropout=0.0,
         tie_weights=False,
         repetition_slots=0,

@@ -1,26 +1,30 @@
-"""Networks that read and point at their sequence's repeats, against networks that do not.
+"""Networks with and without a view of their input, side by side on the same splits.
 
-``NextStateClassifier(repetition_slots=k)`` adds each state's first-occurrence index to the
-network's input, and ``k`` outcomes "the next state is the k-th distinct state of the
-context" to its output. This script fits, on the outer splits of ``real_data.py``'s
-protocols, the same network (``--model net``: ``NextStateClassifier(random_state=seed)``) or
-the same default hybrid (``--model hybrid``, whose networks get the slots) with each value of
-``--slots``, side by side on the same splits and seeds, and prints each fit's test accuracy,
-then per data set the mean of each value and the mean difference to the first.
+Two parameters of ``NextStateClassifier`` give its module a view beside the states'
+embeddings: ``repetition_slots=k`` (each state's first-occurrence index in the input, and
+``k`` outcomes "the next state is the k-th distinct state of the context" in the output) and
+``relative_chords`` (chords read and scored by kind and interval, the same in every key).
+This script fits, on the outer splits of ``real_data.py``'s protocols, the same network
+(``--model net``: ``NextStateClassifier(random_state=seed)``) or the same default hybrid
+(``--model hybrid``, whose networks get the value) with each of ``--values`` of ``--param``,
+side by side on the same splits and seeds, and prints each fit's test accuracy, then per
+data set the mean of each value and the mean difference to the first.
 
-``--time`` measures instead what the slots cost per epoch, on 3,000 sequences drawn from
+``--time`` measures instead what each value costs per epoch, on 3,000 sequences drawn from
 ``core.py``'s synthetic chain with its parameters (8-64 states over 60), at the default
-sizes (embedding 128, hidden 256, batches of 64): one network per value of ``--slots``,
-trained one epoch at a time by ``partial_fit``, the values in turn and in alternating
-order, so that each sees the same load; medians of skorch's epoch durations.
+sizes (embedding 128, hidden 256, batches of 64): one network per value, trained one epoch
+at a time by ``partial_fit``, the values in turn and in alternating order, so that each sees
+the same load; medians of skorch's epoch durations. Its states are no chord symbols, so
+``relative_chords`` is timed with ``--chords``, which names them as chords.
 
 Usage::
 
-    python benchmarks/repetition_slots.py --mcgill ../shared/data/mcgill_seqlab.txt \\
+    python benchmarks/network_views.py --mcgill ../shared/data/mcgill_seqlab.txt \\
         [--helpdesk ../shared/data/helpdesk.csv] [--phrases corpora/pop_phrases.tsv] \\
         [--seqlab-csv ../shared/data/seqlab_mcgill.csv] [--model hybrid] \\
-        [--slots 0 12] [--seeds 0] [--only 0 1]
-    python benchmarks/repetition_slots.py --time [--epochs 8]
+        [--param repetition_slots] [--values 0 12] [--seeds 0] [--only 0 1]
+    python benchmarks/network_views.py --param relative_chords --values False auto ...
+    python benchmarks/network_views.py --time [--epochs 8] [--chords]
 """
 
 import argparse
@@ -35,17 +39,34 @@ from sklearn_seqlab import HybridClassifier, NextStateClassifier
 from sklearn_seqlab.datasets import make_markov_sequences
 from sklearn_seqlab.hybrid import default_network
 
+# 60 chord symbols for --time --chords: five kinds in each of the twelve keys
+CHORDS = [
+    f"{root}:{kind}"
+    for kind in ("maj", "min", "7", "min7", "maj7")
+    for root in ("C", "Db", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+]
 
-def make_model(kind, slots, seed):
-    """The network, or the default hybrid whose networks have ``slots``."""
+
+def parse_value(text):
+    """A value of ``--values``: an int, a bool, or a string such as ``auto``."""
+    if text in ("True", "False"):
+        return text == "True"
+    try:
+        return int(text)
+    except ValueError:
+        return text
+
+
+def make_model(kind, param, value, seed):
+    """The network, or the default hybrid whose networks have ``param=value``."""
     if kind == "net":
-        return NextStateClassifier(repetition_slots=slots, random_state=seed)
-    network = default_network().set_params(repetition_slots=slots)
+        return NextStateClassifier(random_state=seed, **{param: value})
+    network = default_network().set_params(**{param: value})
     return HybridClassifier(network=network, random_state=seed)
 
 
-def fit_side_by_side(splits, kind, slots, seeds, only):
-    """Per split and seed, the test accuracy of each value of ``slots`` (rows)."""
+def fit_side_by_side(splits, kind, param, values, seeds, only):
+    """Per split and seed, the test accuracy of each value of ``param`` (rows)."""
     rows = []
     for split, (train, contexts, targets, *_) in enumerate(splits):
         if only is not None and split not in only:
@@ -53,13 +74,13 @@ def fit_side_by_side(splits, kind, slots, seeds, only):
         truth = np.asarray(targets, dtype=object)
         for seed in seeds:
             row = []
-            for k in slots:
+            for value in values:
                 start = time.perf_counter()
-                model = make_model(kind, k, seed).fit(train)
+                model = make_model(kind, param, value, seed).fit(train)
                 row.append(float(np.mean(model.predict(contexts) == truth)))
                 weight = getattr(model, "network_weight_", None)
                 print(
-                    f"  split {split}, seed {seed}, slots {k}: {row[-1]:.4f}"
+                    f"  split {split}, seed {seed}, {param}={value}: {row[-1]:.4f}"
                     + ("" if weight is None else f", network weight {weight:.2f}")
                     + f" ({time.perf_counter() - start:.0f} s)",
                     file=sys.stderr,
@@ -69,8 +90,9 @@ def fit_side_by_side(splits, kind, slots, seeds, only):
     return np.array(rows)
 
 
-def epoch_times(slots, epochs):
-    """Median epoch duration of a network per value of ``slots``, epochs taken in turn."""
+def epoch_times(param, values, epochs, chords=False):
+    """Median epoch duration of a network per value of ``param``, epochs taken in turn;
+    with ``chords``, the states are renamed as chord symbols (``C:maj``, ``Db:min``...)."""
     train = make_markov_sequences(
         3000,
         n_states=60,
@@ -80,14 +102,18 @@ def epoch_times(slots, epochs):
         concentration=0.03,
         random_state=0,
     )
+    if chords:
+        states = sorted({state for x in train for state in x})
+        names = dict(zip(states, CHORDS, strict=True))  # 60 states, 60 chords
+        train = [[names[state] for state in x] for x in train]
     networks = [
         NextStateClassifier(
-            repetition_slots=k, validation_fraction=None, patience=None, random_state=0
+            validation_fraction=None, patience=None, random_state=0, **{param: value}
         )
-        for k in slots
+        for value in values
     ]
     for epoch in range(epochs):
-        turn = range(len(slots)) if epoch % 2 == 0 else reversed(range(len(slots)))
+        turn = range(len(values)) if epoch % 2 == 0 else reversed(range(len(values)))
         for index in turn:
             networks[index].partial_fit(train)
     return [statistics.median(network.history_[:, "dur"]) for network in networks]
@@ -96,25 +122,30 @@ def epoch_times(slots, epochs):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", choices=["net", "hybrid"], default="net")
-    parser.add_argument("--slots", type=int, nargs="+", default=[0, 12])
+    parser.add_argument(
+        "--param", choices=["repetition_slots", "relative_chords"], default="repetition_slots"
+    )
+    parser.add_argument("--values", type=parse_value, nargs="+", default=[0, 12])
     add_dataset_arguments(parser)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
     parser.add_argument("--time", action="store_true", help="time epochs on synthetic data")
     parser.add_argument("--epochs", type=int, default=8, help="epochs timed per value")
+    parser.add_argument("--chords", action="store_true", help="time on states named as chords")
     args = parser.parse_args()
     if args.time:
-        medians = epoch_times(args.slots, args.epochs)
-        print("| slots | median epoch (s) | ratio to the first |\n|---|---|---|")
-        for k, median in zip(args.slots, medians, strict=True):
-            print(f"| {k} | {median:.2f} | {median / medians[0]:.3f} |")
+        medians = epoch_times(args.param, args.values, args.epochs, args.chords)
+        print(f"| {args.param} | median epoch (s) | ratio to the first |\n|---|---|---|")
+        for value, median in zip(args.values, medians, strict=True):
+            print(f"| {value} | {median:.2f} | {median / medians[0]:.3f} |")
         return
     datasets = datasets_of(parser, args)
     print(f"{args.model}, seeds {args.seeds}, outer folds {args.only or 'all'}\n")
-    header = " | ".join(f"slots {k}" for k in args.slots)
-    print(f"| data | fits | {header} | difference to slots {args.slots[0]} | above / below |")
-    print("|---|---|" + "---|" * (len(args.slots) + 2))
+    header = " | ".join(f"{args.param}={value}" for value in args.values)
+    first = f"{args.param}={args.values[0]}"
+    print(f"| data | fits | {header} | difference to {first} | above / below |")
+    print("|---|---|" + "---|" * (len(args.values) + 2))
     for title, splits in datasets:
-        rows = fit_side_by_side(splits, args.model, args.slots, args.seeds, args.only)
+        rows = fit_side_by_side(splits, args.model, args.param, args.values, args.seeds, args.only)
         means = " | ".join(f"{m:.4f}" for m in rows.mean(axis=0))
         gain = rows[:, -1] - rows[:, 0]
         print(

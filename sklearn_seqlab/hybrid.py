@@ -52,7 +52,12 @@ DEFAULT_NETWORK_PARAMS = {"average_weights": False, "scoring": "loss", "repetiti
 - ``repetition_slots``: the hybrid's count models already read what a sequence repeats (the
   n-gram cache and the repetition model). Networks with slots, more accurate alone, left the
   hybrid as it was on McGill (+0.002), Helpdesk, Sepsis and BPI 2013, lost pop phrases
-  0.004, and took more time (``benchmarks/README.md``, twenty-third round)."""
+  0.004, and took more time (``benchmarks/README.md``, twenty-third round).
+
+The others are ``NextStateClassifier()``'s, ``relative_chords="auto"`` among them: on chord
+symbols the networks read chords by interval, which the count models cannot, and on McGill
+the hybrid kept them at a weight of 0.20-0.25 on every fold and rose from 0.454 to 0.468
+(``benchmarks/README.md``, twenty-fourth round)."""
 
 
 def default_network():

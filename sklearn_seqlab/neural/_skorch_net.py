@@ -186,10 +186,9 @@ class SkorchNetMixin:
             "class_codes": self._class_codes() if self.tie_weights else None,
             # no row holds more distinct states than the codes other than padding
             "repetition_slots": min(self.repetition_slots, self.n_codes_ - 1),
+            "code_classes": self._code_to_class.tolist() if self.repetition_slots else None,
             "chord_geometry": self._chord_geometry(),
         }
-        if params["repetition_slots"] or params["chord_geometry"] is not None:
-            params["code_classes"] = self._code_to_class.tolist()
         # parameters named alike here and in the module; the transformer adds its own
         module = MODULES[self.module]
         shared = ("embedding_dim", "hidden_dim", "num_layers", "dropout")
@@ -200,8 +199,9 @@ class SkorchNetMixin:
         return params
 
     def _chord_geometry(self):
-        """The root and kind of each input code when the network reads chords by their
-        intervals (``relative_chords``; :func:`~.relative_chords.chord_geometry`), else None."""
+        """The spelled root and kind of each input code and class when the network reads
+        chords by their intervals (``relative_chords``; :func:`~.relative_chords.chord_geometry`),
+        else None."""
         if self.relative_chords is False:
             return None
         states = [] if self._input_states is None else self._input_states.tolist()
@@ -209,14 +209,14 @@ class SkorchNetMixin:
         auto_off = self.feature_sizes_ or not is_chord_vocabulary(states)
         if self.relative_chords == "auto" and auto_off:
             return None
-        roots, kinds = chord_geometry(states)
-        if max(kinds, default=-1) < 0:
+        geometry = chord_geometry(states, self.classes_.tolist())
+        if max(geometry.class_kinds, default=-1) < 0:
             raise ValueError(
-                "relative_chords=True needs chord symbols among the states (Harte such as "
-                "'C:min7' or plain such as 'Cm7'), and none of the states seen in fit is one; "
-                "use relative_chords='auto' or False."
+                "relative_chords=True needs chord symbols among the states predicted (Harte "
+                "such as 'C:min7' or plain such as 'Cm7'), and none of the classes seen in fit "
+                "is one; use relative_chords='auto' or False."
             )
-        return roots, kinds
+        return geometry
 
     def _class_codes(self):
         """The input code of each class; a class missing from the input vocabulary (possible

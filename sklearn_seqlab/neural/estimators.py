@@ -61,18 +61,20 @@ class NextStateClassifier(SkorchNetMixin, BaseNextStateClassifier):
     relative_chords : {"auto", True, False}, default="auto"
         Whether chords are read and predicted by their kind (quality and bass) and the
         intervals of their roots, the same in every key
-        (:mod:`sklearn_seqlab.neural.relative_chords`): a chord is embedded by its kind, its
-        root's interval above the previous chord's root and above the sequence's first
-        chord's, and scored by its kind and its root's interval above the context's last
-        chord and above its first. What is learned of a progression in one key then serves
-        all twelve, without transposing the training data. States that are no chord symbol
-        (``N``, Roman numerals, activities) keep their own embedding and score. ``"auto"``
-        turns it on when at least 90% of the states seen in ``fit`` are Harte or plain chord
-        symbols (:func:`~sklearn_seqlab.data.parse_chord`) and the events have no extra
-        features: a melody note is not transposed with the chords, and a network that reads
-        chords by interval alone cannot tell which chord a note goes with. ``True`` needs
-        one chord symbol at least. Activities named by single letters (``A``, ``B``) read as
-        chords.
+        (:mod:`sklearn_seqlab.neural.relative_chords`): a chord is embedded by its kind and
+        its root's spelled interval above the previous state's root (when a chord) and above
+        the context's first chord's, and scored by its kind and its root's interval above
+        the context's last state (when a chord) and above its first chord. What is learned
+        of a progression in one key then serves all twelve, without transposing the
+        training data. States that are no chord symbol (``N``, Roman numerals, activities)
+        keep their own embedding and score. ``"auto"`` turns it on when at least 90% of the
+        distinct states in the input vocabulary are Harte or plain chord symbols
+        (:func:`~sklearn_seqlab.data.parse_chord`) and the events have no extra features: a
+        melody note is not transposed with the chords, and a network that reads chords by
+        interval alone cannot tell which chord a note goes with. ``True`` needs a class
+        that is a chord symbol. Activities named by single letters (``A``, ``B``) read as
+        chords. With ``StateEncoder(max_length=...)`` the first chord is that of the states
+        kept.
     nhead : int, default=4
         Attention heads of the transformer (``embedding_dim`` must be a multiple of it);
         the LSTM modules ignore it.

@@ -60,9 +60,9 @@ class LSTMNextState(nn.Module):
         (:mod:`sklearn_seqlab.neural.repetition`); 0 for none.
     code_classes : sequence of int, default=None
         The class of each input code, ``NO_CLASS`` for codes that are no class; needed by
-        the repetition slots and the relative chords.
-    chord_geometry : tuple of two sequences of int, default=None
-        The root and kind of each input code
+        the repetition slots.
+    chord_geometry : ChordGeometry, default=None
+        The spelled root and kind of each input code and of each class
         (:func:`~sklearn_seqlab.neural.relative_chords.chord_geometry`): chords are then
         embedded and scored by their kind and intervals, the same in every key
         (:mod:`sklearn_seqlab.neural.relative_chords`). None for states' own embeddings.
@@ -107,9 +107,7 @@ class LSTMNextState(nn.Module):
         self.repetition = repetition_slots_or_none(
             repetition_slots, embedding_dim, readout_dim, n_classes, code_classes
         )
-        self.chords = relative_chords_or_none(
-            chord_geometry, embedding_dim, readout_dim, n_classes, code_classes
-        )
+        self.chords = relative_chords_or_none(chord_geometry, embedding_dim, readout_dim)
 
     def __setstate__(self, state):
         super().__setstate__(with_views(state))

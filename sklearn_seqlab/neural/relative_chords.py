@@ -8,16 +8,20 @@ cost. :class:`RelativeChords` builds the symmetry into the modules of
 :mod:`sklearn_seqlab.neural.modules` instead:
 
 - **input**: a chord is embedded by its *kind* (its quality and bass, ``min7``, ``maj/3``),
-  the interval of its root above the previous chord's root, and the interval of its root
-  above the root of the sequence's first chord (its degree, when the first chord is the
-  tonic). A state that is no chord symbol (``N``, an unknown state) keeps its own embedding.
+  the interval of its root above the previous state's root (when that state is a chord),
+  and the interval of its root above the root of the context's first chord (its degree,
+  when that chord is the tonic). A state that is no chord symbol (``N``, an unknown state)
+  keeps its own embedding.
 - **output**: a chord class is scored by its kind and the interval of its root above an
-  *anchor*: the last chord of the context, and the sequence's first chord. The two scores
-  are added. A context whose anchors are no chords scores the chord classes as a network
-  without this view does.
+  *anchor*: the context's last state (when it is a chord), and the context's first chord.
+  The scores of the two anchors are added. A context with no chord yet scores the chord
+  classes as a network without this view does.
 
-Every input and output is then the same after a transposition of the whole sequence: what
-is learned of a progression in one key serves all twelve.
+Intervals are spelled, as a number of letters and of semitones: ``C#`` and ``Db`` are one
+pitch class, but a key writes one of them (A major has ``C#``, A flat major ``Db``), and a
+chord read by its pitch class alone could not tell which. Every input and output is then
+the same after a transposition of the whole sequence by a spelled interval: what is learned
+of a progression in one key serves all twelve.
 """
 
 from typing import NamedTuple
@@ -26,51 +30,76 @@ import torch
 from torch import nn
 
 from ..data.chord_symbols import parse_chord
-from ..encoding import N_RESERVED, NO_CLASS
+from ..encoding import N_RESERVED
 
 CHORD_SHARE = 0.9
 """``relative_chords="auto"`` turns the view on when at least this share of the input
-states are chord symbols (Harte or plain, :func:`~sklearn_seqlab.data.parse_chord`): chord
-corpora have a few states that are not (``N``, ``X``, ``END``)."""
+vocabulary's distinct states are chord symbols (Harte or plain,
+:func:`~sklearn_seqlab.data.parse_chord`): chord corpora have a few states that are not
+(``N``, ``X``, ``END``)."""
 
-NO_INTERVAL = 12
-"""The interval index of a position whose root or anchor is no chord."""
+LETTERS = "CDEFGAB"
+"""The letters a chord's root is spelled with: ``C#`` and ``Db`` are one pitch class, spelled
+on two letters, and a key writes one of them."""
+
+NO_INTERVAL = 7 * 12
+"""The interval index of a position whose root or anchor is no chord; the others are
+``12 * letter step + semitones``."""
 
 RANK = 64
-"""Width of the layer between the module's readout and the chord scores. Scoring every
-(interval, kind) from the readout directly tripled a network's epoch on McGill (221 kinds:
-5,304 scores per position against 973 classes); through 64 units the epoch takes about 1.5
-times that without relative chords, and the inner splits scored as high (0.411 against
-0.407; 0.423 through 128; ``benchmarks/README.md``, twenty-fourth round)."""
+"""Width of the layer between the module's readout and the chord scores. Scored from the
+readout directly, every (interval, kind) made a network's epoch on McGill 2.9 times that
+without relative chords (221 kinds: 5,304 scores per position against 973 classes); through
+64 units, 1.8 times, and the inner splits scored as high (0.411 against 0.407; 0.423
+through 128; ``benchmarks/README.md``, twenty-fourth round)."""
 
 
-def chord_geometry(states):
-    """The root and kind of each input code, for states ``states`` (code ``i + N_RESERVED``).
+class ChordGeometry(NamedTuple):
+    """The spelled root and the kind of each input code and of each class
+    (:func:`chord_geometry`): a module's view of its vocabulary as chords."""
+
+    code_roots: list
+    code_kinds: list
+    class_roots: list
+    class_kinds: list
+
+
+def chord_geometry(states, classes):
+    """The spelled root and kind of each input code and of each class.
 
     Parameters
     ----------
     states : sequence
-        The input vocabulary.
+        The input vocabulary: state ``states[i]`` has code ``i + N_RESERVED``.
+    classes : sequence
+        The classes the module scores (a class need not be an input state).
 
     Returns
     -------
-    roots : list of int
-        Pitch class of each code's root (0-11), -1 for a code that is no chord symbol
-        (reserved codes, ``N``, Roman numerals).
-    kinds : list of int
-        Index of each code's kind, its quality as written and its bass interval: two chords
-        of one kind differ by a transposition. -1 for a code that is no chord symbol.
+    ChordGeometry
+        Roots are spelled: ``12 * letter + pitch class`` (letter 0-6 for C-B, pitch class
+        0-11), so that ``C#`` and ``Db`` differ; -1 for what is no chord symbol (reserved
+        codes, ``N``, Roman numerals). A kind is the index of a chord's quality as written
+        and its bass interval, shared by codes and classes: two chords of one kind differ
+        by a transposition. -1 for what is no chord symbol.
     """
-    roots, kinds, index = [-1] * N_RESERVED, [-1] * N_RESERVED, {}
-    for state in states:
+    index = {}
+
+    def read(state):
         chord = parse_chord(state)
         if chord is None:
-            roots.append(-1)
-            kinds.append(-1)
-        else:
-            roots.append(chord.root)
-            kinds.append(index.setdefault((chord.quality, chord.bass), len(index)))
-    return roots, kinds
+            return -1, -1
+        letter = LETTERS.index(str(state)[0])  # both notations start with the root's letter
+        return 12 * letter + chord.root, index.setdefault((chord.quality, chord.bass), len(index))
+
+    codes = [(-1, -1)] * N_RESERVED + [read(state) for state in states]
+    read_classes = [read(state) for state in classes]
+    return ChordGeometry(
+        [root for root, _ in codes],
+        [kind for _, kind in codes],
+        [root for root, _ in read_classes],
+        [kind for _, kind in read_classes],
+    )
 
 
 def is_chord_vocabulary(states):
@@ -87,19 +116,22 @@ class ChordStructure(NamedTuple):
     is_chord: torch.Tensor
     """Whether each position's state is a chord symbol."""
     step: torch.Tensor
-    """Interval of its root above the previous position's root (``NO_INTERVAL`` if either
-    is no chord)."""
+    """Spelled interval of its root above the previous position's root (``NO_INTERVAL`` if
+    either is no chord)."""
     degree: torch.Tensor
-    """Interval of its root above the root of the row's first chord."""
+    """Spelled interval of its root above the root of the row's first chord."""
     anchors: tuple
-    """The roots the output is read against: each position's own root, and the root of its
-    row's first chord up to it (-1 where none is a chord yet)."""
+    """The spelled roots the output is read against: each position's own root, and the root
+    of its row's first chord up to it (-1 where none is a chord yet)."""
 
 
 def _interval(roots, anchor):
-    """``roots`` above ``anchor`` in semitones, ``NO_INTERVAL`` where either is -1."""
+    """The spelled interval of ``roots`` above ``anchor``, ``12 * letter step + semitones``
+    (a major third: 2 letters, 4 semitones), ``NO_INTERVAL`` where either is -1."""
     known = (roots >= 0) & (anchor >= 0)
-    return torch.where(known, (roots - anchor) % 12, torch.full_like(roots, NO_INTERVAL))
+    steps = (roots // 12 - anchor // 12) % 7
+    semitones = (roots % 12 - anchor % 12) % 12
+    return torch.where(known, 12 * steps + semitones, torch.full_like(roots, NO_INTERVAL))
 
 
 class RelativeChords(nn.Module):
@@ -107,53 +139,51 @@ class RelativeChords(nn.Module):
 
     Parameters
     ----------
-    code_roots, code_kinds : sequence of int
-        The root and kind of each input code (:func:`chord_geometry`).
+    geometry : ChordGeometry
+        The spelled root and kind of each input code and of each class
+        (:func:`chord_geometry`).
     embedding_dim : int
         Width of the module's input embeddings.
     readout_dim : int
         Width of the vector the module's output layer reads.
-    n_classes : int
-        Number of classes the module scores.
-    code_classes : sequence of int
-        The class of each input code, ``NO_CLASS`` for codes that are no class.
     """
 
-    def __init__(self, code_roots, code_kinds, embedding_dim, readout_dim, n_classes, code_classes):
+    def __init__(self, geometry, embedding_dim, readout_dim):
         super().__init__()
         # computed on the lists, not on tensors: a model file is first built on the meta
         # device, which holds no values
-        self.n_kinds = max(code_kinds) + 1
-        class_roots, class_kinds = [-1] * n_classes, [0] * n_classes
-        for root, kind, index in zip(code_roots, code_kinds, code_classes, strict=True):
-            if index != NO_CLASS:
-                class_roots[index], class_kinds[index] = root, max(kind, 0)
-        kinds = [self.n_kinds if kind < 0 else kind for kind in code_kinds]
+        self.n_kinds = max(geometry.code_kinds + geometry.class_kinds) + 1
         # the last index of each embedding stands for "no chord"
         self.kind_embedding = nn.Embedding(self.n_kinds + 1, embedding_dim)
         self.step_embedding = nn.Embedding(NO_INTERVAL + 1, embedding_dim)
         self.degree_embedding = nn.Embedding(NO_INTERVAL + 1, embedding_dim)
-        # one score per (interval above the anchor, kind) for each anchor
+        # for each anchor, a score per (semitones above it, kind), and one per spelled
+        # interval above it, which tells C# from Db
         self.reduce = nn.Linear(readout_dim, RANK)
         self.score = nn.ModuleList(nn.Linear(RANK, 12 * self.n_kinds) for _ in range(2))
-        # the column of each class's score for each anchor root (row 1 + root; row 0, no
-        # anchor, is masked): one gather per anchor then reads the classes' scores
-        columns = [
-            [0] * n_classes,
-            *(
-                [
-                    ((r - a) % 12) * self.n_kinds + k if r >= 0 else 0
-                    for r, k in zip(class_roots, class_kinds, strict=True)
-                ]
-                for a in range(12)
-            ),
+        self.spelling = nn.ModuleList(nn.Linear(RANK, NO_INTERVAL) for _ in range(2))
+        roots, kinds = geometry.class_roots, geometry.class_kinds
+        # the columns of each class's scores for each anchor (row 1 + its pitch class, or
+        # row 1 + its spelled root; row 0, no anchor, is masked): one gather each
+        kind_columns = [
+            [
+                (r - a) % 12 * self.n_kinds + k if r >= 0 else 0
+                for r, k in zip(roots, kinds, strict=True)
+            ]
+            for a in range(12)
         ]
+        spelled_columns = [
+            [12 * ((r // 12 - a // 12) % 7) + (r - a) % 12 if r >= 0 else 0 for r in roots]
+            for a in range(NO_INTERVAL)
+        ]
+        code_kinds = [self.n_kinds if kind < 0 else kind for kind in geometry.code_kinds]
         # derived from the vocabulary, so rebuilt with the module rather than saved with it
         for name, values in (
-            ("code_roots", code_roots),
-            ("code_kinds", kinds),
-            ("class_roots", class_roots),
-            ("class_columns", columns),
+            ("code_roots", geometry.code_roots),
+            ("code_kinds", code_kinds),
+            ("class_roots", roots),
+            ("kind_columns", [[0] * len(roots), *kind_columns]),
+            ("spelled_columns", [[0] * len(roots), *spelled_columns]),
         ):
             self.register_buffer(name, torch.as_tensor(values, dtype=torch.long), persistent=False)
 
@@ -187,44 +217,36 @@ class RelativeChords(nn.Module):
     def forward(self, logits, readout, structure, last=None):
         """The class logits with each chord class scored by its kind and intervals.
 
-        Parameters
-        ----------
-        logits : torch.Tensor of shape (B, T, C) or (B, C)
-            The module's class logits, at every position or at position ``last`` of each row.
-        readout : torch.Tensor of shape (B, T, R) or (B, R)
-            The vectors the logits were read from.
-        structure : ChordStructure
-            What :meth:`structure` gives for the module's input.
-        last : torch.Tensor of shape (B,), default=None
-            The position of each row that ``logits`` were read at, or None for every position.
-
-        Returns
-        -------
-        torch.Tensor of the shape of ``logits``
-            A chord class's logit is the sum over the anchors that are chords of its score
-            for its kind and its root's interval above that anchor; the logits of the other
-            classes, and those of every class where no anchor is a chord, are kept.
+        The arguments are those of every view's output (as
+        :meth:`~sklearn_seqlab.neural.repetition.RepetitionSlots.forward`), ``structure``
+        being the :class:`ChordStructure` of the module's input. A chord class's logit
+        becomes the sum, over the anchors that are chords, of its score for its kind and its
+        root's semitones above that anchor and of its score for its root's spelled interval
+        above it; the logits of the other classes, and those of every class where no anchor
+        is a chord, are kept.
         """
         reduced = self.reduce(readout)
         relative, any_anchor = 0.0, None
-        for anchor, score in zip(structure.anchors, self.score, strict=True):
+        for anchor, score, spelling in zip(
+            structure.anchors, self.score, self.spelling, strict=True
+        ):
             if last is not None:
                 anchor = anchor[torch.arange(len(last), device=last.device), last]  # (B,)
-            known = (anchor >= 0)[..., None]  # (B, ..., 1)
-            scores = score(reduced).gather(-1, self.class_columns[anchor + 1])  # (B, ..., C)
-            relative = relative + scores * known
+            known = anchor >= 0
+            pitch = torch.where(known, anchor % 12 + 1, 0)
+            scores = score(reduced).gather(-1, self.kind_columns[pitch])  # (B, ..., C)
+            scores = scores + spelling(reduced).gather(-1, self.spelled_columns[anchor + 1])
+            relative = relative + scores * known[..., None]
             any_anchor = known if any_anchor is None else any_anchor | known
-        return torch.where((self.class_roots >= 0) & any_anchor, relative, logits)
+        return torch.where((self.class_roots >= 0) & any_anchor[..., None], relative, logits)
 
 
-def relative_chords_or_none(geometry, embedding_dim, readout_dim, n_classes, code_classes):
-    """A module's :class:`RelativeChords`, or None when ``geometry`` (the ``(roots, kinds)``
-    of :func:`chord_geometry`) is None."""
+def relative_chords_or_none(geometry, embedding_dim, readout_dim):
+    """A module's :class:`RelativeChords`, or None when ``geometry`` (a
+    :class:`ChordGeometry`) is None."""
     if geometry is None:
         return None
-    if code_classes is None:
-        raise ValueError("chord_geometry needs code_classes, the class of each input code.")
-    roots, kinds = geometry
-    if max(kinds, default=-1) < 0:
-        raise ValueError("chord_geometry holds no chord symbol.")
-    return RelativeChords(roots, kinds, embedding_dim, readout_dim, n_classes, code_classes)
+    geometry = ChordGeometry(*geometry)
+    if max(geometry.class_kinds, default=-1) < 0:
+        raise ValueError("chord_geometry holds no class that is a chord symbol.")
+    return RelativeChords(geometry, embedding_dim, readout_dim)

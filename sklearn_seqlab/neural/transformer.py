@@ -183,9 +183,7 @@ class TransformerNextState(nn.Module):
         self.repetition = repetition_slots_or_none(
             repetition_slots, embedding_dim, embedding_dim, n_classes, code_classes
         )
-        self.chords = relative_chords_or_none(
-            chord_geometry, embedding_dim, embedding_dim, n_classes, code_classes
-        )
+        self.chords = relative_chords_or_none(chord_geometry, embedding_dim, embedding_dim)
         for view in (self.repetition, self.chords):
             if view is not None:
                 view.apply(_init_weights)

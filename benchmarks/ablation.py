@@ -64,7 +64,10 @@ def net(**params):
 
 CONFIGS = {
     "kn": ("KN order 3", lambda: VariableOrderMarkovClassifier(max_order=3)),
-    "net": ("network, defaults (tied, dropout auto: 0.3, 12 repetition slots)", lambda: net()),
+    "net": (
+        "network, defaults (tied, dropout auto: 0.3, 12 repetition slots, relative chords)",
+        lambda: net(),
+    ),
     "net_loss": (
         "network, scoring='loss' (stopping on the loss alone, the default before)",
         lambda: net(scoring="loss"),
@@ -163,6 +166,12 @@ CONFIGS.update(
                 default_network().set_params(repetition_slots=12), random_state=0
             ),
         ),
+        "hybrid3_absolute": (
+            "hybrid, 3 networks with relative_chords=False + its count models",
+            lambda: HybridClassifier(
+                default_network().set_params(relative_chords=False), random_state=0
+            ),
+        ),
         "hybrid3_kn5": (
             "hybrid, 3 networks + KN order 5",
             lambda: HybridClassifier(
@@ -246,6 +255,14 @@ NET_VARIANTS = {
     "attention_no_slots": (
         "attention network, repetition_slots=0 (the default before)",
         {"module": "attention", "repetition_slots": 0},
+    ),
+    "net_absolute": (
+        "network, relative_chords=False (the default before)",
+        {"relative_chords": False},
+    ),
+    "attention_absolute": (
+        "attention network, relative_chords=False (the default before)",
+        {"module": "attention", "relative_chords": False},
     ),
 }
 CONFIGS.update(

@@ -15,7 +15,8 @@ data set the mean of each value and the mean difference to the first.
 sizes (embedding 128, hidden 256, batches of 64): one network per value, trained one epoch
 at a time by ``partial_fit``, the values in turn and in alternating order, so that each sees
 the same load; medians of skorch's epoch durations. Its states are no chord symbols, so
-``relative_chords`` is timed with ``--chords``, which names them as chords.
+``relative_chords`` is timed with ``--chords``, which names them as chords, or with
+``--mcgill``, on the training phrases of McGill's first outer fold instead.
 
 Usage::
 
@@ -24,7 +25,7 @@ Usage::
         [--seqlab-csv ../shared/data/seqlab_mcgill.csv] [--model hybrid] \\
         [--param repetition_slots] [--values 0 12] [--seeds 0] [--only 0 1]
     python benchmarks/network_views.py --param relative_chords --values False auto ...
-    python benchmarks/network_views.py --time [--epochs 8] [--chords]
+    python benchmarks/network_views.py --time [--epochs 8] [--chords | --mcgill FILE]
 """
 
 import argparse
@@ -33,7 +34,7 @@ import sys
 import time
 
 import numpy as np
-from real_data import add_dataset_arguments, datasets_of
+from real_data import add_dataset_arguments, datasets_of, mcgill_splits
 
 from sklearn_seqlab import HybridClassifier, NextStateClassifier
 from sklearn_seqlab.datasets import make_markov_sequences
@@ -90,9 +91,9 @@ def fit_side_by_side(splits, kind, param, values, seeds, only):
     return np.array(rows)
 
 
-def epoch_times(param, values, epochs, chords=False):
-    """Median epoch duration of a network per value of ``param``, epochs taken in turn;
-    with ``chords``, the states are renamed as chord symbols (``C:maj``, ``Db:min``...)."""
+def synthetic_training_data(chords=False):
+    """``core.py``'s synthetic chain; with ``chords``, its 60 states renamed as chord symbols
+    (``C:maj``, ``Db:min``...)."""
     train = make_markov_sequences(
         3000,
         n_states=60,
@@ -106,6 +107,12 @@ def epoch_times(param, values, epochs, chords=False):
         states = sorted({state for x in train for state in x})
         names = dict(zip(states, CHORDS, strict=True))  # 60 states, 60 chords
         train = [[names[state] for state in x] for x in train]
+    return train
+
+
+def epoch_times(train, param, values, epochs):
+    """Median epoch duration of a network per value of ``param`` on ``train``, epochs
+    taken in turn."""
     networks = [
         NextStateClassifier(
             validation_fraction=None, patience=None, random_state=0, **{param: value}
@@ -133,7 +140,11 @@ def main():
     parser.add_argument("--chords", action="store_true", help="time on states named as chords")
     args = parser.parse_args()
     if args.time:
-        medians = epoch_times(args.param, args.values, args.epochs, args.chords)
+        if args.mcgill:  # the training phrases of McGill's first outer fold
+            train = next(iter(mcgill_splits(args.mcgill, args.folds)))[0]
+        else:
+            train = synthetic_training_data(args.chords)
+        medians = epoch_times(train, args.param, args.values, args.epochs)
         print(f"| {args.param} | median epoch (s) | ratio to the first |\n|---|---|---|")
         for value, median in zip(args.values, medians, strict=True):
             print(f"| {value} | {median:.2f} | {median / medians[0]:.3f} |")

@@ -50,7 +50,7 @@ RANK = 64
 """Width of the layer between the module's readout and the chord scores. Scored from the
 readout directly, every (interval, kind) made a network's epoch on McGill 2.9 times that
 without relative chords (221 kinds: 5,304 scores per position against 973 classes); through
-64 units, 1.8 times, and the inner splits scored as high (0.411 against 0.407; 0.423
+64 units, 1.9 times, and the inner splits scored as high (0.411 against 0.407; 0.423
 through 128; ``benchmarks/README.md``, twenty-fourth round)."""
 
 

@@ -17,7 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._validation import check_sequences
 from .encoding import PAD
 from .neural.batching import pad_right
-from .neural.modules import AttentionNextState
+from .neural.modules import AttentionNextState, real_positions
 
 # sequences per forward pass: the batch size fastest for inference
 _BATCH = 256
@@ -46,8 +46,7 @@ def last_step_attention(module, tokens):
             "NextStateClassifier(module='attention')."
         )
     # AttentionNextState.readout_last, up to the softmax
-    # tokens are (B, T), or (B, T, 1 + F) with extra features beside the state in column 0
-    mask = (tokens if tokens.dim() == 2 else tokens[..., 0]) != PAD  # (B, T)
+    mask = real_positions(tokens)  # (B, T)
     h = module.hidden(tokens)  # (B, T, H)
     last = mask.sum(dim=1) - 1  # (B,)
     h_last = h[torch.arange(h.shape[0], device=h.device), last]  # (B, H)

@@ -13,6 +13,12 @@ from torch.utils.data import DataLoader, Dataset, Sampler
 from ..encoding import NO_CLASS, PAD
 
 
+def state_tokens(tokens):
+    """The state codes of a batch: tokens (B, T) as they are, or column 0 of (B, T, 1 + F)
+    tokens whose events carry extra features."""
+    return tokens if tokens.dim() == 2 else tokens[..., 0]
+
+
 class SequenceDataset(Dataset):
     """Pairs of (input codes, target class per position), one pair per sequence.
 

@@ -17,6 +17,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..encoding import NO_CLASS, PAD
+from .batching import state_tokens
 from .relative_chords import relative_chords_or_none
 from .repetition import repetition_slots_or_none
 from .views import context_structure, embed_events, output_scores, with_views
@@ -24,8 +25,7 @@ from .views import context_structure, embed_events, output_scores, with_views
 
 def real_positions(tokens):
     """(B, T) mask of the positions that are not padding, for tokens (B, T) or (B, T, 1 + F)."""
-    states = tokens if tokens.dim() == 2 else tokens[..., 0]
-    return states != PAD
+    return state_tokens(tokens) != PAD
 
 
 class LSTMNextState(nn.Module):

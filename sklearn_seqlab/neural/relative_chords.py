@@ -31,6 +31,7 @@ from torch import nn
 
 from ..data.chord_symbols import parse_chord
 from ..encoding import N_RESERVED
+from .batching import state_tokens
 
 CHORD_SHARE = 0.9
 """``relative_chords="auto"`` turns the view on when at least this share of the input
@@ -189,7 +190,7 @@ class RelativeChords(nn.Module):
 
     def structure(self, tokens):
         """The :class:`ChordStructure` of the states of (B, T) or (B, T, 1 + F) tokens."""
-        states = tokens if tokens.dim() == 2 else tokens[..., 0]
+        states = state_tokens(tokens)
         roots = self.code_roots[states]  # (B, T), -1 where no chord
         is_chord = roots >= 0
         previous = torch.cat([torch.full_like(roots[:, :1], -1), roots[:, :-1]], dim=1)
@@ -206,9 +207,8 @@ class RelativeChords(nn.Module):
     def embed(self, state_embeddings, tokens, structure):
         """The events' embeddings with each chord's replaced by that of its kind, step and
         degree: (B, T, E) -> (B, T, E)."""
-        states = tokens if tokens.dim() == 2 else tokens[..., 0]
         relative = (
-            self.kind_embedding(self.code_kinds[states])
+            self.kind_embedding(self.code_kinds[state_tokens(tokens)])
             + self.step_embedding(structure.step)
             + self.degree_embedding(structure.degree)
         )

@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ..encoding import NO_CLASS, PAD
+from .batching import state_tokens
 
 
 def first_occurrences(states, mask, slots):
@@ -101,7 +102,7 @@ class RepetitionSlots(nn.Module):
 
     def structure(self, tokens):
         """:func:`first_occurrences` of the states of (B, T) or (B, T, 1 + F) tokens."""
-        states = tokens if tokens.dim() == 2 else tokens[..., 0]
+        states = state_tokens(tokens)
         return first_occurrences(states, states != PAD, self.slots)
 
     def embed(self, tokens, structure=None):

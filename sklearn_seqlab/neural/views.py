@@ -15,6 +15,8 @@ them to the module's input embeddings and to its output logits.
 
 from typing import NamedTuple
 
+from .batching import state_tokens
+
 
 class Structure(NamedTuple):
     """What each view of a module reads in a batch of tokens (None for a view it lacks)."""
@@ -42,8 +44,7 @@ def embed_events(module, state_embedding, feature_embeddings, tokens, structure=
     """
     if structure is None:
         structure = context_structure(module, tokens)
-    states = tokens if tokens.dim() == 2 else tokens[..., 0]  # (B, T)
-    x = state_embedding(states)
+    x = state_embedding(state_tokens(tokens))
     if module.chords is not None:
         x = module.chords.embed(x, tokens, structure.chords)
     for f, embedding in enumerate(feature_embeddings, start=1):

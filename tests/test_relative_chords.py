@@ -91,6 +91,17 @@ CONTEXTS = [
 ]
 
 
+def _transposed(contexts, interval):
+    """``contexts`` transposed by ``interval``, and the classes that move: each class whose
+    transposition is a class (``source``), and that class (``target``)."""
+    moved = [[_up(s, *interval) for s in row] for row in contexts]
+    pairs = [
+        (i, STATES.index(_up(s, *interval))) for i, s in enumerate(STATES) if _up(s, *interval)
+    ]
+    source, target = map(list, zip(*pairs, strict=True))
+    return moved, source, target
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 @pytest.mark.parametrize("slots", [0, 3])
 @pytest.mark.parametrize("interval", [(4, 7), (1, 2), (2, 3)])  # a fifth, a tone, a third
@@ -99,12 +110,7 @@ def test_a_transposed_context_gives_the_transposed_prediction(name, slots, inter
     chord class's logit to the chord transposed alike, and leaves the logit of the class
     that is no chord (``N``) where it was, at every position after a chord, with padding."""
     module = _module(name, slots)
-    moved = [[_up(s, *interval) for s in row] for row in CONTEXTS]
-    # each class whose transposition is a class, and that class
-    pairs = [
-        (i, STATES.index(_up(s, *interval))) for i, s in enumerate(STATES) if _up(s, *interval)
-    ]
-    source, target = map(list, zip(*pairs, strict=True))
+    moved, source, target = _transposed(CONTEXTS, interval)
     # the positions that follow a chord: before one, chord classes keep their own scores
     anchored = [
         [any(x not in ("N", "?") for x in row[: t + 1]) for t in range(len(row))]
@@ -125,9 +131,7 @@ def test_without_relative_chords_the_network_is_not_equivariant():
     """The control of the test above: states' own embeddings differ between keys."""
     module = _module("lstm")
     module.chords = None
-    moved = [[_up(s, 1, 2) for s in row] for row in CONTEXTS[:1]]
-    pairs = [(i, STATES.index(_up(s, 1, 2))) for i, s in enumerate(STATES) if _up(s, 1, 2)]
-    source, target = map(list, zip(*pairs, strict=True))
+    moved, source, target = _transposed(CONTEXTS[:1], (1, 2))
     with torch.no_grad():
         after, before = module(_codes(moved)), module(_codes(CONTEXTS[:1]))
         assert not torch.allclose(after[..., target], before[..., source])

@@ -25,6 +25,7 @@ from ._targets import next_classes
 from .counts import VariableOrderMarkovClassifier
 from .counts.cache import mix_cache, sequence_caches
 from .counts.repetition import mix_repetition, repetition_shares, spread_repetition
+from .encoding import NO_CLASS
 from .splitting import holdout_folds
 
 COUNT_ORDERS = (3, 2, 4, 5)
@@ -115,8 +116,8 @@ class ValidationPart(NamedTuple):
     ``networks`` did not train on its held-out sequences ``contexts``; ``fit_data``
     (``X, y``) holds the training sequences its count models are fitted on, all but
     ``contexts``; ``positions`` is the class that follows each position of ``contexts``
-    (-1 for a state never seen) and ``sequence`` the index of each position's sequence, or
-    group, within the part (``MixtureChoiceMixin._held_out``).
+    (-1 for a state never seen, or a position not scored) and ``sequence`` the index of
+    each position's sequence, or group, within the part (``MixtureChoiceMixin._held_out``).
     """
 
     networks: list
@@ -371,9 +372,14 @@ class MixtureChoiceMixin:
 
     def _positions(self, contexts, targets):
         """The class that follows every position of the sequences, and the index of its
-        sequence: the next state at every position is what the mixture must predict, not
-        only the last one."""
-        classes, _ = next_classes(contexts, targets, self._code_to_class)
+        sequence: with ``validate_on="all"`` the mixture must predict the next state at
+        every position, not only the last one. With ``"last"`` the class after each whole
+        sequence alone; the other positions are ``NO_CLASS``, left out like states never
+        seen."""
+        classes, offsets = next_classes(contexts, targets, self._code_to_class)
+        if self.validate_on == "last":  # the other positions are scored as states never seen
+            last = offsets[1:] - 1
+            classes, classes[last] = np.full_like(classes, NO_CLASS), classes[last]
         return classes, np.repeat(np.arange(len(contexts)), contexts.lengths)
 
     def _score_counts(self, networks, fitted, contexts, positions, grid=True):

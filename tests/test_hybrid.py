@@ -142,6 +142,7 @@ def test_contexts_with_y_and_augmented_pipelines():
         ({"validation_fraction": 1.0}, ValueError, "validation_fraction"),
         ({"min_gain_se": -1.0}, ValueError, "min_gain_se"),
         ({"min_gain_se": "2"}, TypeError, "min_gain_se"),
+        ({"validate_on": "first"}, ValueError, "validate_on"),
         ({"network": MarkovClassifier()}, TypeError, "network must be a NextStateClassifier"),
         ({"network": NextStateClassifier(hidden_dim=0)}, ValueError, "hidden_dim"),
         ({"count_model": "kn"}, TypeError, "count_model"),
@@ -390,9 +391,9 @@ def test_a_hybrid_pickled_before_the_rule_existed_keeps_its_best_mixture(
     hybrid, without_repetition, joint_choice
 ):
     old = pickle.loads(pickle.dumps(hybrid))
-    del old.min_gain_se  # as a pickle of an earlier version holds it
+    del old.min_gain_se, old.validate_on  # as a pickle of an earlier version holds it
     loaded = pickle.loads(pickle.dumps(old))
-    assert loaded.min_gain_se == 0.0
+    assert (loaded.min_gain_se, loaded.validate_on) == (0.0, "all")
     np.testing.assert_array_equal(
         loaded.predict_proba(ECHOES[:5]), hybrid.predict_proba(ECHOES[:5])
     )
@@ -584,6 +585,41 @@ def test_each_network_trains_on_all_but_a_fold_of_its_own_and_the_folds_are_scor
     p_net, p_count = np.concatenate(p_net), np.concatenate(p_count)
     expected = [np.log(w * p_net + (1 - w) * p_count).mean() for w in MIX_GRID]
     np.testing.assert_allclose(hybrid.validation_log_likelihood_, expected, rtol=1e-5)
+
+
+def test_validated_on_the_last_positions_the_mixture_scores_those_alone(monkeypatch):
+    count = MarkovClassifier()
+    parts, hybrid = _parts_of_the_choice(
+        monkeypatch, n_networks=2, count_model=count, min_gain_se=0.0, validate_on="last"
+    )
+    p_net, p_count = [], []
+    for part in parts:
+        ends = np.cumsum(part.contexts.lengths) - 1
+        # every held-out sequence is scored once, on the state that ends it
+        assert np.flatnonzero(part.positions >= 0).tolist() == ends.tolist()
+        # that state follows the whole context in X
+        follows = {tuple(s[:-1]): s[-1] for s in X}
+        contexts = hybrid.encoder_.inverse_transform(part.contexts)
+        assert hybrid.classes_[part.positions[ends]].tolist() == [
+            follows[tuple(c)] for c in contexts
+        ]
+        fitted = clone(count).fit(*part.fit_data)
+        for model, out in ((part.networks[0], p_net), (fitted, p_count)):
+            proba = hybrid._in_columns(model.classes_, model.predict_proba(part.contexts))
+            out.append(proba[np.arange(len(ends)), part.positions[ends]])
+    p_net, p_count = np.concatenate(p_net), np.concatenate(p_count)
+    expected = [np.log(w * p_net + (1 - w) * p_count).mean() for w in MIX_GRID]
+    np.testing.assert_allclose(hybrid.validation_log_likelihood_, expected, rtol=1e-5)
+
+
+def test_contexts_of_one_state_validate_alike_on_every_position_and_the_last():
+    # with y given, a context of one state has a single position, its last
+    contexts, y = [[s[0]] for s in X], [s[1] for s in X]
+    hybrid = HybridClassifier(NET, n_networks=2, min_gain_se=0.0, random_state=0)
+    fitted = [clone(hybrid).set_params(validate_on=on).fit(contexts, y) for on in ("all", "last")]
+    for attribute in ("network_weight_", "validation_log_likelihood_"):
+        np.testing.assert_array_equal(*(getattr(model, attribute) for model in fitted))
+    assert fitted[0].count_model_.get_params() == fitted[1].count_model_.get_params()
 
 
 def test_with_fewer_folds_than_networks_the_networks_share_them(monkeypatch):

@@ -133,6 +133,8 @@ def test_every_seqlab_model_name_maps():
         "HybridModel": None,  # ours: its networks are LSTMs
     }
     assert MODELS["HybridModel"]().get_params()["network__module"] == "lstm"
+    # the runner scores the state that ends each test sequence: the mixture is chosen there
+    assert MODELS["HybridModel"]().get_params()["validate_on"] == "last"
 
 
 def test_hybrid_model_takes_epochs_and_network_parameters():

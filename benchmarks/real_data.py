@@ -102,9 +102,12 @@ MODELS = {
     "default_lstm_p5": lambda: NextStateClassifier(patience=5, max_epochs=60, random_state=0),
     "default_transformer": lambda: NextStateClassifier("transformer", random_state=0),
     "hybrid": lambda: HybridClassifier(random_state=0),
+    # the mixture chosen on the state that ends each held-out sequence (twenty-fifth round)
+    "hybrid_last": lambda: HybridClassifier(validate_on="last", random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
+    "hybrid_last_aug": lambda: augmented(HybridClassifier(validate_on="last", random_state=0)),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
     # networks that stop once neither their validation accuracy nor their loss improves
     "hybrid_acc": lambda: HybridClassifier(
@@ -182,9 +185,11 @@ LABELS = {
     "default_attention": "NextStateClassifier('attention') defaults",
     "default_transformer": "NextStateClassifier('transformer') defaults",
     "hybrid": "HybridClassifier() defaults (3 nets + KN)",
+    "hybrid_last": 'HybridClassifier(validate_on="last")',
     "vomm_aug": "KN order 3, 12 keys",
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
+    "hybrid_last_aug": 'HybridClassifier(validate_on="last"), 12 keys',
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid_acc": "HybridClassifier(), networks stopped on accuracy or loss",
     "default_lstm_loss": "NextStateClassifier(scoring='loss')",

@@ -15,7 +15,8 @@ Usage::
     python benchmarks/validate_on.py --helpdesk ../shared/data/helpdesk.csv --seeds 0 1 2
     python benchmarks/validate_on.py --runner-draws 6
 
-Phrases by song are fitted with their songs as ``groups``. ``--runner-draws N`` repeats the
+Phrases by song are fitted with their songs as ``groups`` (``--by-content``: without them,
+the hybrid's validation split then holds out by content). ``--runner-draws N`` repeats the
 runner's data (600 synthetic progressions, 3 shuffled folds, the state that ends each one
 scored) with seeds 0 to N-1, and the two small networks its search gives the hybrid.
 """
@@ -129,6 +130,9 @@ def main():
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="hybrid seeds")
     parser.add_argument("--runner-draws", type=int, default=0, help="the runner's data, N seeds")
     parser.add_argument("--n-jobs", type=int, default=2, help="networks trained in parallel")
+    parser.add_argument(
+        "--by-content", action="store_true", help="fit phrases by song without their groups"
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
     datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
@@ -141,7 +145,8 @@ def main():
                     continue
                 start = time.perf_counter()
                 hybrid = RecordedHybrid(n_jobs=args.n_jobs, random_state=seed)
-                row = compare(hybrid, train, contexts, targets, groups[0] if groups else None)
+                fit_groups = groups[0] if groups and not args.by_content else None
+                row = compare(hybrid, train, contexts, targets, fit_groups)
                 row.update(seed=seed, fold=fold, seconds=round(time.perf_counter() - start))
                 print(json.dumps(row), flush=True)
                 rows.append(row)

@@ -108,6 +108,10 @@ MODELS = {
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
     "hybrid_last_aug": lambda: augmented(HybridClassifier(validate_on="last", random_state=0)),
+    # the copies train the count model alone: the networks read chords by interval
+    "hybrid_last_aug_count": lambda: augmented(
+        HybridClassifier(validate_on="last", augment_networks=False, random_state=0)
+    ),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
     # networks that stop once neither their validation accuracy nor their loss improves
     "hybrid_acc": lambda: HybridClassifier(
@@ -190,6 +194,8 @@ LABELS = {
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
     "hybrid_last_aug": 'HybridClassifier(validate_on="last"), 12 keys',
+    "hybrid_last_aug_count": 'HybridClassifier(validate_on="last", augment_networks=False), '
+    "12 keys for its count model",
     "hybrid1": "HybridClassifier(n_networks=1)",
     "hybrid_acc": "HybridClassifier(), networks stopped on accuracy or loss",
     "default_lstm_loss": "NextStateClassifier(scoring='loss')",

@@ -158,6 +158,14 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         cache knows what returns. On the runner's synthetic chords, over 18 folds of 6 draws,
         ``"last"`` scored 0.617 against 0.576; on McGill, 0.477 against 0.472
         (``benchmarks/README.md``, twenty-fifth round).
+    augment_networks : bool, default=True
+        Whether the networks train on the augmented copies of the training sequences that
+        ``StateEncoder(augment=...)`` adds; the count model always does. Networks that read
+        chords by interval (``relative_chords``) score a progression alike in every key, so
+        transposed copies give them little beyond 12 times the epochs: on McGill's first
+        fold in 12 keys, networks trained on the copies stopped after 4 epochs at 0.374
+        and kept no weight, against 0.384 on the originals alone (``benchmarks/README.md``,
+        twenty-fifth round).
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best
@@ -231,6 +239,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         network_weight=None,
         validation_fraction=0.1,
         validate_on="all",
+        augment_networks=True,
         min_gain_se=2.0,
         n_jobs=None,
         handle_unknown="use_unknown",
@@ -242,6 +251,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         self.network_weight = network_weight
         self.validation_fraction = validation_fraction
         self.validate_on = validate_on
+        self.augment_networks = augment_networks
         self.min_gain_se = min_gain_se
         self.n_jobs = n_jobs
         self.handle_unknown = handle_unknown
@@ -261,12 +271,17 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         "network_weight": [Real(0.0, 1.0, closed="both"), None],
         "validation_fraction": [Real(0.0, 1.0)],
         "validate_on": [Options("all", "last")],
+        "augment_networks": [Options(True, False)],
         "min_gain_se": [Real(0.0, np.inf, closed="left")],
         "n_jobs": [Integer(None), None],
         "random_state": RANDOM_STATE,
     }
 
-    _params_before_they_existed = {"min_gain_se": 0.0, "validate_on": "all"}
+    _params_before_they_existed = {
+        "min_gain_se": 0.0,
+        "validate_on": "all",
+        "augment_networks": True,
+    }
 
     def _check_params(self):
         super()._check_params()
@@ -323,6 +338,12 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 
+        def network_rows(rows):
+            X_rows, y_rows = rows_of(rows)
+            if not self.augment_networks:  # the augmented copies train the count model alone
+                X_rows = X_rows.with_codes(X_rows.codes)
+            return X_rows, y_rows
+
         network = self.network
         if network is None:
             network = default_network()
@@ -343,7 +364,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         networks = Parallel(n_jobs=self.n_jobs)(
             delayed(_fit_one)(
                 clone(network).set_params(random_state=int(seed)),
-                *rows_of(rows),
+                *network_rows(rows),
                 **({} if groups is None else {"groups": groups[rows]}),
             )
             for seed, rows in zip(seeds, trained_on, strict=True)

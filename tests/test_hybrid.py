@@ -134,6 +134,30 @@ def test_contexts_with_y_and_augmented_pipelines():
     assert len(pipe.classes_) > len({s for seq in X for s in seq})
 
 
+@pytest.mark.parametrize("augment_networks", [True, False])
+def test_augmented_copies_train_the_networks_only_when_asked(augment_networks, monkeypatch):
+    import sklearn_seqlab.hybrid as hybrid_module
+
+    fitted_on = []
+
+    def recording(model, X, y, **fit_params):
+        fitted_on.append(X)
+        return model.fit(X, y, **fit_params)
+
+    monkeypatch.setattr(hybrid_module, "_fit_one", recording)
+    encoder = StateEncoder(augment=KeyTransposer(semitones=[2, 7]))
+    hybrid = HybridClassifier(NET, n_networks=2, augment_networks=augment_networks, random_state=0)
+    pipe = make_pipeline(encoder, hybrid).fit(X)
+    assert len(fitted_on) == 2
+    for X_network in fitted_on:
+        assert (X_network.augmented is not None) is augment_networks
+    # every network can still predict the transposed states: they are in its vocabulary
+    transposed = [s for s in pipe.classes_ if s not in {s for seq in X for s in seq}]
+    assert transposed
+    for network in pipe[-1].networks_:
+        assert set(transposed) <= set(network.classes_.tolist())
+
+
 @pytest.mark.parametrize(
     "params, error, match",
     [
@@ -143,6 +167,7 @@ def test_contexts_with_y_and_augmented_pipelines():
         ({"min_gain_se": -1.0}, ValueError, "min_gain_se"),
         ({"min_gain_se": "2"}, TypeError, "min_gain_se"),
         ({"validate_on": "first"}, ValueError, "validate_on"),
+        ({"augment_networks": "no"}, ValueError, "augment_networks"),
         ({"network": MarkovClassifier()}, TypeError, "network must be a NextStateClassifier"),
         ({"network": NextStateClassifier(hidden_dim=0)}, ValueError, "hidden_dim"),
         ({"count_model": "kn"}, TypeError, "count_model"),

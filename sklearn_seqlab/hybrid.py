@@ -162,9 +162,10 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         Whether the networks train on the augmented copies of the training sequences that
         ``StateEncoder(augment=...)`` adds; the count model always does. Networks that read
         chords by interval (``relative_chords``) score a progression alike in every key, so
-        transposed copies give them little beyond 12 times the epochs: on McGill's first
-        fold in 12 keys, networks trained on the copies stopped after 4 epochs at 0.374
-        and kept no weight, against 0.384 on the originals alone (``benchmarks/README.md``,
+        transposed copies give them little beyond 12 times the epochs. On McGill's first
+        fold in 12 keys, the hybrid scored 0.475 with networks trained on the copies (fit
+        in 490 s) and 0.483 with networks on the originals (215 s); over 7 folds, 0.474
+        that way, level with the count model in 12 keys (0.476) (``benchmarks/README.md``,
         twenty-fifth round).
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed

@@ -36,6 +36,11 @@ def _echoes(n, random_state):
 
 
 ECHOES = _echoes(80, 0)
+
+EVERY_POSITION = {"n_networks": 2, "min_gain_se": 0.0, "validate_on": "all", "random_state": 0}
+"""The hybrid of the tests of its choice's rules: the best mixture whatever its gain, chosen
+on the next state after every position, which gives the few test sequences enough states to
+tell the models apart (their ends alone tie)."""
 ECHO_NET = NextStateClassifier(embedding_dim=8, hidden_dim=16, max_epochs=20, lr=1e-2)
 
 
@@ -71,7 +76,7 @@ def hybrid():
     with pytest.MonkeyPatch.context() as patch:  # fitted without the repetition model
         patch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))
         patch.setattr(choice_module, "CROSS_VALIDATION_CELLS", 0)  # see joint_choice
-        return HybridClassifier(ECHO_NET, n_networks=2, min_gain_se=0.0, random_state=0).fit(ECHOES)
+        return HybridClassifier(ECHO_NET, **EVERY_POSITION).fit(ECHOES)
 
 
 def test_mixture_is_the_weighted_average_of_its_components(hybrid):
@@ -248,7 +253,7 @@ def test_the_validation_split_scored_a_sequence_at_a_time_chooses_alike(
     X, net = (ECHOES, ECHO_NET) if data == "echoes" else (_returning_home(200, 0), NET)
     if data == "echoes":  # see _echoes; the other data try the repetition model too
         monkeypatch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))
-    params = {"n_networks": 2, "min_gain_se": 0.0, "random_state": 0}
+    params = {"n_networks": 2, "min_gain_se": 0.0, "random_state": 0, "validate_on": "all"}
     whole = HybridClassifier(net, **params).fit(X)
     monkeypatch.setattr(choice_module, "VALIDATION_CELLS", 1)
     chunked = HybridClassifier(net, **params).fit(X)
@@ -267,7 +272,7 @@ def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(
     # two epochs: the networks make the next chord more likely, not more often right (those
     # that read chords by interval are more often right too)
     net = clone(NET).set_params(relative_chords=False)
-    chords = HybridClassifier(net, n_networks=2, min_gain_se=0.0, random_state=0).fit(X)
+    chords = HybridClassifier(net, **EVERY_POSITION).fit(X)
     assert MIX_GRID[chords.validation_log_likelihood_.argmax()] > 0
     assert chords.network_weight_ == 0.0
     alone = chords.count_model_.predict_proba(chords._encode(X[:5]))
@@ -295,7 +300,7 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(
         gains.append(gain)
         return len(gains) == 1  # the mixture's gain counts, the count model's alone does not
 
-    params = {"n_networks": 1, "min_gain_se": 0.0, "random_state": 0}
+    params = {**EVERY_POSITION, "n_networks": 1}
     alone = HybridClassifier(NET, **params).fit(X)  # the best count model alone gains: kept
     assert alone.network_weight_ == 0.0
     assert alone.count_model_.get_params() != VariableOrderMarkovClassifier().get_params()
@@ -330,7 +335,7 @@ def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypat
     # without the repetition model: with it, a count model alone is the best mixture here,
     # and the networks' check that this test is about never runs
     monkeypatch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))
-    hybrid = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
+    hybrid = HybridClassifier(NET, **{**EVERY_POSITION, "n_networks": 1}).fit(X)
     assert hybrid.network_weight_ == 0.0
     # every count model alone on the same validation split: how often right, how likely
     candidates, [part] = seen["args"]  # one network: one validation split
@@ -383,7 +388,7 @@ def test_the_default_count_model_chooses_a_longer_cache_for_repeated_progression
 def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model(monkeypatch):
     # a first-order chain: Kneser-Ney of order 3 already knows all there is to know
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
-    kept = HybridClassifier(NET, n_networks=1, random_state=0).fit(X)
+    kept = HybridClassifier(NET, n_networks=1, validate_on="all", random_state=0).fit(X)
     assert kept.network_weight_ == 0.0
     assert kept.count_model_.get_params() == VariableOrderMarkovClassifier().get_params()
     alone = VariableOrderMarkovClassifier().fit(X)
@@ -392,7 +397,7 @@ def test_a_mixture_without_a_significant_gain_keeps_the_default_count_model(monk
     # the count model alone (the kept curve's weight 0) the rule did not trust; the accuracy
     # checks, which have tests of their own, are let pass
     monkeypatch.setattr(choice_module, "more_accurate", lambda *args: True)
-    best = HybridClassifier(NET, n_networks=1, min_gain_se=0.0, random_state=0).fit(X)
+    best = HybridClassifier(NET, **{**EVERY_POSITION, "n_networks": 1}).fit(X)
     assert (best.network_weight_, best.count_model_.max_order) != (0.0, 3)
     assert best.validation_log_likelihood_.max() > kept.validation_log_likelihood_[0]
 

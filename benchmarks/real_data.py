@@ -102,8 +102,10 @@ MODELS = {
     "default_lstm_p5": lambda: NextStateClassifier(patience=5, max_epochs=60, random_state=0),
     "default_transformer": lambda: NextStateClassifier("transformer", random_state=0),
     "hybrid": lambda: HybridClassifier(random_state=0),
-    # the mixture chosen on the state that ends each held-out sequence (twenty-fifth round)
+    # the mixture chosen on the state that ends each held-out sequence (twenty-fifth round),
+    # the default since; before, on the next state after every position
     "hybrid_last": lambda: HybridClassifier(validate_on="last", random_state=0),
+    "hybrid_all": lambda: HybridClassifier(validate_on="all", random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
     "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
     "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
@@ -190,6 +192,7 @@ LABELS = {
     "default_transformer": "NextStateClassifier('transformer') defaults",
     "hybrid": "HybridClassifier() defaults (3 nets + KN)",
     "hybrid_last": 'HybridClassifier(validate_on="last")',
+    "hybrid_all": 'HybridClassifier(validate_on="all"), the default before the twenty-fifth round',
     "vomm_aug": "KN order 3, 12 keys",
     "hybrid_aug": "HybridClassifier(n_networks=1), 12 keys",
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",

@@ -157,7 +157,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         position can still be less often right at a sequence's end, where the n-gram cache
         knows what returns. From the same networks, ``"last"`` scored 0.610 against 0.582
         on the runner's synthetic chords (36 folds), 0.448 against 0.419 on pop phrases by
-        song (14 folds), 0.477 against 0.472 on McGill's SeqLab protocol; on the process
+        song (14 folds), 0.475 against 0.474 on McGill's SeqLab protocol (14); on the process
         logs scored at every prefix it gained on three of four, and lost Helpdesk 0.0017
         (``benchmarks/README.md``, twenty-fifth round).
     augment_networks : bool, default=True

@@ -32,8 +32,8 @@ from sklearn.base import clone
 from sklearn.model_selection import KFold
 
 from sklearn_seqlab import HybridClassifier, VariableOrderMarkovClassifier
+from sklearn_seqlab._mixture_choice import last_positions_only
 from sklearn_seqlab.datasets import make_chord_progressions
-from sklearn_seqlab.encoding import NO_CLASS
 from sklearn_seqlab.hybrid import default_network
 
 BEST_COUNT = {"max_order": 5, "cache_weight": 0.2, "cache_order": 3, "repetition_weight": 0.4}
@@ -52,14 +52,6 @@ class RecordedHybrid(HybridClassifier):
         return super()._cross_validated_count(*args)
 
 
-def _last_positions_only(part):
-    """A validation part whose sequences are scored on their last next state alone."""
-    ends = np.cumsum(part.contexts.lengths) - 1
-    positions = np.full_like(part.positions, NO_CLASS)
-    positions[ends] = part.positions[ends]
-    return part._replace(positions=positions)
-
-
 def chosen_on_the_last(hybrid):
     """The count model (fitted) and weight that ``validate_on="last"`` chooses, from the
     networks and validation folds of ``hybrid``, fitted with ``"all"``."""
@@ -71,7 +63,10 @@ def chosen_on_the_last(hybrid):
     finally:
         hybrid.validate_on = "all"
     candidates = [chosen] if chosen is not None else hybrid._count_candidates()
-    last_parts = [_last_positions_only(part) for part in parts]
+    last_parts = [
+        part._replace(positions=last_positions_only(part.positions, part.contexts.lengths))
+        for part in parts
+    ]
     count, weight, _ = hybrid._choose_mixture(candidates, last_parts, chosen is None)
     return clone(count).fit(*rows_of(np.arange(len(contexts)))), weight
 

@@ -110,6 +110,17 @@ def _all_but_order(candidate):
     return tuple(sorted(params.items()))
 
 
+def last_positions_only(classes, lengths):
+    """The class after every position of sequences of ``lengths`` (as
+    :func:`~sklearn_seqlab._targets.next_classes` gives them), with all but each sequence's
+    last position set to ``NO_CLASS``: left out of the scores, as states never seen are
+    (``validate_on="last"``)."""
+    last = np.cumsum(lengths) - 1
+    kept = np.full_like(classes, NO_CLASS)
+    kept[last] = classes[last]
+    return kept
+
+
 class ValidationPart(NamedTuple):
     """One fold of the hybrid's validation split.
 
@@ -376,10 +387,9 @@ class MixtureChoiceMixin:
         every position, not only the last one. With ``"last"`` the class after each whole
         sequence alone; the other positions are ``NO_CLASS``, left out like states never
         seen."""
-        classes, offsets = next_classes(contexts, targets, self._code_to_class)
-        if self.validate_on == "last":  # the other positions are scored as states never seen
-            last = offsets[1:] - 1
-            classes, classes[last] = np.full_like(classes, NO_CLASS), classes[last]
+        classes, _ = next_classes(contexts, targets, self._code_to_class)
+        if self.validate_on == "last":
+            classes = last_positions_only(classes, contexts.lengths)
         return classes, np.repeat(np.arange(len(contexts)), contexts.lengths)
 
     def _score_counts(self, networks, fitted, contexts, positions, grid=True):

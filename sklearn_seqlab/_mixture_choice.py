@@ -57,18 +57,25 @@ chose the same count model for more seeds of the split than five did, for 15% mo
 with a one-epoch network (``benchmarks/README.md``, twenty-first round)."""
 
 CROSS_VALIDATION_CELLS = 2**25
-"""Up to this many (position x class) probabilities in the training sequences, the count
+"""Up to this many (position x class) probabilities to score in the training sequences (one
+position a sequence with ``validate_on="last"``, every position with ``"all"``), the count
 model is chosen on ``COUNT_SPLITS`` folds of them, not on the hybrid's validation split
 alone. Count models fit in a second, and the tenth of a small corpus that the validation
 split holds out is too few sequences to choose among 76 of them, where the folds score
 every sequence: on the runner's synthetic chords (40 held-out progressions) the
 choice fell on caches that scored 0.597 against 0.620 (``benchmarks/README.md``, twentieth
 round). Larger data keep the single split, which then holds enough sequences, and whose
-scoring time grows with them."""
+scoring time grows with them. Counted on the positions scored, McGill's phrases by song
+(16,000 training phrases of 900 states: 5.8 * 10^7 cells at every position, 1.5 * 10^7 at
+the last) are small with ``"last"``. On the single split their count model had been chosen
+with the mixture on a tenth of the songs (order 2 with a network weight of 0.5 on one fold
+of 7), and the hybrid rose from 0.535 to 0.546 on new songs (``benchmarks/README.md``,
+twenty-sixth round)."""
 
 VALIDATION_CELLS = 2**20
 """About the most (prefix x class) probabilities of one model that the hybrid holds at once
-while it scores its validation split (8 MB in float64). The split scores every prefix, and
+while it scores its validation split (8 MB in float64). The split scores every prefix
+whose next state counts (with ``validate_on="last"``, each held-out sequence whole), and
 each count model is tried with 19 caches and repetition weights: held whole, with 7 caches,
 they took 3.2 GB at 2,000 states and 6.8 GB at 5,000 (``benchmarks/README.md``, nineteenth
 round)."""
@@ -310,8 +317,10 @@ class MixtureChoiceMixin:
 
     def _is_small(self, contexts):
         """Whether the training sequences hold at most ``CROSS_VALIDATION_CELLS`` (position x
-        class) probabilities: small enough to be scored several times over."""
-        return int(np.sum(contexts.lengths)) * len(self.classes_) <= CROSS_VALIDATION_CELLS
+        class) probabilities to score: small enough to be scored several times over. With
+        ``validate_on="last"`` one position of each sequence is scored (``_chunk_probas``)."""
+        scored = len(contexts) if self.validate_on == "last" else int(np.sum(contexts.lengths))
+        return scored * len(self.classes_) <= CROSS_VALIDATION_CELLS
 
     def _count_candidates(self):
         """The count models the validation split chooses from, the default first."""
@@ -451,12 +460,21 @@ class MixtureChoiceMixin:
             start = ends[first - 1] if first else 0
             last = max(first + 1, int(np.searchsorted(ends, start + size, side="right")))
             chunk = contexts[first:last]
-            prefixes = chunk.with_codes([c[:k] for c in chunk.codes for k in range(1, len(c) + 1)])
+            classes = positions[start : ends[last - 1]]
+            # only the positions whose next state is scored: with validate_on="last", one
+            # a sequence, which spares the count models' variants most of their work
+            scored = classes >= 0
+            if not scored.any():  # one position, left out as NO_CLASS: every variant listed
+                scored[-1] = True
+            every = ((c, k) for c in chunk.codes for k in range(1, len(c) + 1))
+            prefixes = chunk.with_codes(
+                [c[:k] for (c, k), kept in zip(every, scored, strict=True) if kept]
+            )
             net = None
             if networks:
                 net = np.mean(
                     [
-                        self._in_columns(m.classes_, m._proba_after_each_position(chunk))
+                        self._in_columns(m.classes_, m._proba_after_each_position(chunk)[scored])
                         for m in networks
                     ],
                     axis=0,
@@ -483,7 +501,7 @@ class MixtureChoiceMixin:
                     for params, proba in self._count_variants(model, prefixes, caches, repetitions)
                 ]
 
-            yield positions[start : ends[last - 1]], net, variants_of
+            yield classes[scored], net, variants_of
             first = last
 
     def _in_columns(self, classes, proba):

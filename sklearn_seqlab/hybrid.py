@@ -125,9 +125,10 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         The count model. None means ``VariableOrderMarkovClassifier`` (Kneser-Ney) with the
         ``max_order`` (2 to 5), ``cache_weight`` (0 to 0.3), ``cache_order`` (1 or 3) and
         ``repetition_weight`` (0, 0.2 or 0.4, with a cache) chosen on the training sequences.
-        On data of up to 2**25 (position x state) probabilities, each of ten folds holds
-        out a tenth of them, each sequence at most once, and the count model alone that predicts
-        their next states most often right is kept if it gains on
+        On data of up to 2**25 probabilities to score (the states times one position a
+        sequence with ``validate_on="last"``, every position with ``"all"``), each of ten
+        folds holds out a tenth of them, each sequence at most once, and the count model
+        alone that predicts their next states most often right is kept if it gains on
         ``VariableOrderMarkovClassifier()`` ``min_gain_se`` standard errors in
         log-likelihood, and in accuracy at least the 2.9 standard errors that the most
         accurate of 76 count models gains by chance (else the next most often right; the

@@ -652,6 +652,35 @@ def test_contexts_of_one_state_validate_alike_on_every_position_and_the_last():
     assert fitted[0].count_model_.get_params() == fitted[1].count_model_.get_params()
 
 
+def test_validated_on_the_last_positions_count_models_predict_there_alone(monkeypatch):
+    passed, variants = [], HybridClassifier._count_variants
+
+    def recording_variants(self, held_out, contexts, *args, **kwargs):
+        passed.extend(map(tuple, contexts.codes))
+        return variants(self, held_out, contexts, *args, **kwargs)
+
+    monkeypatch.setattr(HybridClassifier, "_count_variants", recording_variants)
+    parts, _ = _parts_of_the_choice(
+        monkeypatch, n_networks=2, count_model=MarkovClassifier(), validate_on="last"
+    )
+    # the count model predicts after each whole held-out sequence, not after its prefixes
+    whole = {tuple(codes) for part in parts for codes in part.contexts.codes}
+    assert passed and set(passed) <= whole
+
+
+@pytest.mark.parametrize("validate_on, cross_validated", [("last", True), ("all", False)])
+def test_the_cells_to_cross_validate_count_the_positions_scored(
+    validate_on, cross_validated, monkeypatch
+):
+    made, _ = _spy_on_the_choice(monkeypatch)
+    sequences = _returning_home(200, 0)
+    n_classes = len({state for sequence in sequences for state in sequence})
+    # room for one scored position a sequence, not for every position
+    monkeypatch.setattr(choice_module, "CROSS_VALIDATION_CELLS", len(sequences) * n_classes)
+    HybridClassifier(NET, n_networks=1, validate_on=validate_on, random_state=0).fit(sequences)
+    assert (len(made) == 1) is cross_validated
+
+
 def test_with_fewer_folds_than_networks_the_networks_share_them(monkeypatch):
     # a validation fraction of a half leaves two folds for three networks
     parts, hybrid = _parts_of_the_choice(monkeypatch, n_networks=3, validation_fraction=0.5)

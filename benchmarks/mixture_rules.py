@@ -1,0 +1,191 @@
+"""The hybrid's rules for its network weight, replayed on its validation folds and scored on
+the test folds.
+
+For each outer fold the default ``HybridClassifier()`` is fitted once. From the networks,
+count model and validation folds its choice used, the script keeps the probabilities of the
+state that ends each held-out sequence (``validate_on="last"``), and those of the test
+contexts. It then replays other rules for the weight on the same validation next states and
+scores what each one chooses on the test fold:
+
+- ``kept``: the weight the hybrid chose;
+- ``no accuracy check``: the weight of the best validation log-likelihood whenever that
+  mixture gains ``min_gain_se`` standard errors on the count model alone, however often it
+  is right;
+- ``not less accurate``: the same, unless the mixture is less often right than the count
+  model alone by more than ``min_gain_se`` standard errors (the hybrid asks it to be more
+  often right);
+- ``by accuracy``: the weight most often right on the validation next states, each weight's
+  accuracy averaged with its two neighbours'.
+
+Usage::
+
+    python benchmarks/mixture_rules.py --phrases ../shared/data/mcgill_phrases.tsv --seeds 0 1
+    python benchmarks/mixture_rules.py --mcgill ../shared/data/mcgill_seqlab.txt
+    python benchmarks/mixture_rules.py --runner-draws 4
+
+Phrases by song are fitted with their songs as ``groups``. ``--runner-draws N`` repeats the
+runner's data with seeds 0 to N-1 and the hybrid of its default config
+(``validate_on.py``).
+"""
+
+import argparse
+import json
+import time
+from typing import NamedTuple
+
+import numpy as np
+import torch
+from real_data import add_dataset_arguments, named_splits
+from sklearn.base import clone
+from validate_on import RecordedHybrid, runner_splits
+
+from sklearn_seqlab._mixture import MIX_GRID, log_proba, significant_gain
+from sklearn_seqlab.hybrid import default_network
+
+
+class Recorded(NamedTuple):
+    """One outer fold: the validation next states (networks' and count model's
+    probabilities, class, unit of the errors) and the test contexts'."""
+
+    valid_net: np.ndarray
+    valid_count: np.ndarray
+    valid_class: np.ndarray
+    valid_unit: np.ndarray
+    test_net: np.ndarray
+    test_count: np.ndarray
+    test_class: np.ndarray
+    weight: float
+    min_gain_se: float
+
+
+def record(hybrid, train, contexts, targets, groups=None):
+    """Fit ``hybrid`` (a ``RecordedHybrid``) and keep what its rules and the test need."""
+    hybrid.fit(train, **({} if groups is None else {"groups": groups}))
+    _, parts, _ = hybrid.recorded_choice_
+    net, count, classes, units, offset = [], [], [], [], 0
+    for part in parts:
+        # the fold's count model: the one kept, fitted on all but the fold
+        held_out = clone(hybrid.count_model_).fit(*part.fit_data)
+        probas = [hybrid._aligned(m, part.contexts) for m in part.networks]
+        net.append(np.mean(probas, axis=0))
+        count.append(hybrid._aligned(held_out, part.contexts))
+        last = np.cumsum(part.contexts.lengths) - 1  # validate_on="last": one state each
+        classes.append(part.positions[last])
+        units.append(part.sequence[last] + offset)
+        offset += int(part.sequence.max()) + 1
+    encoded = hybrid._encode(contexts)
+    test_net = np.mean([hybrid._aligned(m, encoded) for m in hybrid.networks_], axis=0)
+    index = {state: j for j, state in enumerate(hybrid.classes_.tolist())}
+    classes_, units_ = np.concatenate(classes), np.concatenate(units)
+    known = classes_ >= 0
+    return Recorded(
+        np.concatenate(net)[known],
+        np.concatenate(count)[known],
+        classes_[known],
+        units_[known],
+        test_net,
+        hybrid._aligned(hybrid.count_model_, encoded),
+        np.array([index.get(state, -1) for state in targets]),
+        hybrid.network_weight_,
+        hybrid.min_gain_se,
+    )
+
+
+def _mixtures(fold):
+    """Per weight of ``MIX_GRID``: the validation log-probability of each next state, and
+    whether the mixture predicts it right."""
+    rows = np.arange(len(fold.valid_class))
+    p_net = fold.valid_net[rows, fold.valid_class]
+    p_count = fold.valid_count[rows, fold.valid_class]
+    logs = [log_proba(w * p_net + (1 - w) * p_count) for w in MIX_GRID]
+    right = [
+        (w * fold.valid_net + (1 - w) * fold.valid_count).argmax(axis=1) == fold.valid_class
+        for w in MIX_GRID
+    ]
+    return logs, right
+
+
+def rule_weights(fold):
+    """The weight each rule chooses on ``fold``'s validation next states."""
+    logs, right = _mixtures(fold)
+    best = int(np.argmax([log.mean() for log in logs]))
+    gains = significant_gain(logs[best] - logs[0], fold.valid_unit, fold.min_gain_se)
+    loss = right[0].astype(float) - right[best].astype(float)
+    less = significant_gain(loss, fold.valid_unit, fold.min_gain_se)
+    accuracy = np.array([r.mean() for r in right])
+    smoothed = np.convolve(np.pad(accuracy, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    return {
+        "kept": fold.weight,
+        "no accuracy check": MIX_GRID[best] if gains else 0.0,
+        "not less accurate": MIX_GRID[best] if gains and not less else 0.0,
+        "by accuracy": MIX_GRID[int(np.argmax(smoothed))],
+    }
+
+
+def test_accuracy(fold, weight):
+    mixture = weight * fold.test_net + (1 - weight) * fold.test_count
+    return float(np.mean(mixture.argmax(axis=1) == fold.test_class))
+
+
+def _report(title, rows):
+    print(f"\n{title}")
+    for rule in rows[0]["accuracy"]:
+        values = np.array([row["accuracy"][rule] for row in rows])
+        gain = values - np.array([row["accuracy"]["kept"] for row in rows])
+        print(
+            f"  {rule:18s} {values.mean():.4f} ± {values.std():.4f}  against kept "
+            f"{gain.mean():+.4f} (above {int(np.sum(gain > 0))}, below {int(np.sum(gain < 0))})"
+        )
+
+
+def run(title, folds_of, make_hybrid, seeds):
+    rows = []
+    for seed in seeds:
+        for fold, (train, contexts, targets, *groups) in enumerate(folds_of(seed)):
+            start = time.perf_counter()
+            recorded = record(make_hybrid(seed), train, contexts, targets, *groups)
+            weights = rule_weights(recorded)
+            row = {
+                "seed": seed,
+                "fold": fold,
+                "weights": {rule: round(float(w), 2) for rule, w in weights.items()},
+                "accuracy": {rule: test_accuracy(recorded, w) for rule, w in weights.items()},
+                "count alone": test_accuracy(recorded, 0.0),
+                "seconds": round(time.perf_counter() - start),
+            }
+            print(json.dumps(row), flush=True)
+            rows.append(row)
+    _report(title, rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_dataset_arguments(parser)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="hybrid seeds")
+    parser.add_argument("--runner-draws", type=int, default=0, help="the runner's data, N seeds")
+    parser.add_argument("--n-jobs", type=int, default=2, help="networks trained in parallel")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
+    for title, splits in datasets:
+        splits = [s for k, s in enumerate(splits) if args.only is None or k in args.only]
+        run(
+            title,
+            lambda seed, splits=splits: splits,
+            lambda seed: RecordedHybrid(n_jobs=args.n_jobs, random_state=seed),
+            args.seeds,
+        )
+    if args.runner_draws:
+        network = default_network().set_params(embedding_dim=32, hidden_dim=64, max_epochs=30)
+        run(
+            "the runner's synthetic chords",
+            lambda seed: [(*split, None) for split in runner_splits(seed)],
+            lambda seed: RecordedHybrid(
+                network, n_networks=2, n_jobs=args.n_jobs, random_state=seed
+            ),
+            range(args.runner_draws),
+        )
+
+
+if __name__ == "__main__":
+    main()

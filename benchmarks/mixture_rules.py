@@ -35,12 +35,11 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from real_data import add_dataset_arguments, named_splits
+from real_data import named_splits
 from sklearn.base import clone
-from validate_on import RecordedHybrid, runner_splits
+from validate_on import RecordedHybrid, add_hybrid_arguments, runner_hybrid, runner_splits
 
 from sklearn_seqlab._mixture import MIX_GRID, log_proba, significant_gain
-from sklearn_seqlab.hybrid import default_network
 
 
 class Recorded(NamedTuple):
@@ -160,10 +159,7 @@ def run(title, folds_of, make_hybrid, seeds):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_dataset_arguments(parser)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="hybrid seeds")
-    parser.add_argument("--runner-draws", type=int, default=0, help="the runner's data, N seeds")
-    parser.add_argument("--n-jobs", type=int, default=2, help="networks trained in parallel")
+    add_hybrid_arguments(parser)
     args = parser.parse_args()
     torch.set_num_threads(1)
     datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
@@ -176,13 +172,10 @@ def main():
             args.seeds,
         )
     if args.runner_draws:
-        network = default_network().set_params(embedding_dim=32, hidden_dim=64, max_epochs=30)
         run(
             "the runner's synthetic chords",
             lambda seed: [(*split, None) for split in runner_splits(seed)],
-            lambda seed: RecordedHybrid(
-                network, n_networks=2, n_jobs=args.n_jobs, random_state=seed
-            ),
+            lambda seed: runner_hybrid(seed, args.n_jobs),
             range(args.runner_draws),
         )
 

@@ -103,6 +103,21 @@ def compare(hybrid, train, contexts, targets, groups=None):
     }
 
 
+def add_hybrid_arguments(parser):
+    """The options of the scripts that fit a hybrid per outer fold: ``real_data.py``'s data
+    sets, the hybrid's seeds, the runner's draws and the networks trained in parallel."""
+    add_dataset_arguments(parser)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="hybrid seeds")
+    parser.add_argument("--runner-draws", type=int, default=0, help="the runner's data, N seeds")
+    parser.add_argument("--n-jobs", type=int, default=2, help="networks trained in parallel")
+
+
+def runner_hybrid(seed, n_jobs, **params):
+    """A ``RecordedHybrid`` as the runner's default config makes it: two small networks."""
+    network = default_network().set_params(embedding_dim=32, hidden_dim=64, max_epochs=30)
+    return RecordedHybrid(network, n_networks=2, n_jobs=n_jobs, random_state=seed, **params)
+
+
 def runner_splits(seed):
     """The runner's data and outer folds, with ``seed`` as its ``random_state``."""
     X = make_chord_progressions(600, min_length=8, max_length=24, random_state=0)
@@ -124,10 +139,7 @@ def _report(title, rows):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_dataset_arguments(parser)
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="hybrid seeds")
-    parser.add_argument("--runner-draws", type=int, default=0, help="the runner's data, N seeds")
-    parser.add_argument("--n-jobs", type=int, default=2, help="networks trained in parallel")
+    add_hybrid_arguments(parser)
     parser.add_argument(
         "--by-content", action="store_true", help="fit phrases by song without their groups"
     )
@@ -150,13 +162,10 @@ def main():
                 rows.append(row)
         _report(title, rows)
     if args.runner_draws:
-        network = default_network().set_params(embedding_dim=32, hidden_dim=64, max_epochs=30)
         rows = []
         for seed in range(args.runner_draws):
             for fold, split in enumerate(runner_splits(seed)):
-                hybrid = RecordedHybrid(
-                    network, n_networks=2, validate_on="all", n_jobs=args.n_jobs, random_state=seed
-                )
+                hybrid = runner_hybrid(seed, args.n_jobs, validate_on="all")
                 row = compare(hybrid, *split)
                 row.update(seed=seed, fold=fold)
                 print(json.dumps(row), flush=True)

@@ -21,7 +21,7 @@ Usage::
 
     python benchmarks/mixture_rules.py --phrases ../shared/data/mcgill_phrases.tsv --seeds 0 1
     python benchmarks/mixture_rules.py --mcgill ../shared/data/mcgill_seqlab.txt
-    python benchmarks/mixture_rules.py --runner-draws 4
+    python benchmarks/mixture_rules.py --runner-draws 4 [--runner-slots 12]
 
 Phrases by song are fitted with their songs as ``groups``. ``--runner-draws N`` repeats the
 runner's data with seeds 0 to N-1 and the hybrid of its default config
@@ -175,7 +175,7 @@ def main():
         run(
             "the runner's synthetic chords",
             lambda seed: [(*split, None) for split in runner_splits(seed)],
-            lambda seed: runner_hybrid(seed, args.n_jobs),
+            lambda seed: runner_hybrid(seed, args.n_jobs, args.runner_slots),
             range(args.runner_draws),
         )
 

@@ -110,11 +110,17 @@ def add_hybrid_arguments(parser):
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="hybrid seeds")
     parser.add_argument("--runner-draws", type=int, default=0, help="the runner's data, N seeds")
     parser.add_argument("--n-jobs", type=int, default=2, help="networks trained in parallel")
+    parser.add_argument(
+        "--runner-slots", type=int, default=0, help="repetition slots of the runner's networks"
+    )
 
 
-def runner_hybrid(seed, n_jobs, **params):
-    """A ``RecordedHybrid`` as the runner's default config makes it: two small networks."""
-    network = default_network().set_params(embedding_dim=32, hidden_dim=64, max_epochs=30)
+def runner_hybrid(seed, n_jobs, slots=0, **params):
+    """A ``RecordedHybrid`` as the runner's default config makes it: two small networks
+    (with ``slots`` repetition slots; the config gives them none)."""
+    network = default_network().set_params(
+        embedding_dim=32, hidden_dim=64, max_epochs=30, repetition_slots=slots
+    )
     return RecordedHybrid(network, n_networks=2, n_jobs=n_jobs, random_state=seed, **params)
 
 
@@ -165,7 +171,7 @@ def main():
         rows = []
         for seed in range(args.runner_draws):
             for fold, split in enumerate(runner_splits(seed)):
-                hybrid = runner_hybrid(seed, args.n_jobs, validate_on="all")
+                hybrid = runner_hybrid(seed, args.n_jobs, args.runner_slots, validate_on="all")
                 row = compare(hybrid, *split)
                 row.update(seed=seed, fold=fold)
                 print(json.dumps(row), flush=True)

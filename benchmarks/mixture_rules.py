@@ -15,7 +15,9 @@ scores what each one chooses on the test fold:
   model alone by more than ``min_gain_se`` standard errors (the hybrid asks it to be more
   often right);
 - ``by accuracy``: the weight most often right on the validation next states, each weight's
-  accuracy averaged with its two neighbours'.
+  accuracy averaged with its two neighbours';
+- ``by Brier score``: the weight of the best validation Brier score, a proper score that
+  weighs a miss less than the log-likelihood does.
 
 Usage::
 
@@ -91,22 +93,22 @@ def record(hybrid, train, contexts, targets, groups=None):
 
 
 def _mixtures(fold):
-    """Per weight of ``MIX_GRID``: the validation log-probability of each next state, and
-    whether the mixture predicts it right."""
+    """Per weight of ``MIX_GRID``: the validation log-probability of each next state,
+    whether the mixture predicts it right, and the mixture's mean Brier score (less 1)."""
     rows = np.arange(len(fold.valid_class))
-    p_net = fold.valid_net[rows, fold.valid_class]
-    p_count = fold.valid_count[rows, fold.valid_class]
-    logs = [log_proba(w * p_net + (1 - w) * p_count) for w in MIX_GRID]
-    right = [
-        (w * fold.valid_net + (1 - w) * fold.valid_count).argmax(axis=1) == fold.valid_class
-        for w in MIX_GRID
-    ]
-    return logs, right
+    logs, right, brier = [], [], []
+    for w in MIX_GRID:
+        mixture = w * fold.valid_net + (1 - w) * fold.valid_count
+        target = mixture[rows, fold.valid_class]
+        logs.append(log_proba(target))
+        right.append(mixture.argmax(axis=1) == fold.valid_class)
+        brier.append(np.mean(np.sum(mixture**2, axis=1) - 2 * target))
+    return logs, right, brier
 
 
 def rule_weights(fold):
     """The weight each rule chooses on ``fold``'s validation next states."""
-    logs, right = _mixtures(fold)
+    logs, right, brier = _mixtures(fold)
     best = int(np.argmax([log.mean() for log in logs]))
     gains = significant_gain(logs[best] - logs[0], fold.valid_unit, fold.min_gain_se)
     loss = right[0].astype(float) - right[best].astype(float)
@@ -118,6 +120,7 @@ def rule_weights(fold):
         "no accuracy check": MIX_GRID[best] if gains else 0.0,
         "not less accurate": MIX_GRID[best] if gains and not less else 0.0,
         "by accuracy": MIX_GRID[int(np.argmax(smoothed))],
+        "by Brier score": MIX_GRID[int(np.argmin(brier))],
     }
 
 

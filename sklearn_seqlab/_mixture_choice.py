@@ -69,8 +69,8 @@ scoring time grows with them. Counted on the positions scored, McGill's phrases 
 (16,000 training phrases of 900 states: 5.8 * 10^7 cells at every position, 1.5 * 10^7 at
 the last) are small with ``"last"``. On the single split their count model had been chosen
 with the mixture on a tenth of the songs (order 2 with a network weight of 0.5 on one fold
-of 7), and the hybrid rose from 0.535 to 0.546 on new songs (``benchmarks/README.md``,
-twenty-sixth round)."""
+of 7), and the hybrid rose from 0.538 to 0.545 on new songs over two seeds
+(``benchmarks/README.md``, twenty-sixth round)."""
 
 VALIDATION_CELLS = 2**20
 """About the most (prefix x class) probabilities of one model that the hybrid holds at once

@@ -34,6 +34,12 @@ def n_right(proba, targets):
     return int(np.sum(hits(proba, targets)))
 
 
+def smoothed(values):
+    """Each value averaged with its two neighbours' (an end with itself twice): how often a
+    weight of ``MIX_GRID`` is right, freed of the luck of a single weight."""
+    return np.convolve(np.pad(values, 1, mode="edge"), np.ones(3) / 3.0, mode="valid")
+
+
 def more_accurate(right, other):
     """Whether a model that predicts ``right`` next states right beats one with ``other``:
     strictly, so that a tie keeps what was there."""

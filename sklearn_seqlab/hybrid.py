@@ -97,11 +97,13 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     states more often right than its count model alone: a weight that makes them more
     likely but no more often right trades the accuracy users score for a likelihood they do
     not (on chord corpora, beside a count model with an n-gram cache, it did:
-    ``benchmarks/README.md``, fifteenth round). Without them, the hybrid keeps, among the
-    count models alone whose validation log-likelihood too gains ``min_gain_se`` standard
-    errors on the first one, the one that predicts the validation next states most often
-    right (the likeliest of those that tie), and the first one if none gains. The likeliest
-    cache is often smaller than the most accurate one, as a wrong cache costs more
+    ``benchmarks/README.md``, fifteenth round). If the likeliest weight is not, the weight
+    most often right (each weight's count averaged with its two neighbours') takes its place
+    when it is more often right than the count model alone. Without them, the hybrid keeps,
+    among the count models alone whose validation log-likelihood too gains ``min_gain_se``
+    standard errors on the first one, the one that predicts the validation next states most
+    often right (the likeliest of those that tie), and the first one if none gains. The
+    likeliest cache is often smaller than the most accurate one, as a wrong cache costs more
     likelihood than accuracy (``benchmarks/README.md``, eighteenth round). Whatever replaces
     the first count model alone, a mixture or another count model, must also predict the
     validation next states more often right than it. On Helpdesk's cases a likelier order 2
@@ -211,7 +213,9 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         Mean log-likelihood of the validation next states for each weight in
         ``np.linspace(0, 1, 21)``, with the count model kept; None when ``network_weight``
         was fixed. After a fall back to the count model alone, its maximum may lie at a
-        weight above 0: a gain too small to trust, or one in likelihood alone. A next
+        weight above 0: a gain too small to trust, or one in likelihood alone. It lies at
+        another weight than the one kept when the likeliest was no more often right than
+        the count model alone and the weight most often right was. A next
         state that no component was fitted on (with ``y`` given, a class that only held-out
         contexts precede) counts as ``log(1e-300)`` at every weight: it lowers every value
         alike, and does not move the weight chosen.

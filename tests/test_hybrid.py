@@ -17,7 +17,7 @@ from sklearn_seqlab import (
     VariableOrderMarkovClassifier,
 )
 from sklearn_seqlab import _mixture_choice as choice_module
-from sklearn_seqlab._mixture import MIX_GRID, significant_gain
+from sklearn_seqlab._mixture import MIX_GRID, significant_gain, smoothed
 from sklearn_seqlab.augmentation import KeyTransposer
 from sklearn_seqlab.datasets import make_chord_progressions, make_markov_sequences
 
@@ -281,19 +281,47 @@ def test_a_mixture_more_likely_but_no_more_accurate_keeps_its_count_model_alone(
     assert hybrid.network_weight_ == MIX_GRID[hybrid.validation_log_likelihood_.argmax()] > 0
 
 
+def _networks_never_right(monkeypatch):
+    """Mixtures that predict no validation next state right, whatever their weight: the
+    networks fail every check of their accuracy."""
+    monkeypatch.setattr(
+        HybridClassifier,
+        "_mixture_rights",
+        lambda self, *args, **kwargs: np.zeros(len(MIX_GRID), dtype=int),
+    )
+
+
+def test_a_likeliest_weight_no_more_accurate_gives_way_to_the_most_accurate_one(
+    monkeypatch, joint_choice, without_repetition
+):
+    rights = HybridClassifier._mixture_rights
+
+    def most_accurate_at_015(self, *args, **kwargs):
+        alone = rights(self, *args, **kwargs)[0]  # weight 0: the count model alone
+        # level with it at every weight but 0.10-0.20, most often right at 0.15
+        gain = np.zeros(len(MIX_GRID), dtype=int)
+        gain[2:5] = [1, 3, 1]
+        return alone + gain
+
+    monkeypatch.setattr(HybridClassifier, "_mixture_rights", most_accurate_at_015)
+    hybrid = HybridClassifier(ECHO_NET, **EVERY_POSITION).fit(ECHOES)
+    likeliest = MIX_GRID[hybrid.validation_log_likelihood_.argmax()]
+    assert likeliest > 0.2  # no more often right than the count model alone
+    assert hybrid.network_weight_ == MIX_GRID[3]
+
+
+def test_smoothed_averages_each_value_with_its_neighbours():
+    np.testing.assert_allclose(smoothed(np.array([0, 1, 3, 1, 0])), np.array([1, 4, 5, 4, 1]) / 3)
+
+
 def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(
     monkeypatch, joint_choice
 ):
     # a first-order chain, on which the best mixture (kept whatever its gain) holds KN of
     # order 2; its networks are made to fail the accuracy check
     X = make_markov_sequences(120, n_states=5, min_length=4, max_length=8, random_state=0)
-    checks = []
-
-    def networks_fail(right, other):  # the first check is the networks'
-        checks.append(right)
-        return len(checks) > 1  # the networks' check fails; the count model's alone passes
-
-    monkeypatch.setattr(choice_module, "more_accurate", networks_fail)
+    _networks_never_right(monkeypatch)  # their checks fail; a count model's alone passes
+    monkeypatch.setattr(choice_module, "more_accurate", lambda right, other: right > 0)
     gains = []
 
     def first_gain_only(gain, sequence, n_standard_errors):
@@ -305,7 +333,6 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(
     assert alone.network_weight_ == 0.0
     assert alone.count_model_.get_params() != VariableOrderMarkovClassifier().get_params()
     monkeypatch.setattr(choice_module, "significant_gain", first_gain_only)
-    checks.clear()
     kept = HybridClassifier(NET, **params).fit(X)
     # before, the mixture's count model was kept alone without a gain of its own; now every
     # count model alone (order and cache) is checked, and none gains
@@ -319,19 +346,15 @@ def test_without_its_networks_a_mixture_s_count_model_must_gain_on_its_own(
 
 def test_without_its_networks_the_most_often_right_count_model_is_kept(monkeypatch, joint_choice):
     X = _returning_home(300, 0)
-    seen, checks = {}, []
+    seen = {}
     choose = HybridClassifier._choose_mixture
 
     def spy(self, *args, **kwargs):
         seen["args"] = args
         return choose(self, *args, **kwargs)
 
-    def networks_fail(right, other):  # the first check is the networks'
-        checks.append(right)
-        return len(checks) > 1 and right > other
-
     monkeypatch.setattr(HybridClassifier, "_choose_mixture", spy)
-    monkeypatch.setattr(choice_module, "more_accurate", networks_fail)
+    _networks_never_right(monkeypatch)
     # without the repetition model: with it, a count model alone is the best mixture here,
     # and the networks' check that this test is about never runs
     monkeypatch.setattr(choice_module, "REPETITION_WEIGHTS", (0.0,))

@@ -8,6 +8,12 @@ contexts. It then replays other rules for the weight on the same validation next
 scores what each one chooses on the test fold:
 
 - ``kept``: the weight the hybrid chose;
+- ``likeliest only``: the weight of the best validation log-likelihood if that mixture gains
+  ``min_gain_se`` standard errors on the count model alone and is more often right than it
+  (the hybrid's rule before the twenty-sixth round, on data whose count model is chosen on
+  ten folds), else 0;
+- ``then most accurate``: the same, and when the likeliest weight is no more often right,
+  the weight most often right (``by accuracy`` below) if it is (the hybrid's rule since);
 - ``no accuracy check``: the weight of the best validation log-likelihood whenever that
   mixture gains ``min_gain_se`` standard errors on the count model alone, however often it
   is right;
@@ -41,7 +47,7 @@ from real_data import named_splits
 from sklearn.base import clone
 from validate_on import RecordedHybrid, add_hybrid_arguments, runner_hybrid, runner_splits
 
-from sklearn_seqlab._mixture import MIX_GRID, log_proba, significant_gain
+from sklearn_seqlab._mixture import MIX_GRID, log_proba, significant_gain, smoothed
 
 
 class Recorded(NamedTuple):
@@ -114,12 +120,16 @@ def rule_weights(fold):
     loss = right[0].astype(float) - right[best].astype(float)
     less = significant_gain(loss, fold.valid_unit, fold.min_gain_se)
     accuracy = np.array([r.mean() for r in right])
-    smoothed = np.convolve(np.pad(accuracy, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    most = int(np.argmax(smoothed(accuracy)))
+    likeliest = MIX_GRID[best] if gains and accuracy[best] > accuracy[0] else 0.0
+    fall_back = MIX_GRID[most] if gains and most > 0 and accuracy[most] > accuracy[0] else 0.0
     return {
         "kept": fold.weight,
+        "likeliest only": likeliest,
+        "then most accurate": likeliest if likeliest > 0 else fall_back,
         "no accuracy check": MIX_GRID[best] if gains else 0.0,
         "not less accurate": MIX_GRID[best] if gains and not less else 0.0,
-        "by accuracy": MIX_GRID[int(np.argmax(smoothed))],
+        "by accuracy": MIX_GRID[most],
         "by Brier score": MIX_GRID[int(np.argmin(brier))],
     }
 

@@ -213,8 +213,9 @@ class MixtureChoiceMixin:
                 chosen = index
         alone = log_proba(p_counts[0])
         reference = (models[0], 0.0, scores[0])
-        weight = float(MIX_GRID[np.argmax(scores[chosen])])
-        best = mixture_log_proba(p_net, p_counts[chosen])[np.argmax(scores[chosen])]
+        likeliest = int(np.argmax(scores[chosen]))  # the weight's place in MIX_GRID
+        weight = float(MIX_GRID[likeliest])
+        best = mixture_log_proba(p_net, p_counts[chosen])[likeliest]
         if not significant_gain(best - alone, sequence, self.min_gain_se):
             return reference
         right = rights[chosen]
@@ -225,7 +226,7 @@ class MixtureChoiceMixin:
                 right_by_weight += self._mixture_rights(
                     part.networks, model, slot, part.contexts, part.positions, grid
                 )
-            right = right_by_weight[np.argmax(scores[chosen])]
+            right = right_by_weight[likeliest]
             # the likeliest weight is no more often right than its count model alone: the
             # weight most often right takes its place if it is more often right. On the
             # runner's data the likeliest weight (about 0.5) lost its networks on most

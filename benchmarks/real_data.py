@@ -107,9 +107,14 @@ MODELS = {
     "hybrid_last": lambda: HybridClassifier(validate_on="last", random_state=0),
     "hybrid_all": lambda: HybridClassifier(validate_on="all", random_state=0),
     "vomm_aug": lambda: augmented(VariableOrderMarkovClassifier(max_order=3)),
-    "hybrid_aug": lambda: augmented(HybridClassifier(n_networks=1, random_state=0)),
-    "hybrid3_aug": lambda: augmented(HybridClassifier(random_state=0)),
-    "hybrid_last_aug": lambda: augmented(HybridClassifier(validate_on="last", random_state=0)),
+    # the networks on the copies too: as measured before augment_networks="auto"
+    "hybrid_aug": lambda: augmented(
+        HybridClassifier(n_networks=1, augment_networks=True, random_state=0)
+    ),
+    "hybrid3_aug": lambda: augmented(HybridClassifier(augment_networks=True, random_state=0)),
+    "hybrid_last_aug": lambda: augmented(
+        HybridClassifier(validate_on="last", augment_networks=True, random_state=0)
+    ),
     # the copies train the count model alone: the networks read chords by interval
     "hybrid_last_aug_count": lambda: augmented(
         HybridClassifier(validate_on="last", augment_networks=False, random_state=0)
@@ -177,7 +182,10 @@ MODELS = {
     "hybrid1_avg": lambda: HybridClassifier(NextStateClassifier(), n_networks=1, random_state=0),
     "hybrid_aug5": lambda: augmented(
         HybridClassifier(
-            n_networks=1, count_model=VariableOrderMarkovClassifier(max_order=5), random_state=0
+            n_networks=1,
+            count_model=VariableOrderMarkovClassifier(max_order=5),
+            augment_networks=True,
+            random_state=0,
         )
     ),
 }

@@ -26,6 +26,7 @@ from ._targets import next_classes
 from .counts import MarkovClassifier, VariableOrderMarkovClassifier
 from .encoding import N_RESERVED, EncodedSequences
 from .neural.estimators import NextStateClassifier
+from .neural.relative_chords import reads_by_interval
 from .splitting import check_groups, holdout_folds, holdout_split
 
 # the grids of the choice, which moved to _mixture_choice.py, stay importable from here
@@ -163,15 +164,18 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         song (14 folds), 0.475 against 0.474 on McGill's SeqLab protocol (14); on the process
         logs scored at every prefix it gained on three of four, and lost Helpdesk 0.0017
         (``benchmarks/README.md``, twenty-fifth round).
-    augment_networks : bool, default=True
+    augment_networks : {"auto", True, False}, default="auto"
         Whether the networks train on the augmented copies of the training sequences that
-        ``StateEncoder(augment=...)`` adds; the count model always does. Networks that read
-        chords by interval (``relative_chords``) score a progression alike in every key, so
-        transposed copies give them little beyond 12 times the epochs. On McGill's first
+        ``StateEncoder(augment=...)`` adds; the count model always does. ``"auto"`` leaves
+        the copies out when the networks read chords by interval (``relative_chords``, on
+        by default for chord vocabularies): they score a progression alike in every key, so
+        transposed copies give them nothing but 12 times the epochs. On McGill's first
         fold in 12 keys, the hybrid scored 0.475 with networks trained on the copies (fit
-        in 490 s) and 0.483 with networks on the originals (215 s); over 7 folds, 0.474
-        that way, level with the count model in 12 keys (0.476) (``benchmarks/README.md``,
-        twenty-fifth round).
+        in 490 s) and 0.483 with networks on the originals (215 s); over 7 folds, 0.480
+        that way, against 0.476 for the best count model in 12 keys
+        (``benchmarks/README.md``, twenty-fifth and twenty-seventh rounds). Networks that
+        read each state alone (Roman numerals, events with features, ``relative_chords=False``)
+        train on the copies.
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best
@@ -247,7 +251,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         network_weight=None,
         validation_fraction=0.1,
         validate_on="last",
-        augment_networks=True,
+        augment_networks="auto",
         min_gain_se=2.0,
         n_jobs=None,
         handle_unknown="use_unknown",
@@ -279,7 +283,7 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         "network_weight": [Real(0.0, 1.0, closed="both"), None],
         "validation_fraction": [Real(0.0, 1.0)],
         "validate_on": [Options("all", "last")],
-        "augment_networks": [Options(True, False)],
+        "augment_networks": [Options("auto", True, False)],
         "min_gain_se": [Real(0.0, np.inf, closed="left")],
         "n_jobs": [Integer(None), None],
         "random_state": RANDOM_STATE,
@@ -346,15 +350,21 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 
-        def network_rows(rows):
-            X_rows, y_rows = rows_of(rows)
-            if not self.augment_networks:  # the augmented copies train the count model alone
-                X_rows = X_rows.with_codes(X_rows.codes)
-            return X_rows, y_rows
-
         network = self.network
         if network is None:
             network = default_network()
+        augment_networks = self.augment_networks
+        if augment_networks == "auto":
+            augment_networks = not reads_by_interval(
+                network.relative_chords, encoded.states.tolist(), bool(encoded.feature_sizes)
+            )
+
+        def network_rows(rows):
+            X_rows, y_rows = rows_of(rows)
+            if not augment_networks:  # the augmented copies train the count model alone
+                X_rows = X_rows.with_codes(X_rows.codes)
+            return X_rows, y_rows
+
         # the networks stop early on a split of the same kind as the mixture's
         if groups is not None and network.validation_fraction is not None:
             if any(len(set(groups[fit_rows].tolist())) < 2 for fit_rows, _ in folds):

@@ -139,8 +139,20 @@ def test_contexts_with_y_and_augmented_pipelines():
     assert len(pipe.classes_) > len({s for seq in X for s in seq})
 
 
-@pytest.mark.parametrize("augment_networks", [True, False])
-def test_augmented_copies_train_the_networks_only_when_asked(augment_networks, monkeypatch):
+@pytest.mark.parametrize(
+    "augment_networks, relative_chords, copies",
+    [
+        (True, "auto", True),
+        (False, "auto", False),
+        # networks that read chords by interval score every key alike: no copies
+        ("auto", "auto", False),
+        # networks that read each chord alone learn each key from its copies
+        ("auto", False, True),
+    ],
+)
+def test_augmented_copies_train_the_networks_only_when_asked(
+    augment_networks, relative_chords, copies, monkeypatch
+):
     import sklearn_seqlab.hybrid as hybrid_module
 
     fitted_on = []
@@ -151,11 +163,14 @@ def test_augmented_copies_train_the_networks_only_when_asked(augment_networks, m
 
     monkeypatch.setattr(hybrid_module, "_fit_one", recording)
     encoder = StateEncoder(augment=KeyTransposer(semitones=[2, 7]))
-    hybrid = HybridClassifier(NET, n_networks=2, augment_networks=augment_networks, random_state=0)
+    network = clone(NET).set_params(relative_chords=relative_chords)
+    hybrid = HybridClassifier(
+        network, n_networks=2, augment_networks=augment_networks, random_state=0
+    )
     pipe = make_pipeline(encoder, hybrid).fit(X)
     assert len(fitted_on) == 2
     for X_network in fitted_on:
-        assert (X_network.augmented is not None) is augment_networks
+        assert (X_network.augmented is not None) is copies
     # every network can still predict the transposed states: they are in its vocabulary
     transposed = [s for s in pipe.classes_ if s not in {s for seq in X for s in seq}]
     assert transposed

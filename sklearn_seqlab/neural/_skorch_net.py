@@ -28,7 +28,7 @@ from .averaging import WeightAveraging
 from .batching import SequenceDataset, bucket_iterator, pad_right
 from .calibration import fit_temperature
 from .modules import MODULES, SequenceCrossEntropy
-from .relative_chords import chord_geometry, is_chord_vocabulary
+from .relative_chords import chord_geometry, reads_by_interval
 from .stopping import stopping_callbacks
 from .training import (
     FiniteLossGuard,
@@ -202,12 +202,8 @@ class SkorchNetMixin:
         """The spelled root and kind of each input code and class when the network reads
         chords by their intervals (``relative_chords``; :func:`~.relative_chords.chord_geometry`),
         else None."""
-        if self.relative_chords is False:
-            return None
         states = [] if self._input_states is None else self._input_states.tolist()
-        # extra features (a melody note) are not transposed: the network must know the key
-        auto_off = self.feature_sizes_ or not is_chord_vocabulary(states)
-        if self.relative_chords == "auto" and auto_off:
+        if not reads_by_interval(self.relative_chords, states, bool(self.feature_sizes_)):
             return None
         geometry = chord_geometry(states, self.classes_.tolist())
         if max(geometry.class_kinds, default=-1) < 0:

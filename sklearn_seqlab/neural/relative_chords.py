@@ -111,6 +111,18 @@ def is_chord_vocabulary(states):
     return bool(states) and chords >= CHORD_SHARE * len(states)
 
 
+def reads_by_interval(relative_chords, states, has_features):
+    """Whether a network with this ``relative_chords`` setting reads ``states`` by interval.
+
+    ``"auto"`` reads a chord vocabulary (:func:`is_chord_vocabulary`) by interval unless the
+    events carry extra features: a melody note is not transposed with its chord, so the
+    network must know the key.
+    """
+    if relative_chords == "auto":
+        return not has_features and is_chord_vocabulary(states)
+    return bool(relative_chords)
+
+
 class ChordStructure(NamedTuple):
     """What :meth:`RelativeChords.structure` reads in a batch of tokens, each (B, T)."""
 

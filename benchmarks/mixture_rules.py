@@ -30,10 +30,12 @@ Usage::
     python benchmarks/mixture_rules.py --phrases ../shared/data/mcgill_phrases.tsv --seeds 0 1
     python benchmarks/mixture_rules.py --mcgill ../shared/data/mcgill_seqlab.txt
     python benchmarks/mixture_rules.py --runner-draws 4 [--runner-slots 12]
+    python benchmarks/mixture_rules.py --mcgill ../shared/data/mcgill_seqlab.txt --keys
 
 Phrases by song are fitted with their songs as ``groups``. ``--runner-draws N`` repeats the
 runner's data with seeds 0 to N-1 and the hybrid of its default config
-(``validate_on.py``).
+(``validate_on.py``). ``--keys`` fits the hybrid in ``real_data.py``'s augmented pipeline
+(spellings merged, training sequences in 12 keys); ``--networks N`` gives it N networks.
 """
 
 import argparse
@@ -43,7 +45,7 @@ from typing import NamedTuple
 
 import numpy as np
 import torch
-from real_data import named_splits
+from real_data import augmented, named_splits, spelled_as_predicted
 from sklearn.base import clone
 from validate_on import RecordedHybrid, add_hybrid_arguments, runner_hybrid, runner_splits
 
@@ -65,9 +67,16 @@ class Recorded(NamedTuple):
     min_gain_se: float
 
 
-def record(hybrid, train, contexts, targets, groups=None):
-    """Fit ``hybrid`` (a ``RecordedHybrid``) and keep what its rules and the test need."""
-    hybrid.fit(train, **({} if groups is None else {"groups": groups}))
+def record(model, train, contexts, targets, groups=None):
+    """Fit ``model`` (a ``RecordedHybrid``, or a pipeline that ends in one) and keep what its
+    rules and the test need."""
+    if hasattr(model, "steps"):
+        fit_params = {} if groups is None else {f"{model.steps[-1][0]}__groups": groups}
+        model.fit(train, **fit_params)
+        hybrid, targets = model[-1], spelled_as_predicted(model, targets)
+        contexts = model[:-1].transform(contexts)
+    else:
+        hybrid = model.fit(train, **({} if groups is None else {"groups": groups}))
     _, parts, _ = hybrid.recorded_choice_
     net, count, classes, units, offset = [], [], [], [], 0
     for part in parts:
@@ -173,15 +182,22 @@ def run(title, folds_of, make_hybrid, seeds):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_hybrid_arguments(parser)
+    parser.add_argument("--keys", action="store_true", help="training sequences in 12 keys")
+    parser.add_argument("--networks", type=int, default=3, help="the hybrid's n_networks")
     args = parser.parse_args()
     torch.set_num_threads(1)
+
+    def make_hybrid(seed):
+        hybrid = RecordedHybrid(n_networks=args.networks, n_jobs=args.n_jobs, random_state=seed)
+        return augmented(hybrid) if args.keys else hybrid
+
     datasets = named_splits(args.mcgill, args.seqlab_csv, args.phrases, args.helpdesk, args.folds)
     for title, splits in datasets:
         splits = [s for k, s in enumerate(splits) if args.only is None or k in args.only]
         run(
             title,
             lambda seed, splits=splits: splits,
-            lambda seed: RecordedHybrid(n_jobs=args.n_jobs, random_state=seed),
+            make_hybrid,
             args.seeds,
         )
     if args.runner_draws:

@@ -169,13 +169,12 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
         ``StateEncoder(augment=...)`` adds; the count model always does. ``"auto"`` leaves
         the copies out when the networks read chords by interval (``relative_chords``, on
         by default for chord vocabularies): they score a progression alike in every key, so
-        transposed copies give them nothing but 12 times the epochs. On McGill's first
-        fold in 12 keys, the hybrid scored 0.475 with networks trained on the copies (fit
-        in 490 s) and 0.483 with networks on the originals (215 s); over 7 folds, 0.480
-        that way, against 0.476 for the best count model in 12 keys
-        (``benchmarks/README.md``, twenty-fifth and twenty-seventh rounds). Networks that
-        read each state alone (Roman numerals, events with features, ``relative_chords=False``)
-        train on the copies.
+        transposed copies give them little beyond 12 times the epochs. On McGill in 12
+        keys (7 folds) the hybrid scored 0.480 with networks on the originals and 0.482
+        with networks on the copies, whose fits took about 4 times as long; the best count
+        model in 12 keys scores 0.476 (``benchmarks/README.md``, twenty-seventh round).
+        Networks that read each state alone (Roman numerals, events with features,
+        ``relative_chords=False``) train on the copies.
     min_gain_se : float, default=2.0
         Standard errors by which the best mixture's validation log-likelihood must exceed
         that of the count model alone for the hybrid to use it; ``0.0`` takes the best

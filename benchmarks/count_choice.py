@@ -10,18 +10,27 @@ accuracy over splits and seeds, and how many distinct count models the seeds cho
 choice depends on its folds. ``--count-splits`` sets the number of folds (default: the
 package's ``COUNT_SPLITS``).
 
+``--keys`` fits in 12 keys as ``real_data.py``'s augmented configs do (spellings merged, the
+training sequences also transposed) and scores in the spelling the model predicts.
+``--by-order`` also prints, for each order the hybrid tries, its most often right setting on
+the folds, how many of the folds' next states it got right, and that setting's test
+accuracy, fitted on the whole training side: whether the folds rank the orders as the test
+side does.
+
 Usage::
 
     python benchmarks/count_choice.py --seqlab-csv ../shared/data/seqlab_mcgill.csv \\
         --helpdesk ../shared/data/helpdesk.csv [--mcgill ../shared/data/mcgill_seqlab.txt] \\
         [--phrases corpora/pop_phrases.tsv] [--seeds 0 1 2 3 4] [--count-splits 5]
+    python benchmarks/count_choice.py --mcgill ../shared/data/mcgill_seqlab.txt --keys \
+        --by-order --seeds 0
 """
 
 import argparse
 import sys
 
 import numpy as np
-from real_data import named_splits
+from real_data import augmented, named_splits, spelled_as_predicted
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
@@ -43,7 +52,8 @@ class CountChoice(HybridClassifier):
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 
-        chosen = self._cross_validated_count(contexts, targets, target_codes, rows_of, salt, groups)
+        self.choice_args_ = (contexts, targets, target_codes, rows_of, salt, groups)
+        chosen = self._cross_validated_count(*self.choice_args_)
         if chosen is None:
             raise SystemExit("the data are above CROSS_VALIDATION_CELLS: the hybrid has no folds")
         self.count_model_ = clone(chosen).fit(*rows_of(np.arange(len(contexts))))
@@ -53,14 +63,38 @@ class CountChoice(HybridClassifier):
         return self._aligned(self.count_model_, contexts)
 
 
-def choose(splits, seeds):
-    """Per split and seed, the test accuracy and the count model's settings."""
+def best_of_each_order(model):
+    """For each order of the fitted ``CountChoice`` ``model``'s candidates: its most often
+    right setting on the same folds as its choice, how many next states that setting got
+    right there, and the setting (unfitted)."""
+    contexts, targets, target_codes, rows_of, salt, groups = model.choice_args_
+    folds = choice.holdout_folds(contexts, target_codes, choice.COUNT_SPLITS, salt + 1, groups)
+    parts = [
+        choice.ValidationPart(
+            [], rows_of(fit_rows), *model._held_out(contexts, targets, valid, groups)
+        )
+        for fit_rows, valid in folds
+    ]
+    _, _, hits, _, settings = model._pooled_scores(model._count_candidates(), parts, grid=True)
+    best = {}
+    for setting, hit in zip(settings, hits, strict=True):
+        right = int(hit.sum())
+        if setting.max_order not in best or right > best[setting.max_order][0]:
+            best[setting.max_order] = (right, setting)
+    return best, rows_of(np.arange(len(contexts)))
+
+
+def choose(splits, seeds, keys=False, by_order=False):
+    """Per split and seed, the test accuracy and the count model's settings (and, with
+    ``by_order``, each order's best setting on the folds and its test accuracy)."""
     rows = []
     for split, (train, contexts, targets, *_) in enumerate(splits):
-        truth = np.asarray(targets, dtype=object)
         for seed in seeds:
-            model = CountChoice(random_state=seed).fit(train)
-            accuracy = float(np.mean(model.predict(contexts) == truth))
+            model = CountChoice(random_state=seed)
+            pipe = augmented(model) if keys else model
+            pipe.fit(train)
+            truth = np.asarray(spelled_as_predicted(pipe, targets), dtype=object)
+            accuracy = float(np.mean(pipe.predict(contexts) == truth))
             params = model.count_model_.get_params()
             setting = tuple(
                 params[name]
@@ -68,6 +102,13 @@ def choose(splits, seeds):
             )
             rows.append((split, seed, accuracy, setting))
             print(f"  split {split}, seed {seed}: {accuracy:.4f} {setting}", file=sys.stderr)
+            if by_order:
+                encoded = pipe[:-1].transform(contexts) if keys else contexts
+                best, fit_data = best_of_each_order(model)
+                for order, (right, best_setting) in sorted(best.items()):
+                    fitted = clone(best_setting).fit(*fit_data)
+                    test = float(np.mean(fitted.predict(encoded) == truth))
+                    print(f"| {split} | {seed} | {order} | {right} | {test:.4f} |", flush=True)
     return rows
 
 
@@ -80,6 +121,10 @@ def main():
     parser.add_argument("--folds", type=int, default=7, help="outer folds (7 as SeqLab)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
     parser.add_argument("--count-splits", type=int, help="folds of the count model's choice")
+    parser.add_argument("--keys", action="store_true", help="fit in 12 keys (chord data)")
+    parser.add_argument(
+        "--by-order", action="store_true", help="each order's best setting, on folds and test"
+    )
     args = parser.parse_args()
     if args.count_splits is not None:
         if args.count_splits < 2:
@@ -90,10 +135,15 @@ def main():
     if not datasets:
         parser.error("give at least one of --mcgill, --seqlab-csv, --phrases, --helpdesk")
     print(f"{choice.COUNT_SPLITS} folds, seeds {args.seeds}\n")
-    print("| data | accuracy | distinct count models per split |")
-    print("|---|---|---|")
     for title, splits in datasets:
-        rows = choose(splits, args.seeds)
+        if args.by_order:
+            print(f"{title}\n\n| split | seed | order | right on the folds | test accuracy |")
+            print("|---|---|---|---|---|")
+        rows = choose(splits, args.seeds, args.keys, args.by_order)
+        if args.by_order:
+            print()
+        print("| data | accuracy | distinct count models per split |")
+        print("|---|---|---|")
         accuracy = np.mean([row[2] for row in rows])
         per_split = {}
         for split, _, _, setting in rows:

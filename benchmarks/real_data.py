@@ -121,6 +121,9 @@ MODELS = {
     ),
     # nine networks, on the original sequences (augment_networks="auto"), in parallel
     "hybrid9_aug": lambda: augmented(HybridClassifier(n_networks=9, n_jobs=2, random_state=0)),
+    "hybrid_val20_aug": lambda: augmented(
+        HybridClassifier(validation_fraction=0.2, n_jobs=2, random_state=0)
+    ),
     "hybrid1": lambda: HybridClassifier(n_networks=1, random_state=0),
     # networks that stop once neither their validation accuracy nor their loss improves
     "hybrid_acc": lambda: HybridClassifier(
@@ -208,6 +211,7 @@ LABELS = {
     "hybrid3_aug": "HybridClassifier() defaults (3 nets + KN), 12 keys",
     "hybrid_last_aug": 'HybridClassifier(validate_on="last"), 12 keys',
     "hybrid9_aug": "HybridClassifier(n_networks=9), 12 keys for its count model",
+    "hybrid_val20_aug": "HybridClassifier(validation_fraction=0.2), 12 keys for its count model",
     "hybrid_last_aug_count": 'HybridClassifier(validate_on="last", augment_networks=False), '
     "12 keys for its count model",
     "hybrid1": "HybridClassifier(n_networks=1)",

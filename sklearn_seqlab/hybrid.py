@@ -115,7 +115,8 @@ class HybridClassifier(MixtureChoiceMixin, BaseNextStateClassifier):
     ----------
     network : NextStateClassifier, default=None
         The network to train ``n_networks`` times from different seeds; None means
-        ``NextStateClassifier(average_weights=False, scoring="loss")``. Averaging a network's
+        ``NextStateClassifier(average_weights=False, scoring="loss", repetition_slots=0)``
+        (``DEFAULT_NETWORK_PARAMS``). Averaging a network's
         weights over its epochs makes it more accurate alone but not the mixture, which then
         gives it more weight for its likelihood; the fits also take more epochs. Stopping on
         accuracy makes it more accurate alone but less calibrated, and the mixture did not

@@ -22,7 +22,7 @@ Usage::
     python benchmarks/count_choice.py --seqlab-csv ../shared/data/seqlab_mcgill.csv \\
         --helpdesk ../shared/data/helpdesk.csv [--mcgill ../shared/data/mcgill_seqlab.txt] \\
         [--phrases corpora/pop_phrases.tsv] [--seeds 0 1 2 3 4] [--count-splits 5]
-    python benchmarks/count_choice.py --mcgill ../shared/data/mcgill_seqlab.txt --keys \
+    python benchmarks/count_choice.py --mcgill ../shared/data/mcgill_seqlab.txt --keys \\
         --by-order --seeds 0
 """
 
@@ -103,7 +103,9 @@ def choose(splits, seeds, keys=False, by_order=False):
             rows.append((split, seed, accuracy, setting))
             print(f"  split {split}, seed {seed}: {accuracy:.4f} {setting}", file=sys.stderr)
             if by_order:
-                encoded = pipe[:-1].transform(contexts) if keys else contexts
+                # the count models are fitted on the hybrid's encoded sequences
+                encoder = pipe[:-1] if keys else model.encoder_
+                encoded = encoder.transform(contexts)
                 best, fit_data = best_of_each_order(model)
                 for order, (right, best_setting) in sorted(best.items()):
                     fitted = clone(best_setting).fit(*fit_data)

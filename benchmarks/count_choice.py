@@ -52,12 +52,17 @@ class CountChoice(HybridClassifier):
         def rows_of(rows):
             return encoded[rows], None if y is None else y[rows]
 
-        self.choice_args_ = (contexts, targets, target_codes, rows_of, salt, groups)
-        chosen = self._cross_validated_count(*self.choice_args_)
+        chosen = self._cross_validated_count(contexts, targets, target_codes, rows_of, salt, groups)
         if chosen is None:
             raise SystemExit("the data are above CROSS_VALIDATION_CELLS: the hybrid has no folds")
-        self.count_model_ = clone(chosen).fit(*rows_of(np.arange(len(contexts))))
+        self.fit_data_ = rows_of(np.arange(len(contexts)))
+        self.count_model_ = clone(chosen).fit(*self.fit_data_)
         self.networks_, self.network_weight_ = [], 0.0
+
+    def _pooled_scores(self, candidates, parts, grid):
+        # kept for --by-order: every setting tried and its hits on the folds of the choice
+        self.pooled_ = super()._pooled_scores(candidates, parts, grid)
+        return self.pooled_
 
     def _predict_proba(self, contexts):
         return self._aligned(self.count_model_, contexts)
@@ -65,23 +70,15 @@ class CountChoice(HybridClassifier):
 
 def best_of_each_order(model):
     """For each order of the fitted ``CountChoice`` ``model``'s candidates: its most often
-    right setting on the same folds as its choice, how many next states that setting got
-    right there, and the setting (unfitted)."""
-    contexts, targets, target_codes, rows_of, salt, groups = model.choice_args_
-    folds = choice.holdout_folds(contexts, target_codes, choice.COUNT_SPLITS, salt + 1, groups)
-    parts = [
-        choice.ValidationPart(
-            [], rows_of(fit_rows), *model._held_out(contexts, targets, valid, groups)
-        )
-        for fit_rows, valid in folds
-    ]
-    _, _, hits, _, settings = model._pooled_scores(model._count_candidates(), parts, grid=True)
+    right setting on the folds of its choice, as a pair of how many next states that setting
+    got right there and the setting (unfitted)."""
+    _, _, hits, _, settings = model.pooled_
     best = {}
     for setting, hit in zip(settings, hits, strict=True):
         right = int(hit.sum())
         if setting.max_order not in best or right > best[setting.max_order][0]:
             best[setting.max_order] = (right, setting)
-    return best, rows_of(np.arange(len(contexts)))
+    return best
 
 
 def choose(splits, seeds, keys=False, by_order=False):
@@ -106,9 +103,9 @@ def choose(splits, seeds, keys=False, by_order=False):
                 # the count models are fitted on the hybrid's encoded sequences
                 encoder = pipe[:-1] if keys else model.encoder_
                 encoded = encoder.transform(contexts)
-                best, fit_data = best_of_each_order(model)
+                best = best_of_each_order(model)
                 for order, (right, best_setting) in sorted(best.items()):
-                    fitted = clone(best_setting).fit(*fit_data)
+                    fitted = clone(best_setting).fit(*model.fit_data_)
                     test = float(np.mean(fitted.predict(encoded) == truth))
                     print(f"| {split} | {seed} | {order} | {right} | {test:.4f} |", flush=True)
     return rows
